@@ -1,0 +1,123 @@
+import Foundation
+
+/// The safetensors file format (https://github.com/huggingface/safetensors):
+///
+///   bytes 0..<8     N, the header length, a little-endian UInt64
+///   bytes 8..<8+N   a UTF-8 JSON object: for each tensor name
+///                   {"dtype": "F32", "shape": [r, c], "data_offsets": [begin, end]},
+///                   plus an optional "__metadata__" object of string → string
+///   bytes 8+N...    the data buffer; offsets are relative to its start
+///
+/// The reader trusts nothing: every length, offset, shape and dtype is checked, so that a
+/// truncated or hostile file gives a `NameGenError` and never a trap.
+public enum SafeTensors {
+    /// The largest header accepted (the reference implementation uses the same 100 MB bound).
+    public static let maxHeaderBytes = 100_000_000
+
+    /// Serialises tensors and metadata. Tensors are laid out in name order, 8-byte aligned
+    /// header (padded with spaces, as the reference implementation does).
+    public static func encode(tensors: [String: Tensor], metadata: [String: String]) -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let t = tensors[name]!
+            header[name] = ["dtype": t.dtype.rawValue, "shape": t.shape,
+                            "data_offsets": [offset, offset + t.bytes.count]] as [String: Any]
+            offset += t.bytes.count
+        }
+        var json = [UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + json.count + offset)
+        let n = UInt64(json.count)
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(i)))) }
+        out += json
+        for name in names { out += tensors[name]!.bytes }
+        return out
+    }
+
+    /// Parses a safetensors file's bytes; `source` names it in error messages.
+    public static func decode(_ bytes: [UInt8], source: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        func fail(_ why: String) -> NameGenError {
+            NameGenError(.checkpoint, "'\(source)' is not a valid checkpoint: \(why).",
+                         hint: "Train a new one with 'namegen train'.")
+        }
+        guard bytes.count >= 8 else { throw fail("it is \(bytes.count) bytes long, too short for a safetensors header") }
+        var n: UInt64 = 0
+        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard n <= UInt64(bytes.count - 8) else {
+            throw fail("the header claims \(n) bytes but the file has only \(bytes.count - 8) after the length field (truncated?)")
+        }
+        guard n <= UInt64(maxHeaderBytes) else { throw fail("the header length \(n) is larger than \(maxHeaderBytes)") }
+        let headerEnd = 8 + Int(n)
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]), options: [])
+        } catch {
+            throw fail("the header is not valid JSON")
+        }
+        guard let header = parsed as? [String: Any] else { throw fail("the header is not a JSON object") }
+        let dataLength = bytes.count - headerEnd
+
+        var metadata: [String: String] = [:]
+        if let meta = header["__metadata__"] {
+            guard let m = meta as? [String: Any] else { throw fail("__metadata__ is not an object") }
+            for (k, v) in m {
+                guard let s = v as? String else { throw fail("__metadata__ value '\(k)' is not a string") }
+                metadata[k] = s
+            }
+        }
+
+        var tensors: [String: Tensor] = [:]
+        var ranges: [(Int, Int, String)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any] else { throw fail("entry '\(name)' is not an object") }
+            guard let dtypeName = entry["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)' has the unknown dtype '\(dtypeName)'") }
+            guard let shapeValues = entry["shape"] as? [Any] else { throw fail("tensor '\(name)' has no shape") }
+            guard let offsetValues = entry["data_offsets"] as? [Any], offsetValues.count == 2 else {
+                throw fail("tensor '\(name)' has no data_offsets pair")
+            }
+            var shape: [Int] = []
+            var elements = 1
+            for v in shapeValues {
+                guard let d = exactInt(v), d >= 0 else { throw fail("tensor '\(name)' has a bad dimension in its shape") }
+                shape.append(d)
+                let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow, p <= Int(Int32.max) else { throw fail("tensor '\(name)' has a shape too large") }
+                elements = p
+            }
+            guard let begin = exactInt(offsetValues[0]), let end = exactInt(offsetValues[1]) else {
+                throw fail("tensor '\(name)' has non-integer data_offsets")
+            }
+            guard begin >= 0, end >= begin else { throw fail("tensor '\(name)' has negative or reversed data_offsets [\(begin), \(end)]") }
+            guard end <= dataLength else {
+                throw fail("tensor '\(name)' has data_offsets [\(begin), \(end)] past the end of the data (\(dataLength) bytes; truncated?)")
+            }
+            guard end - begin == elements * dtype.size else {
+                throw fail("tensor '\(name)' has shape \(shape) (\(elements * dtype.size) bytes) but data_offsets span \(end - begin) bytes")
+            }
+            ranges.append((begin, end, name))
+            tensors[name] = Tensor(dtype: dtype, shape: shape, bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
+        }
+        ranges.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        var covered = 0
+        for (begin, end, name) in ranges {
+            guard begin >= covered else { throw fail("tensor '\(name)' overlaps another tensor") }
+            guard begin == covered else { throw fail("the data buffer has a hole before tensor '\(name)'") }
+            covered = end
+        }
+        guard covered == dataLength else { throw fail("the data buffer has \(dataLength - covered) bytes that no tensor uses") }
+        return (tensors, metadata)
+    }
+
+    /// An integer JSON value, rejecting strings, fractions and values beyond ±9e15.
+    private static func exactInt(_ v: Any) -> Int? {
+        guard let n = v as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+        return Int(d)
+    }
+}

@@ -1,0 +1,2 @@
+import NameGen
+print("bench: not yet")

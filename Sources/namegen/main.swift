@@ -1,0 +1,4 @@
+import Foundation
+import NameGen
+
+exit(CommandLineTool.main(Array(CommandLine.arguments.dropFirst())))
