@@ -1,4 +1,105 @@
-/// Entry point of the `namegen` executable (placeholder until the CLI lands).
+import Foundation
+
+/// The `namegen` command: dispatches to a subcommand and turns every failure into one
+/// `Error:` line (plus a hint) on stderr and a documented exit status:
+///   0 success · 64 usage error · 65 bad data file · 66 bad or missing checkpoint
+///   70 training diverged · 73 cannot write output · 130 interrupted
 public enum CommandLineTool {
-    public static func main(_ arguments: [String]) -> Int32 { 0 }
+    public static let version = "0.1.0"
+
+    static let overview = """
+        OVERVIEW: Generate names with a character-level language model.
+
+        USAGE: namegen <subcommand>
+
+        OPTIONS:
+          --version               Show the version.
+          -h, --help              Show help information.
+
+        SUBCOMMANDS:
+          train                   Train a model on a file of names.
+          sample                  Generate names from a trained model.
+          eval                    Report a model's loss on a data split.
+          help                    Show subcommand help information.
+
+          See 'namegen help <subcommand>' for detailed help.
+
+        """
+
+    /// The subcommands, by name.
+    static let commands: [String: Subcommand.Type] = [
+        "train": TrainCommand.self,
+        "sample": SampleCommand.self,
+        "eval": EvalCommand.self,
+    ]
+
+    /// Runs the tool with `arguments` (without the program name) on the process's streams.
+    public static func main(_ arguments: [String]) -> Int32 {
+        run(arguments, console: .standard())
+    }
+
+    /// Runs the tool and returns its exit status.
+    public static func run(_ arguments: [String], console: Console) -> Int32 {
+        guard let first = arguments.first else {
+            console.out(overview)
+            return 0
+        }
+        let rest = Array(arguments.dropFirst())
+        switch first {
+        case "-h", "--help":
+            console.out(overview)
+            return 0
+        case "--version":
+            console.out("namegen \(version)\n")
+            return 0
+        case "help":
+            guard let name = rest.first else { console.out(overview); return 0 }
+            guard let command = commands[name] else { return unknownSubcommand(name, console: console) }
+            console.out(HelpText.help(command.spec))
+            return 0
+        default:
+            guard let command = commands[first] else { return unknownSubcommand(first, console: console) }
+            let spec = command.spec
+            do {
+                let parsed = try ParsedArguments(rest, command: spec)
+                if parsed.wantsHelp {
+                    console.out(HelpText.help(spec))
+                    return 0
+                }
+                try command.run(parsed, console: console)
+                return 0
+            } catch let error as NameGenError {
+                return report(error, command: spec, console: console)
+            } catch {
+                return report(NameGenError(.io, "\(error)"), command: spec, console: console)
+            }
+        }
+    }
+
+    static func unknownSubcommand(_ name: String, console: Console) -> Int32 {
+        let names = commands.keys.sorted() + ["help"]
+        let guess = names.min { ParsedArguments.editDistance(name, $0) < ParsedArguments.editDistance(name, $1) }
+        var message = "Unknown subcommand '\(name)'."
+        if let guess, ParsedArguments.editDistance(name, guess) <= 2 { message += " Did you mean '\(guess)'?" }
+        console.err(HelpText.usageError(NameGenError(.usage, message), command: nil))
+        return 64
+    }
+
+    /// Prints an error in the house style and returns its exit status.
+    static func report(_ error: NameGenError, command: CommandSpec, console: Console) -> Int32 {
+        if error.kind == .usage {
+            console.err(HelpText.usageError(error, command: command))
+        } else {
+            // One line: the message, then the hint.
+            let line = error.message + (error.hint.map { " " + $0 } ?? "")
+            console.err(console.styled("Error:", code: "31") + " " + line + "\n")
+        }
+        return error.exitCode
+    }
+}
+
+/// A subcommand: its options and what it does with them.
+protocol Subcommand {
+    static var spec: CommandSpec { get }
+    static func run(_ arguments: ParsedArguments, console: Console) throws
 }

@@ -1,0 +1,155 @@
+/// The parsed options of one command, with typed, validated accessors.
+///
+/// Parsing (which options exist, which take values, allowed choices) is separate from
+/// validation (is this number in range?), as in swift-argument-parser. Both report a
+/// `NameGenError` of kind `.usage`, which the tool prints with a usage line and exits 64.
+public struct ParsedArguments {
+    public let command: CommandSpec
+    /// Values by canonical key; the last occurrence of a repeated option wins.
+    public private(set) var values: [String: String] = [:]
+    public private(set) var flags: Set<String> = []
+    public private(set) var positionals: [String] = []
+
+    public var wantsHelp: Bool { flags.contains("--help") }
+
+    /// Parses `arguments` (the words after the subcommand) against `command`.
+    public init(_ arguments: [String], command: CommandSpec) throws {
+        self.command = command
+        var i = 0
+        var optionsEnded = false
+        while i < arguments.count {
+            let word = arguments[i]
+            i += 1
+            if optionsEnded || !word.hasPrefix("-") || word == "-" {
+                guard command.positional != nil, positionals.isEmpty else {
+                    throw UsageError.unexpectedArgument(word)
+                }
+                positionals.append(word)
+                continue
+            }
+            if word == "--" { optionsEnded = true; continue }
+            var name = word
+            var inlineValue: String?
+            if word.hasPrefix("--"), let eq = word.firstIndex(of: "=") {
+                name = String(word[..<eq])
+                inlineValue = String(word[word.index(after: eq)...])
+            }
+            guard let spec = command.option(named: name) else {
+                throw UsageError.unknownOption(name, suggestion: Self.suggestion(for: name, in: command))
+            }
+            if spec.isFlag {
+                if inlineValue != nil { throw UsageError.flagWithValue(name) }
+                flags.insert(spec.key)
+                continue
+            }
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else {
+                guard i < arguments.count else { throw UsageError.missingValue(spec) }
+                value = arguments[i]
+                i += 1
+            }
+            if let choices = spec.choices, !choices.contains(value) {
+                throw UsageError.badChoice(spec, value)
+            }
+            values[spec.key] = value
+        }
+    }
+
+    /// The closest option name within edit distance 2 (or a prefix match), for "Did you mean".
+    static func suggestion(for name: String, in command: CommandSpec) -> String? {
+        let candidates = command.options.flatMap { $0.names }.filter { $0.hasPrefix("--") }
+        var best: (String, Int)?
+        for c in candidates {
+            let d = editDistance(name, c)
+            if d <= 2 || (name.count > 3 && c.hasPrefix(name)) {
+                if best == nil || d < best!.1 { best = (c, d) }
+            }
+        }
+        return best?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+
+    // MARK: - Typed access
+
+    public func has(_ key: String) -> Bool { values[key] != nil || flags.contains(key) }
+    public func flag(_ key: String) -> Bool { flags.contains(key) }
+    public func string(_ key: String) -> String? { values[key] }
+
+    /// An integer option in `range`, or `defaultValue` when absent.
+    public func int(_ key: String, in range: ClosedRange<Int>, default defaultValue: Int) throws -> Int {
+        try int(key, in: range) ?? defaultValue
+    }
+
+    public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = values[key] else { return nil }
+        let spec = command.option(named: key)!
+        guard let v = Int(text) else { throw UsageError.badValue(spec, text, "expected a whole number") }
+        guard range.contains(v) else { throw UsageError.badValue(spec, text, Self.describe(range)) }
+        return v
+    }
+
+    /// A finite floating-point option in `range`, or `defaultValue` when absent.
+    public func double(_ key: String, in range: ClosedRange<Double>, default defaultValue: Double) throws -> Double {
+        try double(key, in: range) ?? defaultValue
+    }
+
+    public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = values[key] else { return nil }
+        let spec = command.option(named: key)!
+        guard let v = Double(text), v.isFinite else { throw UsageError.badValue(spec, text, "expected a number") }
+        guard range.contains(v) else { throw UsageError.badValue(spec, text, Self.describe(range)) }
+        return v
+    }
+
+    /// A seed: any integer from 0 to 2⁶⁴−1.
+    public func seed(_ key: String) throws -> UInt64? {
+        guard let text = values[key] else { return nil }
+        guard let v = UInt64(text) else {
+            throw UsageError.badValue(command.option(named: key)!, text, "expected a whole number from 0 to 18446744073709551615")
+        }
+        return v
+    }
+
+    static func describe<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
+        "must be from \(range.lowerBound) to \(range.upperBound)"
+    }
+}
+
+/// The usage errors, with the wording swift-argument-parser users know.
+enum UsageError {
+    static func unknownOption(_ name: String, suggestion: String?) -> NameGenError {
+        NameGenError(.usage, "Unknown option '\(name)'." + (suggestion.map { " Did you mean '\($0)'?" } ?? ""))
+    }
+    static func unexpectedArgument(_ word: String) -> NameGenError {
+        NameGenError(.usage, "Unexpected argument '\(word)'.")
+    }
+    static func flagWithValue(_ name: String) -> NameGenError {
+        NameGenError(.usage, "The flag '\(name)' does not take a value.")
+    }
+    static func missingValue(_ spec: OptionSpec) -> NameGenError {
+        NameGenError(.usage, "Missing value for '\(spec.synopsis)'.")
+    }
+    static func badChoice(_ spec: OptionSpec, _ value: String) -> NameGenError {
+        NameGenError(.usage, "The value '\(value)' is invalid for '\(spec.synopsis)'. Please provide one of \(spec.choices!.map { "'\($0)'" }.joined(separator: ", ")).")
+    }
+    static func badValue(_ spec: OptionSpec, _ value: String, _ why: String) -> NameGenError {
+        NameGenError(.usage, "The value '\(value)' is invalid for '\(spec.synopsis)': \(why).")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Where a command writes: results to `out` (stdout), logs and progress to `err` (stderr).
+/// Tests pass a capturing console; the tool uses the process's streams.
+public final class Console {
+    public let out: (String) -> Void
+    public let err: (String) -> Void
+    /// True when stderr is a terminal: only then is a redrawn progress line drawn.
+    public let stderrIsTerminal: Bool
+    /// True when NO_COLOR is set (https://no-color.org): no ANSI colours.
+    public let noColor: Bool
+
+    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void,
+                stderrIsTerminal: Bool = false, noColor: Bool = true) {
+        self.out = out
+        self.err = err
+        self.stderrIsTerminal = stderrIsTerminal
+        self.noColor = noColor
+    }
+
+    /// The process's stdout and stderr, unbuffered writes of whole strings.
+    public static func standard() -> Console {
+        let env = ProcessInfo.processInfo.environment
+        return Console(
+            out: { text in FileHandle.standardOutput.writeAll(text) },
+            err: { text in FileHandle.standardError.writeAll(text) },
+            stderrIsTerminal: isatty(2) == 1,
+            noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false || env["TERM"] == "dumb")
+    }
+
+    /// A console that keeps everything written, for tests.
+    public static func capturing() -> (Console, () -> String, () -> String) {
+        final class Box { var out = ""; var err = "" }
+        let box = Box()
+        return (Console(out: { box.out += $0 }, err: { box.err += $0 }), { box.out }, { box.err })
+    }
+
+    /// `Warning: …` on stderr, in yellow on a colour terminal.
+    public func warn(_ message: String) {
+        err(styled("Warning:", code: "33") + " " + message + "\n")
+    }
+
+    func styled(_ text: String, code: String) -> String {
+        stderrIsTerminal && !noColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+extension FileHandle {
+    /// Writes all of `text`; a closed pipe (e.g. `namegen sample | head`) is not an error.
+    func writeAll(_ text: String) {
+        var bytes = Array(text.utf8)
+        let fd = fileDescriptor
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
+        bytes.removeAll()
+    }
+}

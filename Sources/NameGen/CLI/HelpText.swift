@@ -1,0 +1,90 @@
+/// Help and usage text in the layout swift-argument-parser users expect.
+enum HelpText {
+    static let width = 80
+    static let column = 26
+
+    /// `namegen train [--model <model>] …`, wrapped to the terminal width.
+    static func usage(_ command: CommandSpec, tool: String = "namegen") -> String {
+        var words = command.options.filter { $0.key != "--help" }.map { $0.usage }
+        if let p = command.positional { words.append("<\(p.name)>") }
+        return wrap(words, first: "\(tool) \(command.name)", indent: "       ")
+    }
+
+    /// The full `--help` text of a subcommand.
+    static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
+        var out = "OVERVIEW: \(command.abstract)\n\n"
+        if let discussion = command.discussion { out += discussion + "\n\n" }
+        out += "USAGE: \(usage(command, tool: tool))\n\n"
+        if let p = command.positional {
+            out += "ARGUMENTS:\n"
+            var text = p.help
+            if let choices = p.choices { text += " (values: \(choices.joined(separator: ", ")))" }
+            out += row("<\(p.name)>", text) + "\n"
+        }
+        out += "OPTIONS:\n"
+        for option in command.options {
+            var text = option.help
+            var notes: [String] = []
+            if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
+            if let d = option.defaultText { notes.append("default: " + d) }
+            if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
+            out += row(option.synopsis, text)
+        }
+        return out
+    }
+
+    /// The error block for a usage error: message, usage line, pointer to --help.
+    static func usageError(_ error: NameGenError, command: CommandSpec?, tool: String = "namegen") -> String {
+        var out = "Error: \(error.message)\n"
+        if let command {
+            out += "Usage: \(usage(command, tool: tool))\n"
+            out += "  See '\(tool) \(command.name) --help' for more information.\n"
+        } else {
+            out += "Usage: \(tool) <subcommand>\n  See '\(tool) --help' for more information.\n"
+        }
+        return out
+    }
+
+    /// One option row: the synopsis padded to the help column, the text wrapped beside it.
+    static func row(_ left: String, _ text: String) -> String {
+        let pad = String(repeating: " ", count: column)
+        let lines = wrapText(text, width: width - column)
+        var out = "  " + left
+        if left.count + 2 < column - 1 {
+            out += String(repeating: " ", count: column - 2 - left.count) + lines[0] + "\n"
+        } else {
+            out += "\n" + pad + lines[0] + "\n"
+        }
+        for line in lines.dropFirst() { out += pad + line + "\n" }
+        return out
+    }
+
+    static func wrapText(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        lines.append(line)
+        return lines
+    }
+
+    static func wrap(_ words: [String], first: String, indent: String) -> String {
+        var lines: [String] = []
+        var line = first
+        for w in words {
+            if line.count + 1 + w.count > width - 7 {
+                lines.append(line)
+                line = indent + w
+            } else {
+                line += " " + w
+            }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// `namegen train`: builds the data set, trains a model and writes the checkpoint.
+enum TrainCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "train",
+        abstract: "Train a model on a file of names.",
+        discussion: """
+            Reads one name per line, splits the names into train/val/test with a seeded shuffle, \
+            trains the model on train and writes one checkpoint (safetensors) that 'sample', \
+            'eval' and 'info' read.
+            """.split(separator: "\n").joined(separator: " "),
+        options: [
+            OptionSpec(["--model"], value: "model", help: "Model to train.", choices: ModelKind.allCases.map(\.rawValue), default: "mlp"),
+            OptionSpec(["--data"], value: "file", help: "Names file, one name per line (UTF-8).", default: "names.txt"),
+            OptionSpec(["--checkpoint"], value: "path", help: "Where to write the checkpoint.", default: Checkpoint.defaultPath),
+            OptionSpec(["--seed"], value: "n", help: "Seed for initialisation, minibatches and dropout.", default: "42"),
+            OptionSpec(["--split-seed"], value: "n", help: "Seed of the train/val/test shuffle.", default: "42"),
+            OptionSpec(["--train-fraction"], value: "f", help: "Fraction of the names used for training.", default: "0.8"),
+            OptionSpec(["--val-fraction"], value: "f", help: "Fraction of the names used for validation; the rest is test.", default: "0.1"),
+            OptionSpec(["--dedupe"], help: "Drop repeated names before the split."),
+            OptionSpec(["--smoothing"], value: "k", help: "bigram: add-k smoothing of the counts.", default: "1"),
+            OptionSpec(["--block-size"], value: "n", help: "mlp: characters of context.", default: "8"),
+            OptionSpec(["--embed"], value: "n", help: "mlp: embedding size per character.", default: "10"),
+            OptionSpec(["--hidden"], value: "n", help: "mlp: units per hidden layer.", default: "200"),
+            OptionSpec(["--layers"], value: "n", help: "mlp: number of hidden layers.", default: "6"),
+            OptionSpec(["--activation"], value: "name", help: "mlp: hidden activation.", choices: MLPConfig.Activation.allCases.map(\.rawValue), default: "tanh"),
+            OptionSpec(["--batchnorm"], help: "mlp: BatchNorm after each hidden Linear (the default)."),
+            OptionSpec(["--no-batchnorm"], help: "mlp: no BatchNorm; the hidden Linear layers get a bias."),
+            OptionSpec(["--dropout"], value: "p", help: "mlp: dropout probability after each activation.", default: "0"),
+            OptionSpec(["--optimizer"], value: "name", help: "Optimizer: SGD with step decay (lr/10 for the last quarter) or AdamW with cosine decay.", choices: TrainingOptions.Optimizer.allCases.map(\.rawValue), default: "sgd"),
+            OptionSpec(["--lr"], value: "lr", help: "Peak learning rate.", default: "0.1 for sgd, 0.002 for adamw, 50 for onehot"),
+            OptionSpec(["--weight-decay"], value: "wd", help: "Weight decay (L2 for sgd, decoupled for adamw; onehot: L2 on W).", default: "0"),
+            OptionSpec(["--warmup"], value: "steps", help: "adamw: linear warm-up steps.", default: "0"),
+            OptionSpec(["--batch-size"], value: "n", help: "Examples per step (onehot always uses the full batch).", default: "32"),
+            OptionSpec(["--steps"], value: "n", help: "Optimisation steps.", default: "50000 for mlp, 200 for onehot"),
+            OptionSpec(["--eval-every"], value: "n", help: "Evaluate on val every n steps and keep the best checkpoint; 0 evaluates at the end only.", default: "0"),
+            OptionSpec(["--log-every"], value: "n", help: "Log line interval when stderr is not a terminal.", default: "1000"),
+            OptionSpec(["--log"], value: "file", help: "CSV training log (step, train_loss, val_loss, lr).", default: "the checkpoint path with .csv"),
+            OptionSpec(["--threads"], value: "n", help: "Worker threads for the matrix products.", default: "number of cores"),
+        ])
+
+    static func run(_ a: ParsedArguments, console: Console) throws {
+        // Validate every option before touching any file.
+        let kind = ModelKind(rawValue: a.string("--model") ?? "mlp")!
+        let dataPath = a.string("--data") ?? "names.txt"
+        let checkpointPath = a.string("--checkpoint") ?? Checkpoint.defaultPath
+        let split = SplitConfig(seed: try a.seed("--split-seed") ?? 42,
+                                trainFraction: try a.double("--train-fraction", in: 0.000_001...1, default: 0.8),
+                                valFraction: try a.double("--val-fraction", in: 0...0.999_999, default: 0.1))
+        try split.validate()
+        let smoothing = try a.double("--smoothing", in: 0...1e9, default: 1)
+        if a.flag("--batchnorm") && a.flag("--no-batchnorm") {
+            throw NameGenError(.usage, "'--batchnorm' and '--no-batchnorm' cannot be used together.")
+        }
+        var mlp = MLPConfig()
+        mlp.blockSize = try a.int("--block-size", in: 1...256, default: mlp.blockSize)
+        mlp.embed = try a.int("--embed", in: 1...1024, default: mlp.embed)
+        mlp.hidden = try a.int("--hidden", in: 1...8192, default: mlp.hidden)
+        mlp.layers = try a.int("--layers", in: 1...64, default: mlp.layers)
+        mlp.activation = MLPConfig.Activation(rawValue: a.string("--activation") ?? "tanh")!
+        mlp.batchNorm = !a.flag("--no-batchnorm")
+        mlp.dropout = Float(try a.double("--dropout", in: 0...0.99, default: 0))
+
+        var options = TrainingOptions()
+        options.seed = try a.seed("--seed") ?? 42
+        options.optimizer = TrainingOptions.Optimizer(rawValue: a.string("--optimizer") ?? "sgd")!
+        options.learningRate = try a.double("--lr", in: 1e-12...1e12)
+        options.weightDecay = try a.double("--weight-decay", in: 0...1e6, default: 0)
+        options.warmupSteps = try a.int("--warmup", in: 0...1_000_000_000, default: 0)
+        options.batchSize = try a.int("--batch-size", in: 1...65_536, default: 32)
+        options.steps = try a.int("--steps", in: 1...1_000_000_000, default: kind == .onehot ? 200 : 50_000)
+        options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: 0)
+        options.logEvery = try a.int("--log-every", in: 1...1_000_000_000, default: 1000)
+        options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
+        options.logPath = a.string("--log") ?? Self.defaultLogPath(for: checkpointPath)
+        if kind == .mlp {
+            try checkMemory(mlp, batchSize: options.batchSize)
+        }
+
+        let source = try DataSource.load(dataPath)
+        let dataset = try Dataset(names: source.names, split: split, dedupe: a.flag("--dedupe"))
+        console.err("data \(dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
+
+        func checkpoint(_ model: LanguageModel, training: [String: String]) -> Checkpoint {
+            Checkpoint(model: kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
+                       split: split, dedupe: a.flag("--dedupe"), dataFile: dataPath, dataSHA256: source.sha256,
+                       dataNames: source.names.count, training: training, tensors: model.namedTensors())
+        }
+
+        let model: LanguageModel
+        var training: [String: String] = [:]
+        switch kind {
+        case .bigram:
+            let bigram = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(smoothing))
+            bigram.fit(dataset.windows(.train, blockSize: 1))
+            model = bigram
+            training["steps"] = "0"
+        case .onehot, .mlp:
+            throw NameGenError(.usage, "The \(kind.rawValue) model is not available yet.")
+        }
+        for name in SplitName.allCases {
+            let nll = Evaluation.meanNLL(model: model, windows: dataset.windows(name, blockSize: model.blockSize))
+            training["\(name.rawValue)_loss"] = String(format: "%.6f", nll)
+        }
+        try checkpoint(model, training: training).write(to: checkpointPath)
+        console.err("saved \(checkpointPath) (\(model.parameterCount) parameters)\n")
+        console.out(LossTable.render(rows: SplitName.allCases.map { name in
+            (name.rawValue, dataset.names(name).count, Double(training["\(name.rawValue)_loss"]!) ?? .nan)
+        }))
+    }
+
+    /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.
+    static func defaultLogPath(for checkpoint: String) -> String {
+        let url = URL(fileURLWithPath: checkpoint)
+        let base = url.pathExtension.isEmpty ? checkpoint : String(checkpoint.dropLast(url.pathExtension.count + 1))
+        return base + ".csv"
+    }
+
+    /// Refuses models whose activations alone would need more than 8 GiB.
+    static func checkMemory(_ config: MLPConfig, batchSize: Int) throws {
+        let perLayer = Double(batchSize) * Double(config.hidden) * 6
+        let floats = perLayer * Double(config.layers) + Double(batchSize) * Double(config.blockSize * config.embed) * 2
+        let params = Double(config.hidden) * Double(config.hidden) * Double(config.layers) * 4
+        guard (floats + params) * 4 <= 8 * 1024 * 1024 * 1024 else {
+            throw NameGenError(.usage, "That model would need more than 8 GiB of memory (--batch-size \(batchSize), --hidden \(config.hidden), --layers \(config.layers)).")
+        }
+    }
+}
+
+/// The loss table that `train` and `eval` print.
+enum LossTable {
+    static func render(rows: [(split: String, names: Int, nll: Double)]) -> String {
+        var out = "split   names      nll   perplexity   bits/char\n"
+        for r in rows {
+            out += r.split.padding(toLength: 5, withPad: " ", startingAt: 0)
+                + String(format: " %7d  %7.4f  %11.4f  %10.4f\n", r.names, r.nll, exp(r.nll), r.nll / log(2.0))
+        }
+        return out
+    }
+}

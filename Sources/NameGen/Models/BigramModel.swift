@@ -1,0 +1,78 @@
+import Foundation
+
+/// The bigram model: a (V × V) table of how often each token follows each other token,
+/// counted on the train split, plus add-k smoothing.
+///
+///   P(next | prev) = (counts[prev, next] + k) / Σ_j (counts[prev, j] + k)
+///
+/// Checkpoint tensors: `counts` F32 (V, V), row = previous token, column = next token,
+/// token 0 = start/stop. Hyperparameter `smoothing` = k.
+public final class BigramModel: LanguageModel {
+    public let kind = ModelKind.bigram
+    public let blockSize = 1
+    public let vocabularySize: Int
+    public let smoothing: Float
+    /// counts[prev, next], raw (unsmoothed).
+    public private(set) var counts: Matrix
+    /// log P(next | prev), derived from counts and smoothing.
+    private var logProbabilities: Matrix
+
+    public init(vocabularySize: Int, smoothing: Float) {
+        precondition(vocabularySize >= 1 && smoothing >= 0 && smoothing.isFinite)
+        self.vocabularySize = vocabularySize
+        self.smoothing = smoothing
+        self.counts = Matrix(rows: vocabularySize, cols: vocabularySize)
+        self.logProbabilities = Matrix(rows: vocabularySize, cols: vocabularySize)
+        updateProbabilities()
+    }
+
+    /// Counts every (previous, next) pair of `windows`, which must have block size 1.
+    public func fit(_ windows: ContextWindows) {
+        precondition(windows.blockSize == 1)
+        for i in 0..<windows.count {
+            counts[Int(windows.contexts[i]), Int(windows.targets[i])] += 1
+        }
+        updateProbabilities()
+    }
+
+    public convenience init(checkpoint: Checkpoint) throws {
+        let v = checkpoint.vocabulary.size
+        let k = try checkpoint.doubleParameter("smoothing", in: 0...1e9)
+        self.init(vocabularySize: v, smoothing: Float(k))
+        let values = try checkpoint.floats("counts", shape: [v, v])
+        guard values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw NameGenError(.checkpoint, "The bigram counts in the checkpoint are negative or not finite.",
+                               hint: "The file may be damaged; retrain with 'namegen train --model bigram'.")
+        }
+        counts = Matrix(rows: v, cols: v, data: values)
+        updateProbabilities()
+    }
+
+    private func updateProbabilities() {
+        let v = vocabularySize
+        for r in 0..<v {
+            var total: Double = 0
+            for c in 0..<v { total += Double(counts[r, c] + smoothing) }
+            for c in 0..<v {
+                // A row with no counts and no smoothing has no distribution: make it uniform.
+                let p = total > 0 ? Double(counts[r, c] + smoothing) / total : 1.0 / Double(v)
+                logProbabilities[r, c] = Float(Foundation.log(p))
+            }
+        }
+    }
+
+    public var hyperparameters: [String: String] { ["smoothing": "\(smoothing)"] }
+
+    public func namedTensors() -> [String: Tensor] {
+        ["counts": Tensor(shape: [vocabularySize, vocabularySize], floats: counts.data)]
+    }
+
+    /// contexts (count, 1) → logits (count, V) = log P(· | context).
+    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+        let v = vocabularySize
+        for i in 0..<count {
+            let prev = Int(contexts[i])
+            for c in 0..<v { logits.data[i * v + c] = logProbabilities.data[prev * v + c] }
+        }
+    }
+}
