@@ -10,7 +10,6 @@ public struct ParsedArguments {
     public private(set) var flags: Set<String> = []
     public private(set) var positionals: [String] = []
 
-    public var wantsHelp: Bool { flags.contains("--help") }
 
     /// Parses `arguments` (the words after the subcommand) against `command`.
     public init(_ arguments: [String], command: CommandSpec) throws {

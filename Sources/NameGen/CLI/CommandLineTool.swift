@@ -60,12 +60,13 @@ public enum CommandLineTool {
         default:
             guard let command = commands[first] else { return unknownSubcommand(first, console: console) }
             let spec = command.spec
+            // --help anywhere before "--" wins over every other word, valid or not.
+            if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+                console.out(HelpText.help(spec))
+                return 0
+            }
             do {
                 let parsed = try ParsedArguments(rest, command: spec)
-                if parsed.wantsHelp {
-                    console.out(HelpText.help(spec))
-                    return 0
-                }
                 try command.run(parsed, console: console)
                 return 0
             } catch let error as NameGenError {

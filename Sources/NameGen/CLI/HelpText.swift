@@ -13,7 +13,7 @@ enum HelpText {
     /// The full `--help` text of a subcommand.
     static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
         var out = "OVERVIEW: \(command.abstract)\n\n"
-        if let discussion = command.discussion { out += discussion + "\n\n" }
+        if let discussion = command.discussion { out += wrapText(discussion, width: width).joined(separator: "\n") + "\n\n" }
         out += "USAGE: \(usage(command, tool: tool))\n\n"
         if let p = command.positional {
             out += "ARGUMENTS:\n"

@@ -1,0 +1,33 @@
+# namegen — build, test, run and benchmark. Needs only a Swift 6 toolchain.
+SWIFT ?= swift
+BIN := .build/release/namegen
+ARGS ?=
+
+.PHONY: all build test test-release run bench clean
+
+all: build
+
+## build: release build of the namegen tool (.build/release/namegen)
+build:
+	$(SWIFT) build -c release --product namegen
+
+## test: the unit and end-to-end tests (debug build, XCTest)
+test:
+	$(SWIFT) test --disable-swift-testing
+
+## test-release: the same tests against an optimised build
+test-release:
+	$(SWIFT) test -c release --disable-swift-testing
+
+## run: build, train the default model on names.txt, and print 10 names
+run: build
+	$(BIN) train
+	$(BIN) sample -n 10
+
+## bench: matmul and training throughput (ARGS=--json for JSON lines)
+bench:
+	$(SWIFT) run -c release namegen-bench $(ARGS)
+
+## clean: remove build products and trained checkpoints
+clean:
+	rm -rf .build checkpoints
