@@ -20,6 +20,9 @@ public enum CommandLineTool {
           train                   Train a model on a file of names.
           sample                  Generate names from a trained model.
           eval                    Report a model's loss on a data split.
+          info                    Describe a trained model.
+          plot                    Draw SVG plots of a model and its training.
+          completion              Print a shell completion script.
           help                    Show subcommand help information.
 
           See 'namegen help <subcommand>' for detailed help.
@@ -31,6 +34,9 @@ public enum CommandLineTool {
         "train": TrainCommand.self,
         "sample": SampleCommand.self,
         "eval": EvalCommand.self,
+        "info": InfoCommand.self,
+        "plot": PlotCommand.self,
+        "completion": CompletionCommand.self,
     ]
 
     /// Runs the tool with `arguments` (without the program name) on the process's streams.

@@ -28,6 +28,9 @@ final class CLITests: XCTestCase {
               train                   Train a model on a file of names.
               sample                  Generate names from a trained model.
               eval                    Report a model's loss on a data split.
+              info                    Describe a trained model.
+              plot                    Draw SVG plots of a model and its training.
+              completion              Print a shell completion script.
               help                    Show subcommand help information.
 
               See 'namegen help <subcommand>' for detailed help.

@@ -1,0 +1,121 @@
+/// `namegen completion bash|zsh`: shell completion scripts, generated from the command specs.
+enum CompletionCommand: Subcommand {
+    static let shells = ["bash", "zsh"]
+
+    static let spec = CommandSpec(
+        name: "completion",
+        abstract: "Print a shell completion script.",
+        discussion: "bash: add 'source <(namegen completion bash)' to ~/.bashrc. zsh: write 'namegen completion zsh' to a file named _namegen in a directory on $fpath.",
+        options: [],
+        positional: (name: "shell", help: "The shell.", choices: shells))
+
+    static func run(_ a: ParsedArguments, console: Console) throws {
+        guard let shell = a.positionals.first else {
+            throw NameGenError(.usage, "Missing expected argument '<shell>'.")
+        }
+        switch shell {
+        case "bash": console.out(bash())
+        case "zsh": console.out(zsh())
+        default: throw NameGenError(.usage, "The value '\(shell)' is invalid for '<shell>'. Please provide one of 'bash', 'zsh'.")
+        }
+    }
+
+    static var specs: [CommandSpec] { CommandLineTool.commands.keys.sorted().map { CommandLineTool.commands[$0]!.spec } }
+    static let fileOptions: Set<String> = ["--data", "--checkpoint", "--log", "--out"]
+
+    static func bash() -> String {
+        var s = """
+            # bash completion for namegen; load with: source <(namegen completion bash)
+            _namegen() {
+                local cur prev
+                cur="${COMP_WORDS[COMP_CWORD]}"
+                prev="${COMP_WORDS[COMP_CWORD-1]}"
+                if [[ $COMP_CWORD -eq 1 ]]; then
+                    COMPREPLY=( $(compgen -W "\(specs.map(\.name).joined(separator: " ")) help --help --version" -- "$cur") )
+                    return
+                fi
+                case "${COMP_WORDS[1]}" in
+
+            """
+        for spec in specs {
+            s += "        \(spec.name))\n            case \"$prev\" in\n"
+            for o in spec.options where !o.isFlag {
+                let names = o.names.joined(separator: "|")
+                if let choices = o.choices {
+                    s += "                \(names)) COMPREPLY=( $(compgen -W \"\(choices.joined(separator: " "))\" -- \"$cur\") ); return ;;\n"
+                } else if fileOptions.contains(o.key) {
+                    s += "                \(names)) COMPREPLY=( $(compgen -f -- \"$cur\") ); return ;;\n"
+                } else {
+                    s += "                \(names)) return ;;\n"
+                }
+            }
+            s += "            esac\n"
+            var words = spec.options.flatMap(\.names)
+            if let p = spec.positional, let choices = p.choices { words += choices }
+            s += "            COMPREPLY=( $(compgen -W \"\(words.joined(separator: " "))\" -- \"$cur\") ) ;;\n"
+        }
+        s += """
+                    help) COMPREPLY=( $(compgen -W "\(specs.map(\.name).joined(separator: " "))" -- "$cur") ) ;;
+                esac
+            }
+            complete -F _namegen namegen
+
+            """
+        return s
+    }
+
+    static func zsh() -> String {
+        func quote(_ s: String) -> String {
+            s.replacingOccurrences(of: "'", with: "'\\''").replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]")
+                .replacingOccurrences(of: ":", with: "\\:")
+        }
+        var s = """
+            #compdef namegen
+            # zsh completion for namegen; save as _namegen in a directory on $fpath.
+
+            _namegen() {
+                local -a subcommands
+                subcommands=(
+
+            """
+        for spec in specs { s += "        '\(spec.name):\(quote(spec.abstract))'\n" }
+        s += """
+                    'help:Show subcommand help information.'
+                )
+                if (( CURRENT == 2 )); then
+                    _describe 'subcommand' subcommands
+                    _arguments '--version[Show the version.]' '(-h --help)'{-h,--help}'[Show help information.]'
+                    return
+                fi
+                local cmd=${words[2]}
+                shift words
+                (( CURRENT-- ))
+                case $cmd in
+
+            """
+        for spec in specs {
+            s += "        \(spec.name))\n            _arguments \\\n"
+            for o in spec.options {
+                let help = quote(o.help)
+                var action = ""
+                if !o.isFlag {
+                    if let choices = o.choices { action = ":\(o.valueName!):(\(choices.joined(separator: " ")))" }
+                    else if fileOptions.contains(o.key) { action = ":\(o.valueName!):_files" }
+                    else { action = ":\(o.valueName!):" }
+                }
+                for name in o.names { s += "                '\(name)[\(help)]\(action)' \\\n" }
+            }
+            if let p = spec.positional, let choices = p.choices { s += "                ':\(p.name):(\(choices.joined(separator: " ")))' \\\n" }
+            s += "                && return ;;\n"
+        }
+        s += """
+                    help) _describe 'subcommand' subcommands ;;
+                esac
+            }
+
+            _namegen "$@"
+
+            """
+        return s
+    }
+}

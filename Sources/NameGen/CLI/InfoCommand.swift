@@ -1,0 +1,39 @@
+import Foundation
+
+/// `namegen info`: what a checkpoint holds.
+enum InfoCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "info",
+        abstract: "Describe a trained model.",
+        discussion: "Prints the model kind, hyperparameters, parameter count per tensor and in total, the vocabulary, the data file and its hash, the steps trained and the losses.",
+        options: [
+            OptionSpec(["--checkpoint"], value: "path", help: "Checkpoint to read.", default: Checkpoint.defaultPath),
+        ])
+
+    static func run(_ a: ParsedArguments, console: Console) throws {
+        let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
+        let c = try Checkpoint.read(from: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        func row(_ key: String, _ value: String) -> String { key.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n" }
+        var out = row("model", c.model.rawValue)
+        out += row("checkpoint", "\(path) (\(size) bytes, format \(Checkpoint.formatVersion))")
+        out += row("data", "\(c.dataFile) (\(c.dataNames) names, sha256 \(c.dataSHA256))")
+        out += row("split", String(format: "seed %llu, train %.2f / val %.2f / test %.2f%@", c.split.seed, c.split.trainFraction,
+                                   c.split.valFraction, c.split.testFraction, c.dedupe ? ", duplicates dropped" : ""))
+        out += row("vocabulary", "\(c.vocabulary.size) tokens: · " + c.vocabulary.characters.map { String($0) }.joined(separator: " "))
+        out += "hyperparameters\n"
+        for key in c.hyperparameters.keys.sorted() { out += row("  " + key, c.hyperparameters[key]!) }
+        let parameterTensors = c.tensors.filter { !$0.key.hasPrefix("optimizer.") }
+        let total = parameterTensors.values.reduce(0) { $0 + $1.elementCount }
+        out += row("parameters", "\(total)")
+        for name in parameterTensors.keys.sorted() {
+            let t = parameterTensors[name]!
+            out += "  " + name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                + t.shape.map(String.init).joined(separator: "×").padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: "%9d\n", t.elementCount)
+        }
+        out += "training\n"
+        for key in c.training.keys.sorted() { out += row("  " + key, c.training[key]!) }
+        console.out(out)
+    }
+}

@@ -1,0 +1,79 @@
+import XCTest
+@testable import NameGen
+
+final class SamplerTests: XCTestCase {
+    /// A bigram model on "ab" ×3, "b": from the start token a is 3× as likely as b;
+    /// after a always b; after b always the end (with no smoothing).
+    private func model(smoothing: Float = 0) throws -> (BigramModel, Vocabulary) {
+        let d = try Dataset(names: ["ab", "ab", "ab", "b"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
+        let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: smoothing)
+        m.fit(d.windows(.train, blockSize: 1))
+        return (m, d.vocabulary)
+    }
+
+    private func sample(_ options: SamplingOptions, seed: UInt64 = 1, smoothing: Float = 0) throws -> [String] {
+        let (m, v) = try model(smoothing: smoothing)
+        var rng = RandomGenerator(seed: seed)
+        return try Sampler.sample(model: m, vocabulary: v, options: options, rng: &rng)
+    }
+
+    func testFrequenciesMatchTheModel() throws {
+        var o = SamplingOptions()
+        o.count = 20_000
+        let names = try sample(o)
+        XCTAssertEqual(names.count, 20_000)
+        XCTAssertEqual(Set(names), ["ab", "b"], "zero-probability names never appear")
+        // P("ab") = 3/4. The standard error of the frequency at n = 20,000 is 0.0031; allow 4σ.
+        let share = Double(names.filter { $0 == "ab" }.count) / 20_000
+        XCTAssertEqual(share, 0.75, accuracy: 0.0125)
+    }
+
+    func testSameSeedSameNames() throws {
+        var o = SamplingOptions()
+        o.count = 50
+        XCTAssertEqual(try sample(o, seed: 3, smoothing: 1), try sample(o, seed: 3, smoothing: 1))
+        XCTAssertNotEqual(try sample(o, seed: 3, smoothing: 1), try sample(o, seed: 4, smoothing: 1))
+    }
+
+    func testGreedyAndTopOneTakeTheMostLikelyPath() throws {
+        var o = SamplingOptions()
+        o.count = 5
+        o.temperature = 0
+        XCTAssertEqual(try sample(o), Array(repeating: "ab", count: 5))
+        o.temperature = 1
+        o.topK = 1
+        XCTAssertEqual(try sample(o, smoothing: 1), Array(repeating: "ab", count: 5))
+    }
+
+    func testPrefixAndLengthsAreRespected() throws {
+        var o = SamplingOptions()
+        o.count = 300
+        o.prefix = [2]  // "b"
+        o.minLength = 2
+        o.maxLength = 4
+        let names = try sample(o, smoothing: 1)
+        XCTAssertEqual(names.count, 300)
+        for n in names {
+            XCTAssertTrue(n.hasPrefix("b"), n)
+            XCTAssertTrue((2...4).contains(n.count), n)
+        }
+    }
+
+    func testNewAndUnique() throws {
+        var o = SamplingOptions()
+        o.count = 40
+        o.excluded = ["ab", "b"]
+        o.unique = true
+        let names = try sample(o, smoothing: 1)
+        XCTAssertEqual(names.count, 40)
+        XCTAssertEqual(Set(names).count, 40)
+        XCTAssertTrue(Set(names).isDisjoint(with: ["ab", "b"]))
+    }
+
+    func testImpossibleConstraintsThrowInsteadOfLooping() throws {
+        var o = SamplingOptions()
+        o.count = 3
+        o.unique = true  // without smoothing only "ab" and "b" exist
+        XCTAssertThrowsError(try sample(o)) { XCTAssertTrue(($0 as? NameGenError)?.message.contains("met the constraints") ?? false) }
+    }
+}

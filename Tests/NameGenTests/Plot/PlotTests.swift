@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+@testable import NameGen
+
+/// Collects the elements of an SVG document (it must parse as XML).
+private final class SVGCollector: NSObject, XMLParserDelegate {
+    var elements: [(name: String, attributes: [String: String])] = []
+    var texts: [(cssClass: String?, text: String)] = []
+    private var currentClass: String?
+    private var inText = false
+    private var buffer = ""
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        elements.append((name, attributes))
+        if name == "text" { inText = true; buffer = ""; currentClass = attributes["class"] }
+    }
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { buffer += string } }
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == "text" { texts.append((currentClass, buffer)); inText = false }
+    }
+
+    static func parse(_ svg: String) throws -> SVGCollector {
+        let c = SVGCollector()
+        let p = XMLParser(data: Data(svg.utf8))
+        p.delegate = c
+        guard p.parse() else { throw p.parserError ?? NSError(domain: "xml", code: 1) }
+        return c
+    }
+}
+
+final class PlotTests: XCTestCase {
+    func testScatterHasOnePointAndLabelPerCharacter() throws {
+        let labels = ["·", "a", "<", "&", "\"q\""]
+        let svg = Charts.scatter(labels.enumerated().map { (Double($0.offset), Double($0.offset * $0.offset), $0.element) },
+                                 title: "emb", xLabel: "x", yLabel: "y")
+        let doc = try SVGCollector.parse(svg)
+        XCTAssertEqual(doc.elements.filter { $0.name == "circle" && $0.attributes["class"] == "point" }.count, 5)
+        XCTAssertEqual(doc.texts.filter { $0.cssClass == "point-label" }.map(\.text), labels, "labels survive XML escaping")
+        XCTAssertEqual(doc.texts.first { $0.cssClass == "title" }?.text, "emb")
+        XCTAssertEqual(Set(doc.texts.filter { $0.cssClass == "axis-label" }.map(\.text)), ["x", "y"])
+    }
+
+    func testHeatMapHasACellPerPair() throws {
+        var m = Matrix(rows: 3, cols: 3)
+        for i in 0..<9 { m.data[i] = Float(i * 10) }
+        let doc = try SVGCollector.parse(Charts.heatMap(m, labels: ["·", "a", "b"], title: "counts"))
+        let cells = doc.texts.filter { $0.cssClass == "cell" }.map(\.text)
+        XCTAssertEqual(cells, (0..<9).map { String($0 * 10) })
+        XCTAssertEqual(doc.texts.filter { $0.cssClass == "row-label" }.map(\.text), ["·", "a", "b"])
+    }
+
+    func testLossCurvesDrawOneLinePerSeries() throws {
+        let svg = Charts.lossCurves([("train", [(0, 3.3), (100, 2.5), (200, 2.2)]), ("val", [(200, 2.3)])], title: "loss")
+        let doc = try SVGCollector.parse(svg)
+        let lines = doc.elements.filter { $0.name == "polyline" && $0.attributes["class"] == "series" }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines[0].attributes["points"]?.split(separator: " ").count, 3)
+        XCTAssertEqual(doc.texts.filter { $0.cssClass == "legend" }.map(\.text), ["train", "val"])
+    }
+
+    func testTicksAreRoundNumbersCoveringTheRange() {
+        XCTAssertEqual(Charts.ticks(0, 10, count: 5), [0, 2, 4, 6, 8, 10])
+        XCTAssertEqual(Charts.ticks(2.03, 2.49, count: 5), [2.1, 2.2, 2.3, 2.4].map { $0 }, accuracy: 1e-9)
+    }
+
+    func testPCAFindsTheDirectionOfLargestVariance() {
+        // Points on the line y = 2x (plus a small orthogonal wiggle) in 3-D; the first
+        // component must carry almost all the spread, the second almost none.
+        let rows: [[Double]] = (0..<20).map { i in
+            let t = Double(i) - 9.5
+            let wiggle = (i % 2 == 0 ? 0.1 : -0.1)
+            return [t, 2 * t, wiggle]
+        }
+        let p = PCA.project(rows)
+        let var1 = p.reduce(0) { $0 + $1[0] * $1[0] }, var2 = p.reduce(0) { $0 + $1[1] * $1[1] }
+        let total = rows.reduce(0) { acc, r in acc + (r[0] + 0) * (r[0] + 0) + r[1] * r[1] + r[2] * r[2] }
+        XCTAssertEqual(var1 + var2, total, accuracy: 1e-6 * total, "two components keep the variance of a rank-2 cloud")
+        XCTAssertGreaterThan(var1 / var2, 1000)
+    }
+}
+
+private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}
