@@ -20,7 +20,9 @@ enum SampleCommand: Subcommand {
             OptionSpec(["--data"], value: "file", help: "Names file for --new and the summary.", default: "the file the model was trained on"),
         ])
 
-    static func run(_ a: ParsedArguments, console: Console) throws {
+    /// The sampling options, validated before the checkpoint is read (the prefix is
+    /// checked against the vocabulary later).
+    static func validate(_ a: ParsedArguments) throws -> (options: SamplingOptions, seed: UInt64) {
         var options = SamplingOptions()
         options.count = try a.int("--count", in: 1...10_000_000, default: 10)
         let seed = try a.seed("--seed") ?? UInt64.random(in: 0...UInt64.max)
@@ -32,6 +34,11 @@ enum SampleCommand: Subcommand {
         guard options.minLength <= options.maxLength else {
             throw NameGenError(.usage, "--min-length \(options.minLength) is greater than --max-length \(options.maxLength).")
         }
+        return (options, seed)
+    }
+
+    static func run(_ a: ParsedArguments, console: Console) throws {
+        var (options, seed) = try validate(a)
         let prefix = a.string("--prefix") ?? ""
 
         let checkpoint = try Checkpoint.read(from: a.string("--checkpoint") ?? Checkpoint.defaultPath)

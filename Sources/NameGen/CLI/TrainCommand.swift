@@ -40,10 +40,20 @@ enum TrainCommand: Subcommand {
             OptionSpec(["--threads"], value: "n", help: "Worker threads for the matrix products.", default: "number of cores"),
         ])
 
-    static func run(_ a: ParsedArguments, console: Console) throws {
-        // Validate every option before touching any file.
+    /// Everything `train` needs, validated before any file is touched.
+    struct Settings {
+        var kind: ModelKind
+        var dataPath: String
+        var checkpointPath: String
+        var split: SplitConfig
+        var dedupe: Bool
+        var smoothing: Double
+        var mlp: MLPConfig
+        var options: TrainingOptions
+    }
+
+    static func validate(_ a: ParsedArguments) throws -> Settings {
         let kind = ModelKind(rawValue: a.string("--model") ?? "mlp")!
-        let dataPath = a.string("--data") ?? "names.txt"
         let checkpointPath = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let split = SplitConfig(seed: try a.seed("--split-seed") ?? 42,
                                 trainFraction: try a.double("--train-fraction", in: 0.000_001...1, default: 0.8),
@@ -77,14 +87,22 @@ enum TrainCommand: Subcommand {
         if kind == .mlp {
             try checkMemory(mlp, batchSize: options.batchSize)
         }
+        return Settings(kind: kind, dataPath: a.string("--data") ?? "names.txt", checkpointPath: checkpointPath,
+                        split: split, dedupe: a.flag("--dedupe"), smoothing: smoothing, mlp: mlp, options: options)
+    }
+
+    static func run(_ a: ParsedArguments, console: Console) throws {
+        let settings = try validate(a)
+        let (kind, dataPath, checkpointPath, split) = (settings.kind, settings.dataPath, settings.checkpointPath, settings.split)
+        let smoothing = settings.smoothing
 
         let source = try DataSource.load(dataPath)
-        let dataset = try Dataset(names: source.names, split: split, dedupe: a.flag("--dedupe"))
+        let dataset = try Dataset(names: source.names, split: split, dedupe: settings.dedupe)
         console.err("data \(dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
 
         func checkpoint(_ model: LanguageModel, training: [String: String]) -> Checkpoint {
             Checkpoint(model: kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
-                       split: split, dedupe: a.flag("--dedupe"), dataFile: dataPath, dataSHA256: source.sha256,
+                       split: split, dedupe: settings.dedupe, dataFile: dataPath, dataSHA256: source.sha256,
                        dataNames: source.names.count, training: training, tensors: model.namedTensors())
         }
 
