@@ -13,6 +13,7 @@ enum InfoCommand: Subcommand {
     static func run(_ a: ParsedArguments, console: Console) throws {
         let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let c = try Checkpoint.read(from: path)
+        _ = try ModelLoader.load(c)  // validates every tensor, so a damaged file is reported here too
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         func row(_ key: String, _ value: String) -> String { key.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n" }
         var out = row("model", c.model.rawValue)
