@@ -1,2 +1,6 @@
 import NameGen
-print("bench: not yet")
+
+// Placeholder dispatcher; the matmul benchmark lands with the kernel work.
+let json = CommandLine.arguments.contains("--json")
+let (bigram, dataset) = try benchBigram()
+samplingBench(models: [bigram], vocabulary: dataset.vocabulary, json: json)
