@@ -99,7 +99,8 @@ public enum CommandLineTool {
         } else {
             // One line: the message, then the hint.
             let line = error.message + (error.hint.map { " " + $0 } ?? "")
-            console.err(console.styled("Error:", code: "31") + " " + line + "\n")
+            let label = error.kind == .interrupted ? "Interrupted:" : "Error:"
+            console.err(console.styled(label, code: "31") + " " + line + "\n")
         }
         return error.exitCode
     }

@@ -38,7 +38,14 @@ enum TrainCommand: Subcommand {
             OptionSpec(["--log-every"], value: "n", help: "Log line interval when stderr is not a terminal.", default: "1000"),
             OptionSpec(["--log"], value: "file", help: "CSV training log (step, train_loss, val_loss, lr).", default: "the checkpoint path with .csv"),
             OptionSpec(["--threads"], value: "n", help: "Worker threads for the matrix products.", default: "number of cores"),
+            OptionSpec(["--resume"], help: "Continue the run saved in --checkpoint (after Ctrl-C, or with a larger --steps)."),
         ])
+
+    /// Options that define the model and its optimisation: fixed by the checkpoint on --resume.
+    static let fixedOnResume = ["--model", "--seed", "--split-seed", "--train-fraction", "--val-fraction", "--dedupe",
+                                "--smoothing", "--block-size", "--embed", "--hidden", "--layers", "--activation",
+                                "--batchnorm", "--no-batchnorm", "--dropout", "--optimizer", "--lr", "--weight-decay",
+                                "--warmup", "--batch-size"]
 
     /// Everything `train` needs, validated before any file is touched.
     struct Settings {
@@ -92,40 +99,47 @@ enum TrainCommand: Subcommand {
     }
 
     static func run(_ a: ParsedArguments, console: Console) throws {
+        if a.flag("--resume") {
+            try NeuralTraining.resume(a, console: console)
+            return
+        }
         let settings = try validate(a)
-        let (kind, dataPath, checkpointPath, split) = (settings.kind, settings.dataPath, settings.checkpointPath, settings.split)
-        let smoothing = settings.smoothing
-
-        let source = try DataSource.load(dataPath)
-        let dataset = try Dataset(names: source.names, split: split, dedupe: settings.dedupe)
-        console.err("data \(dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
-
-        func checkpoint(_ model: LanguageModel, training: [String: String]) -> Checkpoint {
-            Checkpoint(model: kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
-                       split: split, dedupe: settings.dedupe, dataFile: dataPath, dataSHA256: source.sha256,
-                       dataNames: source.names.count, training: training, tensors: model.namedTensors())
-        }
-
-        let model: LanguageModel
-        var training: [String: String] = [:]
-        switch kind {
+        let source = try DataSource.load(settings.dataPath)
+        let dataset = try Dataset(names: source.names, split: settings.split, dedupe: settings.dedupe)
+        console.err("data \(settings.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
+        switch settings.kind {
         case .bigram:
-            let bigram = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(smoothing))
+            let bigram = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(settings.smoothing))
             bigram.fit(dataset.windows(.train, blockSize: 1))
-            model = bigram
-            training["steps"] = "0"
+            var training = ["steps": "0"]
+            let losses = finalLosses(bigram, dataset: dataset, into: &training)
+            try checkpoint(bigram, settings: settings, source: source, dataset: dataset, training: training,
+                           tensors: bigram.namedTensors()).write(to: settings.checkpointPath)
+            console.err("saved \(settings.checkpointPath) (\(bigram.parameterCount) parameters)\n")
+            console.out(losses)
         case .onehot, .mlp:
-            throw NameGenError(.usage, "The \(kind.rawValue) model is not available yet.")
+            try NeuralTraining.start(settings, source: source, dataset: dataset, console: console)
         }
+    }
+
+    /// The checkpoint of a model trained with `settings` on `dataset`.
+    static func checkpoint(_ model: LanguageModel, settings: Settings, source: DataSource, dataset: Dataset,
+                           training: [String: String], tensors: [String: Tensor]) -> Checkpoint {
+        Checkpoint(model: model.kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
+                   split: settings.split, dedupe: settings.dedupe, dataFile: settings.dataPath, dataSHA256: source.sha256,
+                   dataNames: source.names.count, training: training, tensors: tensors)
+    }
+
+    /// Evaluates every split, records `<split>_loss` in `training`, and returns the loss table.
+    static func finalLosses(_ model: LanguageModel, dataset: Dataset, into training: inout [String: String]) -> String {
+        var rows: [(split: String, names: Int, nll: Double)] = []
         for name in SplitName.allCases {
-            let nll = Evaluation.meanNLL(model: model, windows: dataset.windows(name, blockSize: model.blockSize))
+            let windows = dataset.windows(name, blockSize: model.blockSize)
+            let nll = windows.count > 0 ? Evaluation.meanNLL(model: model, windows: windows) : .nan
             training["\(name.rawValue)_loss"] = String(format: "%.6f", nll)
+            rows.append((name.rawValue, dataset.names(name).count, nll))
         }
-        try checkpoint(model, training: training).write(to: checkpointPath)
-        console.err("saved \(checkpointPath) (\(model.parameterCount) parameters)\n")
-        console.out(LossTable.render(rows: SplitName.allCases.map { name in
-            (name.rawValue, dataset.names(name).count, Double(training["\(name.rawValue)_loss"]!) ?? .nan)
-        }))
+        return LossTable.render(rows: rows)
     }
 
     /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.

@@ -12,6 +12,8 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case io
         /// Training stopped because the loss diverged (exit 70, EX_SOFTWARE).
         case diverged
+        /// Training was stopped by SIGINT or SIGTERM after saving a resumable checkpoint (exit 130).
+        case interrupted
     }
 
     public var kind: Kind
@@ -34,6 +36,7 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case .checkpoint: return 66
         case .io: return 73
         case .diverged: return 70
+        case .interrupted: return 130
         }
     }
 }

@@ -19,9 +19,11 @@ public protocol LanguageModel: AnyObject {
     /// statistics, dropout off). contexts is (count, blockSize) row-major; logits is (count, V)
     /// and is overwritten. softmax(logits) is the model's next-token distribution.
     func logits(contexts: [Int32], count: Int, into logits: inout Matrix)
+    /// Number of trained values (not counting running statistics or optimizer state).
+    var parameterCount: Int { get }
 }
 
 extension LanguageModel {
-    /// Number of trainable values over all tensors.
+    /// Every value of every tensor (the bigram counts).
     public var parameterCount: Int { namedTensors().values.reduce(0) { $0 + $1.elementCount } }
 }

@@ -2,10 +2,9 @@
 public enum ModelLoader {
     public static func load(_ checkpoint: Checkpoint) throws -> LanguageModel {
         switch checkpoint.model {
-        case .bigram:
-            return try BigramModel(checkpoint: checkpoint)
-        case .onehot, .mlp:
-            throw NameGenError(.checkpoint, "This namegen cannot load \(checkpoint.model.rawValue) models yet.")
+        case .bigram: return try BigramModel(checkpoint: checkpoint)
+        case .onehot: return try OneHotModel(checkpoint: checkpoint)
+        case .mlp: return try MLPModel(checkpoint: checkpoint)
         }
     }
 }

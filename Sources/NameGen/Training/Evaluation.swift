@@ -4,7 +4,7 @@ import Foundation
 public enum Evaluation {
     /// Mean negative log-likelihood in nats per character (end-of-name token included),
     /// log-softmax accumulated in Double. Runs in inference mode, in chunks of `chunk` rows.
-    public static func meanNLL(model: LanguageModel, windows: ContextWindows, chunk: Int = 4096) -> Double {
+    public static func meanNLL(model: LanguageModel, windows: ContextWindows, chunk: Int = 1024) -> Double {
         precondition(windows.blockSize == model.blockSize)
         guard windows.count > 0 else { return .nan }
         let v = model.vocabularySize

@@ -1,0 +1,230 @@
+/// Element-wise kernels on Float32 arrays: exp, tanh and the vector updates the layers and
+/// optimisers need. These are the only place outside the matmul core where unsafe pointers and
+/// SIMD types appear; the layers call them with safe `[Float]` arrays.
+///
+/// exp and tanh are vectorised by hand on `SIMD8<Float>` (Swift has no vector libm): range
+/// reduction exp(x) = 2ⁿ·exp(r), |r| ≤ ln2/2, with a degree-6 polynomial for exp(r) (the Cephes
+/// `expf` coefficients), and tanh from exp. `VectorMathTests` bounds their error against
+/// Foundation over a dense sweep.
+public enum VectorMath {
+    // MARK: exp
+
+    private static let ln2Hi: Float = 0.693_359_375  // ln 2 split in two for an exact n·ln2
+    private static let ln2Lo: Float = -2.121_944_4e-4
+    private static let log2e: Float = 1.442_695_04
+
+    /// exp of eight lanes; inputs are clamped to [-87.3, 88.7] (the Float range of exp).
+    @inline(__always)
+    static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+        let n = (xc * log2e).rounded(.toNearestOrEven)
+        var r = xc - n * ln2Hi
+        r = r - n * ln2Lo
+        let r2 = r * r
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let er = p * r2 + r + 1
+        // 2ⁿ by building the float's exponent bits; n ∈ [-126, 128] after the clamp, and the
+        // two-step scaling keeps n = 128 and n = -126 representable.
+        let ni = SIMD8<Int32>(n)
+        let half = ni &>> 1
+        let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
+        let s2 = unsafeBitCast((ni &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return er * s1 * s2
+    }
+
+    /// tanh of eight lanes: an odd polynomial for |x| < 0.625 (Cephes `tanhf`), where
+    /// 1 − 2/(e²ˣ + 1) would cancel, and 1 − 2/(e^{2|x|} + 1) with the sign restored elsewhere.
+    @inline(__always)
+    static func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let ax = abs(x)
+        let z = x * x
+        var p = SIMD8<Float>(repeating: -5.704_988_727_45e-3)
+        p = p * z + 2.063_908_879_54e-2
+        p = p * z - 5.373_971_555_31e-2
+        p = p * z + 1.333_144_220_36e-1
+        p = p * z - 3.333_328_194_22e-1
+        let small = p * z * x + x
+        let e = exp8(2 * ax.clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 9.1)))
+        var large = 1 - 2 / (e + 1)
+        large.replace(with: -large, where: x .< 0)
+        large.replace(with: small, where: ax .< 0.625)
+        return large
+    }
+
+    @inline(__always)
+    static func abs(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        x.replacing(with: -x, where: x .< 0)
+    }
+
+    /// Applies an eight-lane function to `input[0..<count]`, writing `output`; the ragged tail
+    /// goes through a zero-padded vector.
+    @inline(__always)
+    private static func map8(_ output: inout [Float], _ input: [Float], count: Int,
+                             _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+        precondition(input.count >= count && output.count >= count)
+        input.withUnsafeBufferPointer { src in
+            output.withUnsafeMutableBufferPointer { dst in
+                let s = UnsafeRawPointer(src.baseAddress!), d = UnsafeMutableRawPointer(dst.baseAddress!)
+                var i = 0
+                while i + 8 <= count {
+                    d.storeBytes(of: f(s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)),
+                                 toByteOffset: i * 4, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                if i < count {
+                    var v = SIMD8<Float>()
+                    for j in 0..<(count - i) { v[j] = src[i + j] }
+                    let r = f(v)
+                    for j in 0..<(count - i) { dst[i + j] = r[j] }
+                }
+            }
+        }
+    }
+
+    /// output[i] = exp(input[i]) for i < count.
+    public static func exp(_ output: inout [Float], _ input: [Float], count: Int) {
+        guard count > 0 else { return }
+        map8(&output, input, count: count, exp8)
+    }
+
+    /// output[i] = tanh(input[i]) for i < count.
+    public static func tanh(_ output: inout [Float], _ input: [Float], count: Int) {
+        guard count > 0 else { return }
+        map8(&output, input, count: count, tanh8)
+    }
+
+    /// In place: values[i] = exp(values[i]) for i < count.
+    public static func expInPlace(_ values: inout [Float], count: Int) {
+        guard count > 0 else { return }
+        values.withUnsafeMutableBufferPointer { buf in
+            let p = UnsafeMutableRawPointer(buf.baseAddress!)
+            var i = 0
+            while i + 8 <= count {
+                p.storeBytes(of: exp8(p.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)),
+                             toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                var v = SIMD8<Float>(repeating: 0)
+                v[0] = buf[i]
+                buf[i] = exp8(v)[0]
+                i += 1
+            }
+        }
+    }
+
+    // MARK: activation backward
+
+    /// dInput[i] = dOut[i] · (1 − out[i]²), the tanh derivative written with its output.
+    public static func tanhBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
+        precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
+        dOut.withUnsafeBufferPointer { g in
+            out.withUnsafeBufferPointer { y in
+                dInput.withUnsafeMutableBufferPointer { d in
+                    for i in 0..<count { d[i] = g[i] * (1 - y[i] * y[i]) }
+                }
+            }
+        }
+    }
+
+    /// output[i] = max(input[i], 0).
+    public static func relu(_ output: inout [Float], _ input: [Float], count: Int) {
+        precondition(input.count >= count && output.count >= count)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+            }
+        }
+    }
+
+    /// dInput[i] = out[i] > 0 ? dOut[i] : 0, the ReLU derivative written with its output.
+    public static func reluBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
+        precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
+        dOut.withUnsafeBufferPointer { g in
+            out.withUnsafeBufferPointer { y in
+                dInput.withUnsafeMutableBufferPointer { d in
+                    for i in 0..<count { d[i] = y[i] > 0 ? g[i] : 0 }
+                }
+            }
+        }
+    }
+
+    /// output[i] = a[i] · b[i] (dropout's mask, forward and backward).
+    public static func multiply(_ output: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
+        precondition(a.count >= count && b.count >= count && output.count >= count)
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                output.withUnsafeMutableBufferPointer { z in
+                    for i in 0..<count { z[i] = x[i] * y[i] }
+                }
+            }
+        }
+    }
+
+    // MARK: whole-array updates
+
+    /// Sets values[0..<count] to zero.
+    public static func zero(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// y += a · x
+    public static func axpy(_ y: inout [Float], _ a: Float, _ x: [Float]) {
+        precondition(x.count == y.count)
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                for i in 0..<ys.count { ys[i] += a * xs[i] }
+            }
+        }
+    }
+
+    /// SGD with L2 weight decay: w −= lr · (g + wd · w).
+    public static func sgdStep(weights: inout [Float], grads: [Float], lr: Float, weightDecay: Float) {
+        precondition(weights.count == grads.count)
+        grads.withUnsafeBufferPointer { g in
+            weights.withUnsafeMutableBufferPointer { w in
+                for i in 0..<w.count { w[i] -= lr * (g[i] + weightDecay * w[i]) }
+            }
+        }
+    }
+
+    /// One AdamW step (Loshchilov & Hutter; PyTorch's `AdamW` update order):
+    ///   w ← w − lr·wd·w;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+    ///   w ← w − lr · (m / c₁) / (√(v / c₂) + ε),  c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ
+    public static func adamwStep(weights: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
+                                 lr: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float,
+                                 correction1: Float, correction2: Float) {
+        precondition(weights.count == grads.count && m.count == grads.count && v.count == grads.count)
+        let decay = 1 - lr * weightDecay
+        let stepSize = lr / correction1
+        let rootC2 = correction2.squareRoot()
+        grads.withUnsafeBufferPointer { g in
+            weights.withUnsafeMutableBufferPointer { w in
+                m.withUnsafeMutableBufferPointer { m in
+                    v.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<w.count {
+                            let gi = g[i]
+                            let mi = beta1 * m[i] + (1 - beta1) * gi
+                            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
+                            m[i] = mi
+                            v[i] = vi
+                            w[i] = w[i] * decay - stepSize * mi / (vi.squareRoot() / rootC2 + epsilon)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ values[i]², in Double.
+    public static func sumOfSquares(_ values: [Float]) -> Double {
+        var s: Double = 0
+        values.withUnsafeBufferPointer { for x in $0 { s += Double(x) * Double(x) } }
+        return s
+    }
+}

@@ -1,0 +1,72 @@
+/// BatchNorm1d over the batch dimension, as PyTorch's `nn.BatchNorm1d(C)` (ε = 1e-5,
+/// momentum 0.1):
+///
+///   training:  out = gamma · (x − mean_batch) / √(var_batch + ε) + beta  (biased var_batch)
+///              running_mean ← 0.9·running_mean + 0.1·mean_batch
+///              running_var  ← 0.9·running_var  + 0.1·var_batch·N/(N−1)  (unbiased, as PyTorch)
+///   inference: the same with running_mean and running_var.
+///
+///   x (N, C) → out (N, C); gamma, beta, running statistics (C)
+public final class BatchNorm {
+    public static let epsilon: Float = 1e-5
+    public static let momentum: Float = 0.1
+
+    public let gamma: Parameter
+    public let beta: Parameter
+    /// Running statistics: state, not trained, saved in the checkpoint.
+    public var runningMean: [Float]
+    public var runningVar: [Float]
+
+    public init(name: String, features: Int) {
+        gamma = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, data: [Float](repeating: 1, count: features)), isVector: true)
+        beta = Parameter(name: name + ".bias", value: Matrix(rows: 1, cols: features), isVector: true)
+        runningMean = [Float](repeating: 0, count: features)
+        runningVar = [Float](repeating: 1, count: features)
+    }
+
+    public var features: Int { gamma.value.cols }
+    public var parameters: [Parameter] { [gamma, beta] }
+
+    /// What a training forward pass keeps for backward, and scratch for backward: allocate
+    /// once per batch size.
+    public struct Cache {
+        /// the normalised input (N, C)
+        var xhat: Matrix
+        /// batch mean, variance and 1/√(var + ε), each (C)
+        var mean: [Float], variance: [Float], rstd: [Float]
+        var sumDy: [Float], sumDyXhat: [Float]
+
+        public init(batch: Int, features: Int) {
+            xhat = Matrix(rows: batch, cols: features)
+            mean = [Float](repeating: 0, count: features)
+            variance = mean; rstd = mean; sumDy = mean; sumDyXhat = mean
+        }
+    }
+
+    /// Training forward: normalises with the batch statistics and updates the running ones.
+    public func forwardTraining(out: inout Matrix, cache: inout Cache, x: Matrix) {
+        BatchNormKernels.forwardTraining(out: &out, xhat: &cache.xhat, mean: &cache.mean, variance: &cache.variance,
+                                         rstd: &cache.rstd, x: x, gamma: gamma.value.data, beta: beta.value.data,
+                                         epsilon: Self.epsilon)
+        let n = Float(x.rows)
+        let unbias = x.rows > 1 ? n / (n - 1) : 1
+        let m = Self.momentum
+        for j in 0..<features {
+            runningMean[j] = (1 - m) * runningMean[j] + m * cache.mean[j]
+            runningVar[j] = (1 - m) * runningVar[j] + m * cache.variance[j] * unbias
+        }
+    }
+
+    /// Adds into gamma.grad and beta.grad; overwrites dx (N, C).
+    public func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix) {
+        BatchNormKernels.backward(dx: &dx, dGamma: &gamma.grad.data, dBeta: &beta.grad.data,
+                                  sumDy: &cache.sumDy, sumDyXhat: &cache.sumDyXhat, dy: dOut, xhat: cache.xhat,
+                                  gamma: gamma.value.data, rstd: cache.rstd)
+    }
+
+    /// Inference forward on the running statistics.
+    public func forwardInference(out: inout Matrix, x: Matrix) {
+        BatchNormKernels.forwardInference(out: &out, x: x, mean: runningMean, variance: runningVar,
+                                          gamma: gamma.value.data, beta: beta.value.data, epsilon: Self.epsilon)
+    }
+}

@@ -1,0 +1,24 @@
+/// A trainable tensor and its gradient, both stored as row-major matrices of the same shape.
+///
+/// Layers own their parameters; a model lists them (in a fixed order) for the optimiser and the
+/// checkpoint. Backward passes add into `grad`; `zeroGrad` clears it once per step.
+public final class Parameter {
+    /// The checkpoint tensor name, e.g. `layers.0.linear.weight`.
+    public let name: String
+    public var value: Matrix
+    public var grad: Matrix
+    /// The tensor's shape as stored in the checkpoint: [rows, cols], or [cols] for a vector.
+    public let shape: [Int]
+
+    public init(name: String, value: Matrix, isVector: Bool = false) {
+        precondition(!isVector || value.rows == 1)
+        self.name = name
+        self.value = value
+        self.grad = Matrix(rows: value.rows, cols: value.cols)
+        self.shape = isVector ? [value.cols] : [value.rows, value.cols]
+    }
+
+    public var count: Int { value.count }
+
+    public func zeroGrad() { VectorMath.zero(&grad.data) }
+}

@@ -1,0 +1,228 @@
+/// The `mlp` model, Bengio et al. 2003 with BatchNorm (the deep recipe of the makemore notes):
+///
+///   tokens (N, T) → Embedding (V, E) → x (N, T·E)
+///   → [Linear (H, in) → BatchNorm (H) → tanh|relu → Dropout] × layers → h (N, H)
+///   → Linear (V, H) + bias → logits (N, V) → softmax cross-entropy
+///
+/// Without BatchNorm the hidden Linear layers get a bias instead. The output weight is scaled
+/// by `outputScale` (0.1) at initialisation, so the first predictions are nearly uniform.
+///
+/// Checkpoint tensors (F32, PyTorch layout, weight = (out, in)):
+///   embedding.weight (V, E) · layers.i.linear.weight (H, in) · layers.i.linear.bias (H, no BatchNorm)
+///   layers.i.norm.{weight,bias,running_mean,running_var} (H) · output.weight (V, H) · output.bias (V)
+public final class MLPModel: TrainableModel {
+    public let kind = ModelKind.mlp
+    public let config: MLPConfig
+    public let vocabularySize: Int
+    public let embedding: Embedding
+    public let hidden: [(linear: Linear, norm: BatchNorm?)]
+    public let output: Linear
+    public let activation: Activation
+    public let dropout: Dropout?
+    public let parameters: [Parameter]
+
+    /// A new model initialised from `rng` as PyTorch initialises its layers.
+    public init(config: MLPConfig, vocabularySize: Int, rng: inout RandomGenerator) {
+        precondition(config.blockSize >= 1 && config.embed >= 1 && config.hidden >= 1 && config.layers >= 1)
+        self.config = config
+        self.vocabularySize = vocabularySize
+        embedding = Embedding(name: "embedding", vocabularySize: vocabularySize, dimensions: config.embed, rng: &rng)
+        var layers: [(linear: Linear, norm: BatchNorm?)] = []
+        var inputs = config.blockSize * config.embed
+        for i in 0..<config.layers {
+            let linear = Linear(name: "layers.\(i).linear", inputs: inputs, outputs: config.hidden,
+                                bias: !config.batchNorm, rng: &rng)
+            layers.append((linear, config.batchNorm ? BatchNorm(name: "layers.\(i).norm", features: config.hidden) : nil))
+            inputs = config.hidden
+        }
+        hidden = layers
+        output = Linear(name: "output", inputs: config.hidden, outputs: vocabularySize, bias: true, rng: &rng)
+        for i in 0..<output.weight.count { output.weight.value.data[i] *= config.outputScale }
+        activation = config.activation == .tanh ? .tanh : .relu
+        dropout = config.dropout > 0 ? Dropout(probability: config.dropout) : nil
+        parameters = [embedding.table] + hidden.flatMap { $0.linear.parameters + ($0.norm?.parameters ?? []) }
+            + output.parameters
+    }
+
+    public var blockSize: Int { config.blockSize }
+
+    // MARK: Checkpoint
+
+    public var hyperparameters: [String: String] {
+        ["block_size": "\(config.blockSize)", "embed": "\(config.embed)", "hidden": "\(config.hidden)",
+         "layers": "\(config.layers)", "activation": config.activation.rawValue,
+         "batchnorm": config.batchNorm ? "true" : "false", "dropout": "\(config.dropout)"]
+    }
+
+    /// Reads the configuration from checkpoint hyperparameters.
+    public static func config(from checkpoint: Checkpoint) throws -> MLPConfig {
+        var c = MLPConfig()
+        c.blockSize = try checkpoint.intParameter("block_size", in: 1...256)
+        c.embed = try checkpoint.intParameter("embed", in: 1...1024)
+        c.hidden = try checkpoint.intParameter("hidden", in: 1...8192)
+        c.layers = try checkpoint.intParameter("layers", in: 1...64)
+        c.dropout = Float(try checkpoint.doubleParameter("dropout", in: 0...0.99))
+        guard let activation = checkpoint.hyperparameters["activation"].flatMap(MLPConfig.Activation.init(rawValue:)),
+              let batchNorm = checkpoint.hyperparameters["batchnorm"].flatMap({ ["true": true, "false": false][$0] }) else {
+            throw NameGenError(.checkpoint, "The checkpoint's mlp hyperparameters 'activation' or 'batchnorm' are missing or invalid.",
+                               hint: "The file may be damaged; retrain with 'namegen train'.")
+        }
+        c.activation = activation
+        c.batchNorm = batchNorm
+        return c
+    }
+
+    /// Rebuilds a trained model from a checkpoint, checking every tensor's shape.
+    public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
+        var rng = RandomGenerator(seed: 0)
+        self.init(config: try Self.config(from: checkpoint), vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        try load(from: checkpoint, prefix: prefix)
+    }
+
+    /// Overwrites the weights and running statistics with the tensors named `prefix + name`.
+    public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
+        for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
+        for norm in hidden.compactMap(\.norm) {
+            norm.runningMean = try checkpoint.floats(prefix + norm.runningMeanName, shape: [norm.features])
+            norm.runningVar = try checkpoint.floats(prefix + norm.runningVarName, shape: [norm.features])
+            guard norm.runningVar.allSatisfy({ $0 >= 0 }) else {
+                throw NameGenError(.checkpoint, "The checkpoint's BatchNorm running variance is negative.",
+                                   hint: "The file may be damaged; retrain with 'namegen train'.")
+            }
+        }
+    }
+
+    public func namedTensors() -> [String: Tensor] {
+        var tensors = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
+        for norm in hidden.compactMap(\.norm) {
+            tensors[norm.runningMeanName] = Tensor(shape: [norm.features], floats: norm.runningMean)
+            tensors[norm.runningVarName] = Tensor(shape: [norm.features], floats: norm.runningVar)
+        }
+        return tensors
+    }
+
+    // MARK: Forward and backward
+
+    /// Activations and gradients of every layer for one batch size: allocated once, reused
+    /// by every step (the training step allocates nothing).
+    final class HiddenBuffers {
+        /// Linear output, BatchNorm output, activation output, layer output after dropout (N, H)
+        var pre, normed, activated, dropped: Matrix
+        var mask: Matrix
+        var cache: BatchNorm.Cache
+        /// Gradients with respect to the layer output, the activation output, the activation
+        /// input and the Linear output (N, H). Each buffer is written once per step.
+        var dOut, dActivated, dNormed, dPre: Matrix
+
+        /// Inference needs only the forward activations; training also gets the dropout
+        /// buffers, the BatchNorm cache and the gradients.
+        init(batch: Int, features: Int, training: Bool) {
+            pre = Matrix(rows: batch, cols: features)
+            (normed, activated) = (pre, pre)
+            let t = training ? batch : 0
+            dropped = Matrix(rows: t, cols: features)
+            (mask, dOut, dActivated, dNormed, dPre) = (dropped, dropped, dropped, dropped, dropped)
+            cache = BatchNorm.Cache(batch: t, features: features)
+        }
+    }
+
+    final class Workspace {
+        let batch: Int
+        var input: Matrix, dInput: Matrix
+        var layers: [HiddenBuffers]
+        var logits: Matrix, probabilities: Matrix, dLogits: Matrix
+
+        init(model: MLPModel, batch: Int, training: Bool) {
+            self.batch = batch
+            input = Matrix(rows: batch, cols: model.blockSize * model.config.embed)
+            dInput = Matrix(rows: training ? batch : 0, cols: input.cols)
+            layers = model.hidden.map { _ in HiddenBuffers(batch: batch, features: model.config.hidden, training: training) }
+            logits = Matrix(rows: batch, cols: model.vocabularySize)
+            probabilities = Matrix(rows: training ? batch : 0, cols: model.vocabularySize)
+            dLogits = probabilities
+        }
+    }
+
+    private var trainingWorkspace: Workspace?
+    private var inferenceWorkspace: Workspace?
+
+    /// Forward pass into `ws.logits`. In training mode BatchNorm uses (and updates) batch
+    /// statistics and dropout draws masks from `rng`; otherwise running statistics, no dropout.
+    func forward(tokens: [Int32], ws: Workspace, training: Bool, rng: inout RandomGenerator) {
+        embedding.forward(out: &ws.input, tokens: tokens)
+        for (i, layer) in hidden.enumerated() {
+            let b = ws.layers[i]
+            layer.linear.forward(out: &b.pre, input: layerInput(i, ws, training: training))
+            if let norm = layer.norm {
+                if training {
+                    norm.forwardTraining(out: &b.normed, cache: &b.cache, x: b.pre)
+                } else {
+                    norm.forwardInference(out: &b.normed, x: b.pre)
+                }
+                activation.forward(out: &b.activated, x: b.normed)
+            } else {
+                activation.forward(out: &b.activated, x: b.pre)
+            }
+            if training, let dropout { dropout.forward(out: &b.dropped, mask: &b.mask, x: b.activated, rng: &rng) }
+        }
+        output.forward(out: &ws.logits, input: layerInput(hidden.count, ws, training: training))
+    }
+
+    /// The input of hidden layer i (the output layer when i == layers): the embeddings for
+    /// i = 0, else the previous layer's output, after dropout when dropout is active.
+    private func layerInput(_ i: Int, _ ws: Workspace, training: Bool) -> Matrix {
+        guard i > 0 else { return ws.input }
+        let b = ws.layers[i - 1]
+        return training && dropout != nil ? b.dropped : b.activated
+    }
+
+    /// Backward from `ws.dLogits` after a training forward pass; adds into every gradient.
+    func backward(tokens: [Int32], ws: Workspace) {
+        let last = hidden.count - 1
+        output.backward(dInput: &ws.layers[last].dOut, dOut: ws.dLogits, input: layerInput(last + 1, ws, training: true))
+        for i in stride(from: last, through: 0, by: -1) {
+            let layer = hidden[i], b = ws.layers[i]
+            if let dropout { dropout.backward(dx: &b.dActivated, dOut: b.dOut, mask: b.mask) }
+            activation.backward(dx: &b.dNormed, dOut: dropout != nil ? b.dActivated : b.dOut, out: b.activated)
+            if let norm = layer.norm { norm.backward(dx: &b.dPre, cache: &b.cache, dOut: b.dNormed) }
+            let dPre = layer.norm != nil ? b.dPre : b.dNormed
+            if i > 0 {
+                layer.linear.backward(dInput: &ws.layers[i - 1].dOut, dOut: dPre, input: layerInput(i, ws, training: true))
+            } else {
+                layer.linear.backward(dInput: &ws.dInput, dOut: dPre, input: ws.input)
+            }
+        }
+        embedding.backward(dOut: ws.dInput, tokens: tokens)
+    }
+
+    // MARK: TrainableModel
+
+    public func prepareTraining(batchSize: Int) {
+        if trainingWorkspace?.batch != batchSize { trainingWorkspace = Workspace(model: self, batch: batchSize, training: true) }
+    }
+
+    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+        let ws = trainingWorkspace!
+        forward(tokens: contexts, ws: ws, training: true, rng: &rng)
+        let loss = CrossEntropy.forwardBackward(dLogits: &ws.dLogits, probabilities: &ws.probabilities,
+                                                logits: ws.logits, targets: targets)
+        backward(tokens: contexts, ws: ws)
+        return loss
+    }
+
+    // MARK: LanguageModel
+
+    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+        if inferenceWorkspace?.batch != count { inferenceWorkspace = Workspace(model: self, batch: count, training: false) }
+        let ws = inferenceWorkspace!
+        var unused = RandomGenerator(seed: 0)
+        forward(tokens: contexts, ws: ws, training: false, rng: &unused)
+        precondition(logits.count >= count * vocabularySize)
+        for i in 0..<(count * vocabularySize) { logits.data[i] = ws.logits.data[i] }
+    }
+}
+
+extension BatchNorm {
+    var runningMeanName: String { String(gamma.name.dropLast(".weight".count)) + ".running_mean" }
+    var runningVarName: String { String(gamma.name.dropLast(".weight".count)) + ".running_var" }
+}

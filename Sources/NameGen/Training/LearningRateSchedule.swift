@@ -1,0 +1,34 @@
+import Foundation
+
+/// The learning rate at each step (0-based) of a run of `steps` steps.
+///   stepDecay: peak, then peak/10 from 75% of the steps on (the makemore recipe for SGD)
+///   cosine:    linear warm-up over `warmup` steps, then peak·½(1 + cos(π·s/S)) over the rest
+///   constant:  peak throughout (the onehot recipe)
+public struct LearningRateSchedule: Equatable, Sendable {
+    public enum Shape: String, Sendable { case stepDecay = "step", cosine, constant }
+
+    public var shape: Shape
+    public var peak: Double
+    public var steps: Int
+    public var warmup: Int
+
+    public init(shape: Shape, peak: Double, steps: Int, warmup: Int = 0) {
+        self.shape = shape
+        self.peak = peak
+        self.steps = steps
+        self.warmup = warmup
+    }
+
+    public func rate(at step: Int) -> Double {
+        switch shape {
+        case .constant:
+            return peak
+        case .stepDecay:
+            return Double(step) < 0.75 * Double(steps) ? peak : peak / 10
+        case .cosine:
+            if step < warmup { return peak * Double(step + 1) / Double(warmup) }
+            let span = max(1, steps - warmup)
+            return peak * 0.5 * (1 + cos(Double.pi * Double(step - warmup) / Double(span)))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// SGD or AdamW over a model's parameters.
+///
+///   sgd:   w ← w − lr·(g + wd·w)                       (weight decay as an L2 term)
+///   adamw: PyTorch's AdamW (β₁ 0.9, β₂ 0.999, ε 1e-8), weight decay decoupled: w ← w·(1 − lr·wd)
+///
+/// AdamW's moments are allocated once, at construction. `stateTensors` and `restore` carry them
+/// (and the step count) through a checkpoint so that a resumed run continues exactly.
+public final class Optimizer {
+    public let kind: TrainingOptions.Optimizer
+    public let weightDecay: Float
+    public static let beta1: Float = 0.9
+    public static let beta2: Float = 0.999
+    public static let epsilon: Float = 1e-8
+
+    private let parameters: [Parameter]
+    private var m: [[Float]]
+    private var v: [[Float]]
+    /// Updates taken so far (AdamW's bias correction uses it).
+    public private(set) var stepCount = 0
+
+    public init(kind: TrainingOptions.Optimizer, parameters: [Parameter], weightDecay: Double) {
+        self.kind = kind
+        self.parameters = parameters
+        self.weightDecay = Float(weightDecay)
+        let moments = kind == .adamw ? parameters.map { [Float](repeating: 0, count: $0.count) } : []
+        m = moments
+        v = moments
+    }
+
+    /// One update of every parameter from its gradient.
+    public func step(learningRate: Double) {
+        stepCount += 1
+        let lr = Float(learningRate)
+        switch kind {
+        case .sgd:
+            for p in parameters { VectorMath.sgdStep(weights: &p.value.data, grads: p.grad.data, lr: lr, weightDecay: weightDecay) }
+        case .adamw:
+            let t = Float(stepCount)
+            let c1 = 1 - Foundation.pow(Self.beta1, t), c2 = 1 - Foundation.pow(Self.beta2, t)
+            for (i, p) in parameters.enumerated() {
+                VectorMath.adamwStep(weights: &p.value.data, grads: p.grad.data, m: &m[i], v: &v[i], lr: lr,
+                                     beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon,
+                                     weightDecay: weightDecay, correction1: c1, correction2: c2)
+            }
+        }
+    }
+
+    /// `optimizer.<parameter>.m` and `.v` for AdamW; nothing for SGD, which has no state.
+    public func stateTensors() -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for (i, p) in parameters.enumerated() where kind == .adamw {
+            tensors["optimizer.\(p.name).m"] = Tensor(shape: p.shape, floats: m[i])
+            tensors["optimizer.\(p.name).v"] = Tensor(shape: p.shape, floats: v[i])
+        }
+        return tensors
+    }
+
+    /// Restores the moments and the step count saved by `stateTensors`.
+    public func restore(from checkpoint: Checkpoint, stepCount: Int) throws {
+        self.stepCount = stepCount
+        for (i, p) in parameters.enumerated() where kind == .adamw {
+            m[i] = try checkpoint.floats("optimizer.\(p.name).m", shape: p.shape)
+            v[i] = try checkpoint.floats("optimizer.\(p.name).v", shape: p.shape)
+            guard v[i].allSatisfy({ $0 >= 0 }) else {
+                throw NameGenError(.checkpoint, "The checkpoint's AdamW second moment for '\(p.name)' is negative.",
+                                   hint: "The file may be damaged; train again without --resume.")
+            }
+        }
+    }
+}
+
+import Foundation

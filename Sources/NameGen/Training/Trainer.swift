@@ -1,0 +1,157 @@
+import Foundation
+
+/// The training loop shared by the onehot and mlp models: minibatches drawn from one seeded
+/// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
+/// evaluation on val with the best weights kept, divergence and interrupt checks.
+///
+/// The trainer knows nothing of files: it reports through `TrainingEvents`, and the command
+/// writes the log and the checkpoints. Its whole state (weights, optimiser, generator, step,
+/// best val loss) can be saved and restored, so a resumed run continues bit for bit.
+public final class Trainer {
+    public let model: TrainableModel
+    public let optimizer: Optimizer
+    public let schedule: LearningRateSchedule
+    public let batchSize: Int
+    public let evalEvery: Int
+    public var rng: RandomGenerator
+    /// Optimisation steps completed.
+    public private(set) var step = 0
+    /// The lowest val loss seen at an evaluation, and the model's tensors at that point.
+    public private(set) var bestValLoss: Double?
+    public private(set) var bestStep: Int?
+    public private(set) var bestTensors: [String: Tensor]?
+
+    private let train: ContextWindows
+    private let val: ContextWindows
+    private var contexts: [Int32]
+    private var targets: [Int32]
+
+    /// `rng` is the run's one generator, after it initialised the model: minibatches and
+    /// dropout masks continue its stream.
+    public init(model: TrainableModel, train: ContextWindows, val: ContextWindows, options: TrainingOptions,
+                schedule: LearningRateSchedule, rng: RandomGenerator) {
+        precondition(train.count > 0 && train.blockSize == model.blockSize)
+        self.model = model
+        self.train = train
+        self.val = val
+        self.schedule = schedule
+        self.optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, weightDecay: options.weightDecay)
+        self.batchSize = model.usesFullBatch ? train.count : options.batchSize
+        self.evalEvery = options.evalEvery
+        self.rng = rng
+        contexts = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize * model.blockSize)
+        targets = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize)
+        model.prepareTraining(batchSize: batchSize)
+    }
+
+    public enum Outcome: Equatable { case finished, interrupted }
+
+    /// What the loop tells its caller.
+    public struct Events {
+        /// After every step: (steps completed, loss, learning rate).
+        public var step: (Int, Float, Double) -> Void = { _, _, _ in }
+        /// After each evaluation: (steps completed, val loss, whether it is the best so far).
+        public var evaluated: (Int, Double, Bool) throws -> Void = { _, _, _ in }
+        public init() {}
+    }
+
+    /// Trains until `schedule.steps` steps are done, or until an interrupt is requested (the
+    /// step in progress is finished first). Throws `.diverged` on a non-finite loss, before
+    /// the update that would spread it, naming the step.
+    public func run(events: Events = Events()) throws -> Outcome {
+        while step < schedule.steps {
+            let lr = schedule.rate(at: step)
+            model.zeroGrad()
+            let loss: Float
+            if model.usesFullBatch {
+                loss = model.trainingStep(contexts: train.contexts, targets: train.targets, rng: &rng)
+            } else {
+                drawBatch()
+                loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
+            }
+            guard loss.isFinite else {
+                throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
+                                   hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10). No checkpoint was written by this run.")
+            }
+            optimizer.step(learningRate: lr)
+            step += 1
+            events.step(step, loss, lr)
+            if evalEvery > 0 && (step % evalEvery == 0 || step == schedule.steps) {
+                try evaluate(events: events)
+            }
+            if Interrupt.requested && step < schedule.steps { return .interrupted }
+        }
+        return .finished
+    }
+
+    /// Val loss now; keeps the model's tensors when it is the best so far.
+    private func evaluate(events: Events) throws {
+        guard val.count > 0 else { return }
+        let loss = Evaluation.meanNLL(model: model, windows: val)
+        let improved = bestValLoss.map { loss < $0 } ?? true
+        if improved {
+            bestValLoss = loss
+            bestStep = step
+            bestTensors = model.namedTensors()
+        }
+        try events.evaluated(step, loss, improved)
+    }
+
+    /// `batchSize` random training examples, drawn with replacement.
+    private func drawBatch() {
+        let t = model.blockSize
+        for row in 0..<batchSize {
+            let i = rng.nextInt(below: train.count)
+            for j in 0..<t { contexts[row * t + j] = train.contexts[i * t + j] }
+            targets[row] = train.targets[i]
+        }
+    }
+
+    // MARK: Resume
+
+    /// The trainer's state as checkpoint metadata (the tensors come from `stateTensors`).
+    public var stateMetadata: [String: String] {
+        var meta = ["step": "\(step)", "optimizer_steps": "\(optimizer.stepCount)",
+                    "rng_state": rng.stateWords.map { String($0) }.joined(separator: ",")]
+        if let bestValLoss, let bestStep {
+            meta["best_val_loss"] = "\(bestValLoss)"
+            meta["best_step"] = "\(bestStep)"
+        }
+        return meta
+    }
+
+    /// The optimiser's moments, and the current weights under `resume.` when the checkpoint's
+    /// model tensors are the best-by-val ones rather than the current ones.
+    public func stateTensors(modelTensorsAreCurrent: Bool) -> [String: Tensor] {
+        var tensors = optimizer.stateTensors()
+        if !modelTensorsAreCurrent {
+            for (name, t) in model.namedTensors() { tensors["resume." + name] = t }
+        }
+        return tensors
+    }
+
+    /// Restores what `stateMetadata` and `stateTensors` saved.
+    public func restore(from checkpoint: Checkpoint) throws {
+        func bad(_ what: String) -> NameGenError {
+            NameGenError(.checkpoint, "The checkpoint cannot be resumed: \(what).",
+                         hint: "Train from the start without --resume.")
+        }
+        let meta = checkpoint.training
+        guard let s = meta["step"].flatMap(Int.init), s >= 0 else { throw bad("it has no valid step count") }
+        guard let words = meta["rng_state"]?.split(separator: ",").compactMap({ UInt64($0) }),
+              let restored = RandomGenerator(state: words) else { throw bad("it has no generator state") }
+        guard let optimizerSteps = meta["optimizer_steps"].flatMap(Int.init), optimizerSteps >= 0 else {
+            throw bad("it has no optimizer step count")
+        }
+        let prefix = checkpoint.tensors.keys.contains { $0.hasPrefix("resume.") } ? "resume." : ""
+        try model.load(from: checkpoint, prefix: prefix)
+        try optimizer.restore(from: checkpoint, stepCount: optimizerSteps)
+        if let best = meta["best_val_loss"].flatMap(Double.init), let bestStep = meta["best_step"].flatMap(Int.init) {
+            bestValLoss = best
+            self.bestStep = bestStep
+            bestTensors = prefix.isEmpty ? model.namedTensors() : checkpoint.tensors.filter { !$0.key.hasPrefix("resume.") && !$0.key.hasPrefix("optimizer.") }
+        }
+        rng = restored
+        step = s
+    }
+}
