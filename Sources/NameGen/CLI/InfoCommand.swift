@@ -13,7 +13,7 @@ enum InfoCommand: Subcommand {
     static func run(_ a: ParsedArguments, console: Console) throws {
         let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let c = try Checkpoint.read(from: path)
-        _ = try ModelLoader.load(c)  // validates every tensor, so a damaged file is reported here too
+        let model = try ModelLoader.load(c)  // validates every tensor, so a damaged file is reported here too
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         func row(_ key: String, _ value: String) -> String { key.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n" }
         var out = row("model", c.model.rawValue)
@@ -24,14 +24,14 @@ enum InfoCommand: Subcommand {
         out += row("vocabulary", "\(c.vocabulary.size) tokens: · " + c.vocabulary.characters.map { String($0) }.joined(separator: " "))
         out += "hyperparameters\n"
         for key in c.hyperparameters.keys.sorted() { out += row("  " + key, c.hyperparameters[key]!) }
-        let parameterTensors = c.tensors.filter { !$0.key.hasPrefix("optimizer.") }
-        let total = parameterTensors.values.reduce(0) { $0 + $1.elementCount }
-        out += row("parameters", "\(total)")
-        for name in parameterTensors.keys.sorted() {
-            let t = parameterTensors[name]!
+        // The model's own tensors: weights, and running statistics (state, not counted as parameters).
+        let modelTensors = model.namedTensors()
+        out += row("parameters", "\(model.parameterCount)")
+        for name in modelTensors.keys.sorted() {
+            let t = modelTensors[name]!
             out += "  " + name.padding(toLength: 34, withPad: " ", startingAt: 0)
                 + t.shape.map(String.init).joined(separator: "×").padding(toLength: 12, withPad: " ", startingAt: 0)
-                + String(format: "%9d\n", t.elementCount)
+                + String(format: "%9d%@\n", t.elementCount, name.hasSuffix("running_mean") || name.hasSuffix("running_var") ? "  (state)" : "")
         }
         out += "training\n"
         for key in c.training.keys.sorted() { out += row("  " + key, c.training[key]!) }

@@ -98,10 +98,6 @@ enum NeuralTraining {
         options.batchSize = batchSize
         options.seed = seed
         options.steps = try a.int("--steps", in: 1...1_000_000_000, default: target)
-        guard options.steps > done else {
-            throw NameGenError(.usage, "The checkpoint has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
-                               hint: "Pass a larger --steps to train further.")
-        }
         options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: Int(t["eval_every"] ?? "0") ?? 0)
         options.logEvery = try a.int("--log-every", in: 1...1_000_000_000, default: 1000)
         options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
@@ -113,6 +109,10 @@ enum NeuralTraining {
                                hint: "Resume with the same data file (--data FILE), or train a new model.")
         }
         let dataset = try source.dataset(for: checkpoint)
+        guard options.steps > done else {
+            throw NameGenError(.usage, "The checkpoint has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
+                               hint: "Pass a larger --steps to train further.")
+        }
         var unused = RandomGenerator(seed: 0)
         let v = checkpoint.vocabulary.size
         let model: TrainableModel = checkpoint.model == .onehot

@@ -123,7 +123,7 @@ public struct Checkpoint {
 
     // MARK: - Access for model loaders
 
-    /// The F32 values of tensor `name`, which must have exactly `shape`.
+    /// The F32 values of tensor `name`, which must have exactly `shape` and be finite.
     public func floats(_ name: String, shape: [Int]) throws -> [Float] {
         guard let t = tensors[name] else {
             throw NameGenError(.checkpoint, "The checkpoint has no tensor '\(name)' for its \(model.rawValue) model.",
@@ -135,6 +135,10 @@ public struct Checkpoint {
         }
         guard let values = t.floats else {
             throw NameGenError(.checkpoint, "Tensor '\(name)' has dtype \(t.dtype.rawValue), expected F32.")
+        }
+        guard values.allSatisfy(\.isFinite) else {
+            throw NameGenError(.checkpoint, "Tensor '\(name)' holds NaN or infinite values.",
+                               hint: "The file may be damaged; retrain with 'namegen train'.")
         }
         return values
     }

@@ -46,6 +46,10 @@ public final class Trainer {
 
     public enum Outcome: Equatable { case finished, interrupted }
 
+    /// A loss above this counts as divergence, like NaN and ∞: 100 × ln V nats per character,
+    /// a hundred times the loss of a uniform guess, which no training run passes through.
+    public var divergenceThreshold: Double { 100 * Foundation.log(Double(max(model.vocabularySize, 2))) }
+
     /// What the loop tells its caller.
     public struct Events {
         /// After every step: (steps completed, loss, learning rate).
@@ -56,8 +60,8 @@ public final class Trainer {
     }
 
     /// Trains until `schedule.steps` steps are done, or until an interrupt is requested (the
-    /// step in progress is finished first). Throws `.diverged` on a non-finite loss, before
-    /// the update that would spread it, naming the step.
+    /// step in progress is finished first). Throws `.diverged` on a non-finite loss or one above
+    /// `divergenceThreshold`, before the update that would spread it, naming the step.
     public func run(events: Events = Events()) throws -> Outcome {
         while step < schedule.steps {
             let lr = schedule.rate(at: step)
@@ -69,7 +73,7 @@ public final class Trainer {
                 drawBatch()
                 loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
             }
-            guard loss.isFinite else {
+            guard loss.isFinite && Double(loss) < divergenceThreshold else {
                 throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
                                    hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10). No checkpoint was written by this run.")
             }

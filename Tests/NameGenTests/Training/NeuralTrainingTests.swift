@@ -1,0 +1,161 @@
+import Foundation
+import XCTest
+@testable import NameGen
+
+/// Training the neural models through the command line, as a user does: resume after an
+/// interrupt gives the same weights as an uninterrupted run, divergence stops with exit 70 and
+/// leaves the old checkpoint alone, eval-every keeps the best checkpoint, and the trained
+/// models load back through sample, eval and info.
+final class NeuralTrainingTests: XCTestCase {
+    /// 60 short names: enough for a split with non-empty val and test.
+    static let names = (0..<60).map { i -> String in
+        let syllables = ["an", "bel", "cor", "da", "el", "fi", "ga", "hu", "is", "jo", "ka", "lu", "mi", "no"]
+        return syllables[i % 14] + syllables[(i * 5 + 3) % 14] + (i % 3 == 0 ? "a" : "")
+    }
+
+    private func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
+        let (console, out, err) = Console.capturing()
+        let status = CommandLineTool.run(args, console: console)
+        return (status, out(), err())
+    }
+
+    private var dir: TemporaryDirectory!
+    private var data: String!
+
+    override func setUp() {
+        dir = TemporaryDirectory()
+        data = dir.write("names.txt", Self.names.joined(separator: "\n") + "\n")
+        Interrupt.reset()
+    }
+
+    override func tearDown() { Interrupt.reset() }
+
+    /// A small mlp with every stateful part: BatchNorm running statistics, dropout (draws from
+    /// the generator) and AdamW moments.
+    private func mlpArgs(_ checkpoint: String, steps: Int) -> [String] {
+        ["train", "--model", "mlp", "--data", data, "--checkpoint", checkpoint, "--block-size", "3", "--embed", "4",
+         "--hidden", "12", "--layers", "2", "--dropout", "0.2", "--optimizer", "adamw", "--lr", "0.01",
+         "--weight-decay", "0.01", "--batch-size", "8", "--steps", "\(steps)", "--threads", "1"]
+    }
+
+    private func tensors(_ path: String) throws -> [String: Tensor] {
+        try Checkpoint.read(from: path).tensors
+    }
+
+    func testInterruptedAndResumedRunEqualsUninterruptedRunBitForBit() throws {
+        let whole = dir.file("whole.safetensors"), parts = dir.file("parts.safetensors")
+        XCTAssertEqual(run(mlpArgs(whole, steps: 12)).status, 0)
+
+        // SIGINT arrives during the first step: the step finishes, a resumable checkpoint is written.
+        Interrupt.simulate()
+        let stopped = run(mlpArgs(parts, steps: 12))
+        XCTAssertEqual(stopped.status, 130)
+        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT at step 1 of 12; saved a resumable checkpoint to '\(parts)'."), stopped.err)
+        XCTAssertTrue(stopped.err.contains("namegen train --resume --checkpoint \(parts)"), stopped.err)
+        XCTAssertEqual(try Checkpoint.read(from: parts).training["step"], "1")
+        Interrupt.reset()
+
+        let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertTrue(resumed.err.contains("resuming \(parts) at step 1 of 12"), resumed.err)
+
+        let a = try tensors(whole), b = try tensors(parts)
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        XCTAssertTrue(a.keys.contains("optimizer.output.weight.m"), "AdamW moments are saved")
+        for (name, t) in a { XCTAssertEqual(t, b[name], "tensor \(name) differs after resume") }
+        XCTAssertEqual(try Checkpoint.read(from: whole).training["rng_state"], try Checkpoint.read(from: parts).training["rng_state"])
+    }
+
+    func testResumeWithLargerStepsContinuesFromTheSavedStep() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 5)).status, 0)
+        let before = try tensors(path)
+        let r = run(["train", "--resume", "--checkpoint", path, "--steps", "9"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let c = try Checkpoint.read(from: path)
+        XCTAssertEqual(c.training["step"], "9")
+        XCTAssertNotEqual(c.tensors["output.weight"], before["output.weight"], "four more steps change the weights")
+        XCTAssertEqual(run(["train", "--resume", "--checkpoint", path, "--steps", "9"]).status, 64, "nothing left to do")
+    }
+
+    func testResumeRejectsChangedSettingsAndOtherData() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
+        let bytes = FileManager.default.contents(atPath: path)
+        let changed = run(["train", "--resume", "--checkpoint", path, "--lr", "0.5"])
+        XCTAssertEqual(changed.status, 64)
+        XCTAssertTrue(changed.err.hasPrefix("Error: '--lr' cannot be used with '--resume'"), changed.err)
+        let other = dir.write("other.txt", "zed\nzara\nzoe\nzack\nzuri\nzion\nzeke\nzola\nzane\nzeta\n")
+        let wrongData = run(["train", "--resume", "--checkpoint", path, "--data", other])
+        XCTAssertEqual(wrongData.status, 65)
+        XCTAssertTrue(wrongData.err.hasPrefix("Error: '\(other)' is not the file this run was trained on"), wrongData.err)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), bytes, "a refused resume leaves the checkpoint alone")
+        let bigram = dir.file("b.safetensors")
+        XCTAssertEqual(run(["train", "--model", "bigram", "--data", data, "--checkpoint", bigram]).status, 0)
+        XCTAssertEqual(run(["train", "--resume", "--checkpoint", bigram]).status, 64)
+    }
+
+    func testDivergenceStopsWithExit70AndLeavesTheCheckpointIntact() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
+        let bytes = FileManager.default.contents(atPath: path)
+        let r = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--lr", "1e9", "--steps", "50"])
+        XCTAssertEqual(r.status, 70)
+        let line = r.err.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(line.hasPrefix("Error: Training diverged at step "), line)
+        XCTAssertTrue(line.contains("Try a lower learning rate, e.g. --lr 100000000.0"), line)
+        XCTAssertTrue(line.contains("was not changed by this run"), line)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), bytes)
+    }
+
+    func testEvalEveryKeepsTheBestCheckpointAndLogsCSV() throws {
+        let path = dir.file("m.safetensors")
+        var args = mlpArgs(path, steps: 40)
+        args += ["--eval-every", "10"]
+        let r = run(args)
+        XCTAssertEqual(r.status, 0, r.err)
+        let c = try Checkpoint.read(from: path)
+        let best = try XCTUnwrap(c.training["best_val_loss"].flatMap(Double.init))
+        // The saved model is the best by val: its val loss, recomputed, equals the best seen.
+        let model = try ModelLoader.load(c)
+        let dataset = try Dataset(names: Self.names, split: c.split)
+        let val = Evaluation.meanNLL(model: model, windows: dataset.windows(.val, blockSize: 3))
+        XCTAssertEqual(val, best, accuracy: 1e-9)
+        XCTAssertEqual(Double(try XCTUnwrap(c.training["val_loss"])) ?? .nan, best, accuracy: 1e-6)
+        // Log: header, a val row at each of the four evaluations.
+        let log = try String(contentsOfFile: dir.file("m.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.first, "step,train_loss,val_loss,lr")
+        let valRows = log.dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[2] != "" }
+        XCTAssertEqual(valRows.map { $0.split(separator: ",")[0] }, ["10", "20", "30", "40"])
+    }
+
+    func testTrainedModelsSampleEvalAndInfo() throws {
+        for model in ["onehot", "mlp"] {
+            let path = dir.file("\(model).safetensors")
+            let args = model == "mlp" ? mlpArgs(path, steps: 20)
+                : ["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--steps", "20"]
+            let trained = run(args)
+            XCTAssertEqual(trained.status, 0, trained.err)
+            let sample = run(["sample", "--checkpoint", path, "-n", "7", "--seed", "3"])
+            XCTAssertEqual(sample.status, 0, sample.err)
+            XCTAssertEqual(sample.out.split(separator: "\n").count, 7)
+            XCTAssertEqual(run(["sample", "--checkpoint", path, "-n", "7", "--seed", "3"]).out, sample.out)
+            let eval = run(["eval", "--checkpoint", path, "--split", "val"])
+            XCTAssertEqual(eval.status, 0, eval.err)
+            // eval's val figure is the one train reported.
+            let trainVal = trained.out.split(separator: "\n").first { $0.hasPrefix("val") }
+            XCTAssertEqual(eval.out.split(separator: "\n").first { $0.hasPrefix("val") }, trainVal)
+            let info = run(["info", "--checkpoint", path])
+            XCTAssertEqual(info.status, 0, info.err)
+            XCTAssertTrue(info.out.contains("model         \(model)"), info.out)
+        }
+    }
+
+    func testDefaultMLPHasTheRecipeParameterCount() {
+        var rng = RandomGenerator(seed: 1)
+        let model = MLPModel(config: MLPConfig(), vocabularySize: 27, rng: &rng)
+        // 27·10 + (80·200 + 2·200) + 5·(200·200 + 2·200) + (200·27 + 27), worked out by hand
+        XCTAssertEqual(model.parameterCount, 270 + 16_400 + 202_000 + 5_427)
+        XCTAssertEqual(model.parameterCount, 224_097)
+    }
+}
