@@ -41,7 +41,9 @@ public enum CommandLineTool {
 
     /// Runs the tool with `arguments` (without the program name) on the process's streams.
     public static func main(_ arguments: [String]) -> Int32 {
-        run(arguments, console: .standard())
+        // Large products (sampling and eval batches) use every core; train's --threads overrides.
+        Matmul.maxThreads = ProcessInfo.processInfo.activeProcessorCount
+        return run(arguments, console: .standard())
     }
 
     /// Runs the tool and returns its exit status.

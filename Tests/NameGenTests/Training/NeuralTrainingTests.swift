@@ -151,6 +151,22 @@ final class NeuralTrainingTests: XCTestCase {
         }
     }
 
+    func testTruncatedResumableCheckpointsAreRejectedEverywhere() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 2)).status, 0)
+        let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertGreaterThan(bytes.count, 3000)
+        let cut = dir.file("cut.safetensors")
+        for length in stride(from: 0, to: bytes.count, by: 1000) {
+            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(length))
+            for args in [["train", "--resume"], ["eval"], ["sample"], ["info"]] {
+                let r = run(args + ["--checkpoint", cut])
+                XCTAssertEqual(r.status, 66, "\(args) on \(length) bytes: \(r.err)")
+                XCTAssertTrue(r.err.hasPrefix("Error: "), r.err)
+            }
+        }
+    }
+
     func testDefaultMLPHasTheRecipeParameterCount() {
         var rng = RandomGenerator(seed: 1)
         let model = MLPModel(config: MLPConfig(), vocabularySize: 27, rng: &rng)

@@ -1,0 +1,47 @@
+import Foundation
+import NameGen
+
+/// Training throughput of the mlp model on names.txt: optimisation steps per second over the
+/// step loop only (forward, backward, update), as `../shared/bench/torch_mlp.py` measures
+/// PyTorch. Prints the PyTorch command for the same recipe beside each figure.
+func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [Int], steps: Int) {
+    if !json {
+        print("\nmlp training throughput (release build; default recipe: block 8, embed 10, 6×200 BatchNorm tanh, SGD)")
+        print("batch  threads      steps    seconds    steps/s   examples/s")
+    }
+    let train = dataset.windows(.train, blockSize: 8)
+    let val = dataset.windows(.val, blockSize: 8)
+    for batch in batchSizes {
+        for t in threads {
+            Matmul.maxThreads = t
+            var rng = RandomGenerator(seed: 42)
+            let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
+            var options = TrainingOptions()
+            options.batchSize = batch
+            // A short warm-up run, then the timed one; the schedule does not change the cost.
+            let total = steps + steps / 10
+            options.steps = total
+            let trainer = Trainer(model: model, train: train, val: val, options: options,
+                                  schedule: LearningRateSchedule(shape: .stepDecay, peak: 0.1, steps: total), rng: rng)
+            var start: UInt64 = 0
+            var events = Trainer.Events()
+            events.step = { step, _, _ in if step == steps / 10 { start = DispatchTime.now().uptimeNanoseconds } }
+            _ = try? trainer.run(events: events)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let rate = Double(steps) / seconds
+            if json {
+                print("{\"bench\":\"train\",\"model\":\"mlp\",\"batch\":\(batch),\"threads\":\(t),\"steps\":\(steps),\"seconds\":\(String(format: "%.3f", seconds)),\"steps_per_s\":\(String(format: "%.1f", rate))}")
+            } else {
+                print(String(format: "%5d  %7d  %9d  %9.3f  %9.1f  %11.0f", batch, t, steps, seconds, rate, rate * Double(batch)))
+            }
+        }
+    }
+    if !json {
+        print("PyTorch, same recipe and thread count (in a venv with torch):")
+        for batch in batchSizes {
+            for t in threads {
+                print("  python3 ../shared/bench/torch_mlp.py --steps \(steps) --batch-size \(batch) --threads \(t)")
+            }
+        }
+    }
+}
