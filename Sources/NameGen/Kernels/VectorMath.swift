@@ -61,61 +61,43 @@ public enum VectorMath {
         x.replacing(with: -x, where: x .< 0)
     }
 
-    /// Applies an eight-lane function to `input[0..<count]`, writing `output`; the ragged tail
-    /// goes through a zero-padded vector.
+    /// Applies an eight-lane function to `src[0..<count]`, writing `dst` (which may be `src`);
+    /// the ragged tail goes through a zero-padded vector.
     @inline(__always)
-    private static func map8(_ output: inout [Float], _ input: [Float], count: Int,
+    private static func map8(_ dst: UnsafeMutableBufferPointer<Float>, _ src: UnsafeBufferPointer<Float>, count: Int,
                              _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-        precondition(input.count >= count && output.count >= count)
-        input.withUnsafeBufferPointer { src in
-            output.withUnsafeMutableBufferPointer { dst in
-                let s = UnsafeRawPointer(src.baseAddress!), d = UnsafeMutableRawPointer(dst.baseAddress!)
-                var i = 0
-                while i + 8 <= count {
-                    d.storeBytes(of: f(s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)),
-                                 toByteOffset: i * 4, as: SIMD8<Float>.self)
-                    i += 8
-                }
-                if i < count {
-                    var v = SIMD8<Float>()
-                    for j in 0..<(count - i) { v[j] = src[i + j] }
-                    let r = f(v)
-                    for j in 0..<(count - i) { dst[i + j] = r[j] }
-                }
-            }
+        precondition(src.count >= count && dst.count >= count)
+        let s = UnsafeRawPointer(src.baseAddress!), d = UnsafeMutableRawPointer(dst.baseAddress!)
+        var i = 0
+        while i + 8 <= count {
+            d.storeBytes(of: f(s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)),
+                         toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        if i < count {
+            var v = SIMD8<Float>()
+            for j in 0..<(count - i) { v[j] = src[i + j] }
+            let r = f(v)
+            for j in 0..<(count - i) { dst[i + j] = r[j] }
         }
     }
 
     /// output[i] = exp(input[i]) for i < count.
     public static func exp(_ output: inout [Float], _ input: [Float], count: Int) {
         guard count > 0 else { return }
-        map8(&output, input, count: count, exp8)
+        input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in map8(y, x, count: count, exp8) } }
     }
 
     /// output[i] = tanh(input[i]) for i < count.
     public static func tanh(_ output: inout [Float], _ input: [Float], count: Int) {
         guard count > 0 else { return }
-        map8(&output, input, count: count, tanh8)
+        input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in map8(y, x, count: count, tanh8) } }
     }
 
     /// In place: values[i] = exp(values[i]) for i < count.
     public static func expInPlace(_ values: inout [Float], count: Int) {
         guard count > 0 else { return }
-        values.withUnsafeMutableBufferPointer { buf in
-            let p = UnsafeMutableRawPointer(buf.baseAddress!)
-            var i = 0
-            while i + 8 <= count {
-                p.storeBytes(of: exp8(p.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)),
-                             toByteOffset: i * 4, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < count {
-                var v = SIMD8<Float>(repeating: 0)
-                v[0] = buf[i]
-                buf[i] = exp8(v)[0]
-                i += 1
-            }
-        }
+        values.withUnsafeMutableBufferPointer { y in map8(y, UnsafeBufferPointer(y), count: count, exp8) }
     }
 
     // MARK: activation backward
