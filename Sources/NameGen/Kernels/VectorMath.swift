@@ -12,12 +12,17 @@ public enum VectorMath {
     private static let ln2Hi: Float = 0.693_359_375  // ln 2 split in two for an exact n·ln2
     private static let ln2Lo: Float = -2.121_944_4e-4
     private static let log2e: Float = 1.442_695_04
+    private static let magic: Float = 12_582_912  // 1.5·2²³, whose bit pattern is 0x4B40_0000
 
     /// exp of eight lanes; inputs are clamped to [-87.3, 88.7] (the Float range of exp).
     @inline(__always)
     static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
-        let n = (xc * log2e).rounded(.toNearestOrEven)
+        let xc = clamp(x, -87.3, 88.7)
+        // n = round(x·log2 e) without a float-to-int conversion (SIMD8<Int32>(_:) of floats is a
+        // scalar loop): adding 1.5·2²³ leaves round(x·log2 e) in the low mantissa bits.
+        let shifted = xc * log2e + magic
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
+        let n = shifted - magic
         var r = xc - n * ln2Hi
         r = r - n * ln2Lo
         let r2 = r * r
@@ -30,7 +35,6 @@ public enum VectorMath {
         let er = p * r2 + r + 1
         // 2ⁿ by building the float's exponent bits; n ∈ [-126, 128] after the clamp, and the
         // two-step scaling keeps n = 128 and n = -126 representable.
-        let ni = SIMD8<Int32>(n)
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let s2 = unsafeBitCast((ni &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
@@ -49,11 +53,19 @@ public enum VectorMath {
         p = p * z + 1.333_144_220_36e-1
         p = p * z - 3.333_328_194_22e-1
         let small = p * z * x + x
-        let e = exp8(2 * ax.clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 9.1)))
+        let e = exp8(2 * clamp(ax, 0, 9.1))
         var large = 1 - 2 / (e + 1)
         large.replace(with: -large, where: x .< 0)
         large.replace(with: small, where: ax .< 0.625)
         return large
+    }
+
+    /// min(max(x, lo), hi) lane by lane, written with compare-and-select (the generic
+    /// `clamped` and `pointwiseMin` were not inlined and cost a call per vector).
+    @inline(__always)
+    static func clamp(_ x: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
+        let low = SIMD8<Float>(repeating: lo), high = SIMD8<Float>(repeating: hi)
+        return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     }
 
     @inline(__always)
