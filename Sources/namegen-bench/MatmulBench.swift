@@ -20,18 +20,18 @@ enum MatmulBench {
         ("tn", 200, 32, 80), ("tn", 200, 32, 200), ("tn", 27, 32, 200),
     ]
 
-    static func run(json: Bool, threads: Int, training: Bool) {
+    static func run(json: Bool, threads: Int, training: Bool, only: (Int, Int, Int)? = nil) {
         Matmul.maxThreads = threads
         if !json {
             print("matmul (release build, median of 5 runs)")
             print("form       M      K      N        µs/call     GFLOPS  threads")
         }
-        for (m, k, n) in shapes {
+        for (m, k, n) in shapes where only == nil || only! == (m, k, n) {
             for variant in ["nn", "nt", "tn"] {
                 report(variant: variant, m: m, k: k, n: n, threads: threads, json: json, section: nil)
             }
         }
-        if training {
+        if training && only == nil {
             if !json { print("\ntraining shapes (batch 32)") }
             for (variant, m, k, n) in trainingShapes {
                 report(variant: variant, m: m, k: k, n: n, threads: threads, json: json, section: "training")

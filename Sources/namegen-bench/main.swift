@@ -5,6 +5,7 @@
 //   --threads N      worker threads for the matmul products (default: number of cores)
 //   --only WHAT      run only one part: `matmul` or `sample`
 //   --no-training    skip the extra "training shapes" section of the matmul bench
+//   --shape M,K,N    time only this (M, K, N) of the matmul table
 //
 // Example: make bench ARGS="--only matmul --threads 1 --json"
 import Foundation
@@ -20,7 +21,9 @@ let threads = value(of: "--threads").flatMap(Int.init) ?? ProcessInfo.processInf
 let only = value(of: "--only")
 
 if only == nil || only == "matmul" {
-    MatmulBench.run(json: json, threads: threads, training: !arguments.contains("--no-training"))
+    let shape = value(of: "--shape").map { $0.split(separator: ",").compactMap { Int($0) } }
+        .flatMap { $0.count == 3 ? ($0[0], $0[1], $0[2]) : nil }
+    MatmulBench.run(json: json, threads: threads, training: !arguments.contains("--no-training"), only: shape)
 }
 if only == nil || only == "sample" {
     let (bigram, dataset) = try benchBigram()

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Row-major Float32 matrix products: the three forms that training needs.
 ///
@@ -57,10 +58,11 @@ public enum Matmul {
     // MARK: - Tuning constants (measured on a 2-core AMD EPYC Zen 2 VM; see the README)
 
     /// Direct (unpacked) path limits.
-    static let directMaxK = 512
-    static let directMaxVolume = 160 * 256 * 512
+    static let directMaxK = tune("MM_DK", 512)
+    static let directMaxVolume = tune("MM_DV", 160 * 256 * 512)
     /// Cache blocking of the packed path.
-    static let kc = 256, mc = 96, nc = 1024
+    static let kc = tune("MM_KC", 256), mc = tune("MM_MC", 96), nc = tune("MM_NC", 1024)
+    static func tune(_ name: String, _ d: Int) -> Int { getenv(name).flatMap { Int(String(cString: $0)) } ?? d }
     /// Below this many flops (2·M·N·K) a product runs on the calling thread.
     static let parallelMinFlops = 4_000_000
 
@@ -181,23 +183,27 @@ public enum Matmul {
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcur = min(mc, rows.upperBound - ic)
+                    MatmulPacking.packABlock(job.a, rowStride: job.sa.row, colStride: job.sa.col,
+                                             i0: ic, mc: mcur, p0: pc, kc: kcur, into: aBlock)
                     var ir = 0
-                    while ir < mcur {
-                        MatmulPacking.packAPanel(job.a, rowStride: job.sa.row, colStride: job.sa.col,
-                                                 i0: ic + ir, height: min(6, mcur - ir), p0: pc, kc: kcur,
-                                                 into: aBlock + ir * kcur)
-                        ir += 6
-                    }
                     jr = 0
                     while jr < ncur {
                         let width = min(16, ncur - jr)
                         ir = 0
                         while ir < mcur {
-                            MatmulMicroKernel.tile(rows: min(6, mcur - ir), columns: width, kc: kcur,
-                                                   a: aBlock + ir * kcur, rowStrideA: 1, colStrideA: 6,
-                                                   b: bBlock + jr * kcur, ldb: 16,
-                                                   c: job.c + (ic + ir) * n + jc + jr, ldc: n,
-                                                   accumulate: accumulate)
+                            let h = min(6, mcur - ir)
+                            if h == 6 {
+                                MatmulMicroKernel.packedTile(columns: width, kc: kcur, a: aBlock + ir * kcur,
+                                                             b: bBlock + jr * kcur, ldb: 16,
+                                                             c: job.c + (ic + ir) * n + jc + jr, ldc: n,
+                                                             accumulate: accumulate)
+                            } else {
+                                MatmulMicroKernel.tile(rows: h, columns: width, kc: kcur,
+                                                       a: aBlock + ir * kcur, rowStrideA: 1, colStrideA: 6,
+                                                       b: bBlock + jr * kcur, ldb: 16,
+                                                       c: job.c + (ic + ir) * n + jc + jr, ldc: n,
+                                                       accumulate: accumulate)
+                            }
                             ir += 6
                         }
                         jr += 16

@@ -38,6 +38,14 @@ enum MatmulMicroKernel {
         }
     }
 
+    /// A full 6×`columns` tile from a packed 6-row A panel (a(i, p) = a[p * 6 + i]): constant
+    /// offsets for the six broadcasts and a k loop unrolled by two.
+    @inline(never)
+    static func packedTile(columns: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        body(rows: 6, columns, kc, a, 1, 6, b, ldb, c, ldc, accumulate, packed: true)
+    }
+
     // One specialised copy per row count: `body` is inlined with a constant `rows`, so the
     // `if rows > i` tests and the unused accumulators vanish at compile time.
     @inline(never) static func kernel6(_ n: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ rsa: Int, _ csa: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ acc: Bool) {
@@ -63,7 +71,8 @@ enum MatmulMicroKernel {
     static func body(rows: Int, _ columns: Int, _ kc: Int,
                      _ a: UnsafePointer<Float>, _ rsa: Int, _ csa: Int,
                      _ b: UnsafePointer<Float>, _ ldb: Int,
-                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
+                     packed: Bool = false) {
         typealias V = SIMD16<Float>
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
         // Row pointers of A; rows beyond `rows` are never read.
@@ -71,6 +80,39 @@ enum MatmulMicroKernel {
         var pb = UnsafeRawPointer(b)
         let bStep = ldb * MemoryLayout<Float>.stride
         var off = 0
+        if packed {
+            // a(i, p) = a[p * 6 + i]; two k steps per iteration.
+            var pa = a
+            var p = 0
+            while p + 2 <= kc {
+                let b0 = pb.loadUnaligned(as: V.self)
+                c0 = c0.addingProduct(V(repeating: pa[0]), b0)
+                c1 = c1.addingProduct(V(repeating: pa[1]), b0)
+                c2 = c2.addingProduct(V(repeating: pa[2]), b0)
+                c3 = c3.addingProduct(V(repeating: pa[3]), b0)
+                c4 = c4.addingProduct(V(repeating: pa[4]), b0)
+                c5 = c5.addingProduct(V(repeating: pa[5]), b0)
+                let b1 = (pb + bStep).loadUnaligned(as: V.self)
+                c0 = c0.addingProduct(V(repeating: pa[6]), b1)
+                c1 = c1.addingProduct(V(repeating: pa[7]), b1)
+                c2 = c2.addingProduct(V(repeating: pa[8]), b1)
+                c3 = c3.addingProduct(V(repeating: pa[9]), b1)
+                c4 = c4.addingProduct(V(repeating: pa[10]), b1)
+                c5 = c5.addingProduct(V(repeating: pa[11]), b1)
+                pa += 12
+                pb += 2 * bStep
+                p += 2
+            }
+            if p < kc {
+                let b0 = pb.loadUnaligned(as: V.self)
+                c0 = c0.addingProduct(V(repeating: pa[0]), b0)
+                c1 = c1.addingProduct(V(repeating: pa[1]), b0)
+                c2 = c2.addingProduct(V(repeating: pa[2]), b0)
+                c3 = c3.addingProduct(V(repeating: pa[3]), b0)
+                c4 = c4.addingProduct(V(repeating: pa[4]), b0)
+                c5 = c5.addingProduct(V(repeating: pa[5]), b0)
+            }
+        } else {
         for _ in 0..<kc {
             let bv = pb.loadUnaligned(as: V.self)
             c0 = c0.addingProduct(V(repeating: a0[off]), bv)
@@ -81,6 +123,7 @@ enum MatmulMicroKernel {
             if rows > 5 { c5 = c5.addingProduct(V(repeating: a5[off]), bv) }
             off &+= csa
             pb += bStep
+        }
         }
         if columns == 16 {
             store(c0, c, accumulate)

@@ -65,6 +65,32 @@ enum MatmulPacking {
         }
     }
 
+    /// Packs rows i0..<i0+mc and columns p0..<p0+kc of A into consecutive 6-row panels
+    /// (panel q at dst + q * 6 * kc), zero-padding the last one.
+    static func packABlock(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
+                           i0: Int, mc: Int, p0: Int, kc: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        if rowStride == 1 && mc % 6 == 0 {
+            // A stored transposed (tn): each column p of the block is one contiguous run, so
+            // walk p in the outer loop and read each run once, scattering it over the panels.
+            let panels = mc / 6
+            for p in 0..<kc {
+                let s = src + (p0 + p) * colStride + i0
+                for q in 0..<panels {
+                    let d = dst + q * 6 * kc + p * 6, t = s + q * 6
+                    d[0] = t[0]; d[1] = t[1]; d[2] = t[2]; d[3] = t[3]; d[4] = t[4]; d[5] = t[5]
+                }
+            }
+            return
+        }
+        var ir = 0
+        while ir < mc {
+            packAPanel(src, rowStride: rowStride, colStride: colStride, i0: i0 + ir,
+                       height: min(6, mc - ir), p0: p0, kc: kc, into: dst + ir * kc)
+            ir += 6
+        }
+    }
+
     /// Packs rows i0..<i0+height (height ≤ 6) and columns p0..<p0+kc of A into one 6-row panel.
     static func packAPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            i0: Int, height: Int, p0: Int, kc: Int,
