@@ -64,7 +64,7 @@ public enum Matmul {
     static let kc = tune("MM_KC", 256), mc = tune("MM_MC", 96), nc = tune("MM_NC", 1024)
     static func tune(_ name: String, _ d: Int) -> Int { getenv(name).flatMap { Int(String(cString: $0)) } ?? d }
     /// Below this many flops (2·M·N·K) a product runs on the calling thread.
-    static let parallelMinFlops = 4_000_000
+    static let parallelMinFlops = tune("MM_PAR", 4_000_000)
 
     // MARK: - Driver
 
@@ -110,7 +110,7 @@ public enum Matmul {
         }
         // Split by column panels when there are enough of them, else by 6-row panels.
         let byColumns = panels >= 2 * threads || panels >= rowPanels
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        WorkerPool.shared.run(parts: threads) { t in
             if byColumns {
                 let lo = panels * t / threads * 16, hi = min(panels * (t + 1) / threads * 16, job.n)
                 if lo < hi { compute(job, rows: 0..<job.m, columns: lo..<hi) }
