@@ -112,6 +112,32 @@ enum MatmulMicroKernel {
                 c4 = c4.addingProduct(V(repeating: pa[4]), b0)
                 c5 = c5.addingProduct(V(repeating: pa[5]), b0)
             }
+        } else if rows <= 3 {
+            // Three rows or fewer give at most six accumulator chains, too few to hide the FMA
+            // latency; a second set for odd k doubles them. Each element is then summed as
+            // (Σ even p) + (Σ odd p), an order fixed by the row count alone.
+            var d0 = V(), d1 = V(), d2 = V()
+            var p = 0
+            while p + 2 <= kc {
+                let b0 = pb.loadUnaligned(as: V.self)
+                c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+                if rows > 1 { c1 = c1.addingProduct(V(repeating: a1[off]), b0) }
+                if rows > 2 { c2 = c2.addingProduct(V(repeating: a2[off]), b0) }
+                let b1 = (pb + bStep).loadUnaligned(as: V.self)
+                d0 = d0.addingProduct(V(repeating: a0[off &+ csa]), b1)
+                if rows > 1 { d1 = d1.addingProduct(V(repeating: a1[off &+ csa]), b1) }
+                if rows > 2 { d2 = d2.addingProduct(V(repeating: a2[off &+ csa]), b1) }
+                off &+= 2 &* csa
+                pb += 2 * bStep
+                p += 2
+            }
+            if p < kc {
+                let b0 = pb.loadUnaligned(as: V.self)
+                c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+                if rows > 1 { c1 = c1.addingProduct(V(repeating: a1[off]), b0) }
+                if rows > 2 { c2 = c2.addingProduct(V(repeating: a2[off]), b0) }
+            }
+            c0 += d0; c1 += d1; c2 += d2
         } else {
         for _ in 0..<kc {
             let bv = pb.loadUnaligned(as: V.self)
