@@ -60,6 +60,8 @@ public enum Matmul {
     /// Direct (unpacked) path limits.
     static let directMaxK = tune("MM_DK", 512)
     static let directMaxVolume = tune("MM_DV", 160 * 256 * 512)
+    /// Largest tn A (in floats) that the direct path packs (on the stack).
+    static let directPackedAMax = 64 * 1024
     /// Cache blocking of the packed path.
     static let kc = tune("MM_KC", 256), mc = tune("MM_MC", 96), nc = tune("MM_NC", 1024)
     static func tune(_ name: String, _ d: Int) -> Int { getenv(name).flatMap { Int(String(cString: $0)) } ?? d }
@@ -108,8 +110,10 @@ public enum Matmul {
             compute(job, rows: 0..<job.m, columns: 0..<job.n)
             return
         }
-        // Split by column panels when there are enough of them, else by 6-row panels.
-        let byColumns = panels >= 2 * threads || panels >= rowPanels
+        // Direct path: split by column panels when there are enough of them (each thread packs
+        // only its own B panels), else by 6-row panels. Blocked path: split by rows, so that
+        // each thread packs its own rows of A (the costlier pack) and all of B.
+        let byColumns = job.direct && (panels >= 2 * threads || panels >= rowPanels)
         WorkerPool.shared.run(parts: threads) { t in
             if byColumns {
                 let lo = panels * t / threads * 16, hi = min(panels * (t + 1) / threads * 16, job.n)
@@ -130,16 +134,30 @@ public enum Matmul {
         }
     }
 
-    /// Small shapes: A and B in place, whole K per tile.
+    /// Small shapes: whole K per tile, A and B read in place where that is fast.
+    /// B: nn/tn read it in place (16 floats per row, N apart); nt (B stored (N, K)), a ragged
+    /// last panel, and leading dimensions that are a multiple of 256 floats (rows 1 KB apart
+    /// fall into a few L1 sets and evict each other: 60 against 85-95 GFLOPS at 128×256×512)
+    /// go through a packed K×16 panel. A: read in place through its strides, except in the tn
+    /// form with M a multiple of 256, where it is packed into 6-row panels first for the same
+    /// reason. Packing costs more than it saves on the batch-32 shapes, so it is not the default.
     static func computeDirect(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         let k = job.k, n = job.n
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + 16) { buffer in
+        let rowCount = rows.count, paddedRows = (rowCount + 5) / 6 * 6
+        let packA = job.sa.row == 1 && job.sa.col % 256 == 0 && paddedRows * k <= directPackedAMax
+        let bInPlace = job.sb.col == 1 && job.sb.row % 256 != 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + (packA ? paddedRows * k : 0)) { buffer in
             let panel = buffer.baseAddress!
+            let aPacked = panel + k * 16
+            if packA {
+                MatmulPacking.packABlock(job.a, rowStride: job.sa.row, colStride: job.sa.col,
+                                         i0: rows.lowerBound, mc: rowCount, p0: 0, kc: k, into: aPacked)
+            }
             var j0 = columns.lowerBound
             while j0 < columns.upperBound {
                 let width = min(16, columns.upperBound - j0)
                 let bp: UnsafePointer<Float>, ldb: Int
-                if job.sb.col == 1 && width == 16 {
+                if bInPlace && width == 16 {
                     bp = job.b + j0; ldb = job.sb.row
                 } else {
                     MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
@@ -149,10 +167,21 @@ public enum Matmul {
                 var i = rows.lowerBound
                 while i < rows.upperBound {
                     let h = min(6, rows.upperBound - i)
-                    MatmulMicroKernel.tile(rows: h, columns: width, kc: k,
-                                           a: job.a + i * job.sa.row, rowStrideA: job.sa.row, colStrideA: job.sa.col,
-                                           b: bp, ldb: ldb, c: job.c + i * n + j0, ldc: n,
-                                           accumulate: job.accumulate)
+                    let c = job.c + i * n + j0
+                    if packA {
+                        let a = aPacked + (i - rows.lowerBound) * k
+                        if h == 6 {
+                            MatmulMicroKernel.packedTile(columns: width, kc: k, a: a, b: bp, ldb: ldb,
+                                                         c: c, ldc: n, accumulate: job.accumulate)
+                        } else {
+                            MatmulMicroKernel.tile(rows: h, columns: width, kc: k, a: a, rowStrideA: 1, colStrideA: 6,
+                                                   b: bp, ldb: ldb, c: c, ldc: n, accumulate: job.accumulate)
+                        }
+                    } else {
+                        MatmulMicroKernel.tile(rows: h, columns: width, kc: k,
+                                               a: job.a + i * job.sa.row, rowStrideA: job.sa.row, colStrideA: job.sa.col,
+                                               b: bp, ldb: ldb, c: c, ldc: n, accumulate: job.accumulate)
+                    }
                     i += 6
                 }
                 j0 += 16

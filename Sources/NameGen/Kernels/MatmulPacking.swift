@@ -70,7 +70,8 @@ enum MatmulPacking {
     static func packABlock(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            i0: Int, mc: Int, p0: Int, kc: Int,
                            into dst: UnsafeMutablePointer<Float>) {
-        if rowStride == 1 && mc % 6 == 0 {
+        var ir = 0
+        if rowStride == 1 {
             // A stored transposed (tn): each column p of the block is one contiguous run, so
             // walk p in the outer loop and read each run once, scattering it over the panels.
             let panels = mc / 6
@@ -81,9 +82,8 @@ enum MatmulPacking {
                     d[0] = t[0]; d[1] = t[1]; d[2] = t[2]; d[3] = t[3]; d[4] = t[4]; d[5] = t[5]
                 }
             }
-            return
+            ir = panels * 6
         }
-        var ir = 0
         while ir < mc {
             packAPanel(src, rowStride: rowStride, colStride: colStride, i0: i0 + ir,
                        height: min(6, mc - ir), p0: p0, kc: kc, into: dst + ir * kc)
