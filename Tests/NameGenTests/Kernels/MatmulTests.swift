@@ -13,6 +13,8 @@ final class MatmulTests: XCTestCase {
         (3, 5, 7), (7, 13, 17), (6, 16, 16), (5, 15, 17), (12, 32, 33), (13, 1, 29),
         (31, 47, 15), (2, 300, 1), (37, 3, 41), (61, 67, 71), (97, 101, 103),
         (32, 80, 200), (32, 200, 27), (27, 32, 200),
+        // Leading dimensions of 256 floats: packed B (nn, tn) and packed A (tn) in the direct path.
+        (256, 40, 17), (7, 45, 256),
         // K > directMaxK: packed path, K split into KC blocks, ragged MC and NR edges.
         (101, 600, 35),
         // Above parallelMinFlops and blocked: split between threads.
@@ -72,7 +74,7 @@ final class MatmulTests: XCTestCase {
         let saved = Matmul.maxThreads
         defer { Matmul.maxThreads = saved }
         for form in Form.allCases {
-            for (m, k, n) in [(70, 530, 61), (64, 160, 200), (200, 64, 200)] {
+            for (m, k, n) in [(70, 530, 61), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
                 XCTAssertGreaterThanOrEqual(2 * m * k * n, Matmul.parallelMinFlops)
                 let (a, b) = operands(form, m, k, n, &rng)
                 var results: [Matrix] = []
