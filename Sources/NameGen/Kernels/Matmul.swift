@@ -193,7 +193,7 @@ public enum Matmul {
     static func computeBlocked(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         let n = job.n, k = job.k
         let bBlock = UnsafeMutablePointer<Float>.allocate(capacity: kc * (nc + 16))
-        let aBlock = UnsafeMutablePointer<Float>.allocate(capacity: (mc + 6) * kc)
+        let aBlock = UnsafeMutablePointer<Float>.allocate(capacity: (mc + 6) * kc + 8)  // + 8: transpose6x8 spill
         defer { bBlock.deallocate(); aBlock.deallocate() }
         var jc = columns.lowerBound
         while jc < columns.upperBound {

@@ -84,7 +84,7 @@ enum MatmulMicroKernel {
             // a(i, p) = a[p * 6 + i]; two k steps per iteration.
             var pa = a
             var p = 0
-            while p + 2 <= kc {
+            while p &+ 2 <= kc {
                 let b0 = pb.loadUnaligned(as: V.self)
                 c0 = c0.addingProduct(V(repeating: pa[0]), b0)
                 c1 = c1.addingProduct(V(repeating: pa[1]), b0)
@@ -101,7 +101,7 @@ enum MatmulMicroKernel {
                 c5 = c5.addingProduct(V(repeating: pa[11]), b1)
                 pa += 12
                 pb += 2 * bStep
-                p += 2
+                p &+= 2
             }
             if p < kc {
                 let b0 = pb.loadUnaligned(as: V.self)
@@ -118,7 +118,7 @@ enum MatmulMicroKernel {
             // (Σ even p) + (Σ odd p), an order fixed by the row count alone.
             var d0 = V(), d1 = V(), d2 = V()
             var p = 0
-            while p + 2 <= kc {
+            while p &+ 2 <= kc {
                 let b0 = pb.loadUnaligned(as: V.self)
                 c0 = c0.addingProduct(V(repeating: a0[off]), b0)
                 if rows > 1 { c1 = c1.addingProduct(V(repeating: a1[off]), b0) }
@@ -129,7 +129,7 @@ enum MatmulMicroKernel {
                 if rows > 2 { d2 = d2.addingProduct(V(repeating: a2[off &+ csa]), b1) }
                 off &+= 2 &* csa
                 pb += 2 * bStep
-                p += 2
+                p &+= 2
             }
             if p < kc {
                 let b0 = pb.loadUnaligned(as: V.self)

@@ -97,10 +97,19 @@ enum MatmulPacking {
                            into dst: UnsafeMutablePointer<Float>) {
         let base = src + i0 * rowStride + p0 * colStride
         if height == 6 && colStride == 1 {
-            // Rows are contiguous runs: read six streams, write interleaved.
+            // Rows are contiguous runs: read six streams, write interleaved, eight k at a time
+            // through a register transpose (the spill past the panel's end lands in the next
+            // panel or in the buffer's slack; see `transpose6x8`).
             let r0 = base, r1 = base + rowStride, r2 = base + 2 * rowStride
             let r3 = base + 3 * rowStride, r4 = base + 4 * rowStride, r5 = base + 5 * rowStride
-            for p in 0..<kc {
+            var p = 0
+            #if arch(x86_64)
+            while p + 8 <= kc {
+                transpose6x8(base + p, rowStride, dst + p * 6)
+                p += 8
+            }
+            #endif
+            for p in p..<kc {
                 let d = dst + p * 6
                 d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
             }
@@ -118,35 +127,58 @@ enum MatmulPacking {
     }
 
     #if arch(x86_64)
-    /// dst[q * ldd + r] = src[r * lds + q] for r, q in 0..<8, through ymm registers:
-    /// unpack pairs of rows, then pairs of pairs (as doubles), then swap 128-bit halves.
+    typealias Rows8 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                       SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    /// The transpose of the 8×8 block whose rows are r: unpack pairs of rows, then pairs of
+    /// pairs (as doubles), then swap 128-bit halves. 24 shuffles.
     @inline(__always)
-    static func transpose8x8(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
-        @inline(__always) func row(_ r: Int) -> SIMD8<Float> {
-            UnsafeRawPointer(src + r * lds).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
-        let r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
-        let t0 = _mm256_castps_pd(_mm256_unpacklo_ps(r0, r1)), t1 = _mm256_castps_pd(_mm256_unpackhi_ps(r0, r1))
-        let t2 = _mm256_castps_pd(_mm256_unpacklo_ps(r2, r3)), t3 = _mm256_castps_pd(_mm256_unpackhi_ps(r2, r3))
-        let t4 = _mm256_castps_pd(_mm256_unpacklo_ps(r4, r5)), t5 = _mm256_castps_pd(_mm256_unpackhi_ps(r4, r5))
-        let t6 = _mm256_castps_pd(_mm256_unpacklo_ps(r6, r7)), t7 = _mm256_castps_pd(_mm256_unpackhi_ps(r6, r7))
-        // s_k holds column k of rows 0-3 in its low and high lanes (for columns k and k+4).
+    static func transpose(_ r: Rows8) -> Rows8 {
+        let t0 = _mm256_castps_pd(_mm256_unpacklo_ps(r.0, r.1)), t1 = _mm256_castps_pd(_mm256_unpackhi_ps(r.0, r.1))
+        let t2 = _mm256_castps_pd(_mm256_unpacklo_ps(r.2, r.3)), t3 = _mm256_castps_pd(_mm256_unpackhi_ps(r.2, r.3))
+        let t4 = _mm256_castps_pd(_mm256_unpacklo_ps(r.4, r.5)), t5 = _mm256_castps_pd(_mm256_unpackhi_ps(r.4, r.5))
+        let t6 = _mm256_castps_pd(_mm256_unpacklo_ps(r.6, r.7)), t7 = _mm256_castps_pd(_mm256_unpackhi_ps(r.6, r.7))
+        // s_k holds column k of rows 0-3 (or 4-7) in its low lane and column k+4 in its high lane.
         let s0 = _mm256_castpd_ps(_mm256_unpacklo_pd(t0, t2)), s1 = _mm256_castpd_ps(_mm256_unpackhi_pd(t0, t2))
         let s2 = _mm256_castpd_ps(_mm256_unpacklo_pd(t1, t3)), s3 = _mm256_castpd_ps(_mm256_unpackhi_pd(t1, t3))
         let s4 = _mm256_castpd_ps(_mm256_unpacklo_pd(t4, t6)), s5 = _mm256_castpd_ps(_mm256_unpackhi_pd(t4, t6))
         let s6 = _mm256_castpd_ps(_mm256_unpacklo_pd(t5, t7)), s7 = _mm256_castpd_ps(_mm256_unpackhi_pd(t5, t7))
-        @inline(__always) func put(_ q: Int, _ v: SIMD8<Float>) {
-            UnsafeMutableRawPointer(dst + q * ldd).storeBytes(of: v, as: SIMD8<Float>.self)
-        }
-        put(0, SIMD8(lowHalf: s0.lowHalf, highHalf: s4.lowHalf))
-        put(1, SIMD8(lowHalf: s1.lowHalf, highHalf: s5.lowHalf))
-        put(2, SIMD8(lowHalf: s2.lowHalf, highHalf: s6.lowHalf))
-        put(3, SIMD8(lowHalf: s3.lowHalf, highHalf: s7.lowHalf))
-        put(4, SIMD8(lowHalf: s0.highHalf, highHalf: s4.highHalf))
-        put(5, SIMD8(lowHalf: s1.highHalf, highHalf: s5.highHalf))
-        put(6, SIMD8(lowHalf: s2.highHalf, highHalf: s6.highHalf))
-        put(7, SIMD8(lowHalf: s3.highHalf, highHalf: s7.highHalf))
+        return (SIMD8(lowHalf: s0.lowHalf, highHalf: s4.lowHalf), SIMD8(lowHalf: s1.lowHalf, highHalf: s5.lowHalf),
+                SIMD8(lowHalf: s2.lowHalf, highHalf: s6.lowHalf), SIMD8(lowHalf: s3.lowHalf, highHalf: s7.lowHalf),
+                SIMD8(lowHalf: s0.highHalf, highHalf: s4.highHalf), SIMD8(lowHalf: s1.highHalf, highHalf: s5.highHalf),
+                SIMD8(lowHalf: s2.highHalf, highHalf: s6.highHalf), SIMD8(lowHalf: s3.highHalf, highHalf: s7.highHalf))
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// dst[q * ldd + r] = src[r * lds + q] for r, q in 0..<8.
+    @inline(__always)
+    static func transpose8x8(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
+        let o = transpose((load8(src), load8(src + lds), load8(src + 2 * lds), load8(src + 3 * lds),
+                           load8(src + 4 * lds), load8(src + 5 * lds), load8(src + 6 * lds), load8(src + 7 * lds)))
+        store8(o.0, dst); store8(o.1, dst + ldd); store8(o.2, dst + 2 * ldd); store8(o.3, dst + 3 * ldd)
+        store8(o.4, dst + 4 * ldd); store8(o.5, dst + 5 * ldd); store8(o.6, dst + 6 * ldd); store8(o.7, dst + 7 * ldd)
+    }
+
+    /// dst[q * 6 + r] = rows[r][q] for r in 0..<6, q in 0..<8: an 8×8 transpose with two dummy
+    /// rows, stored as eight overlapping 8-float writes in increasing order, so each write's
+    /// two extra floats are overwritten by the next one. The last write spills two floats past
+    /// dst + 48, which the caller must own and overwrite later (or ignore).
+    @inline(__always)
+    static func transpose6x8(_ r0: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>) {
+        let r5 = load8(r0 + 5 * lds)
+        let o = transpose((load8(r0), load8(r0 + lds), load8(r0 + 2 * lds), load8(r0 + 3 * lds),
+                           load8(r0 + 4 * lds), r5, r5, r5))
+        store8(o.0, dst); store8(o.1, dst + 6); store8(o.2, dst + 12); store8(o.3, dst + 18)
+        store8(o.4, dst + 24); store8(o.5, dst + 30); store8(o.6, dst + 36); store8(o.7, dst + 42)
     }
     #endif
 }
