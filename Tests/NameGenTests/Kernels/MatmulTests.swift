@@ -90,6 +90,36 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// Products started from several threads at once share one worker pool: a caller that
+    /// finds it busy runs its parts itself. Every result must still be exact (bit-identical to
+    /// the same product computed alone), for many back-to-back calls.
+    func testConcurrentCallersGetTheirOwnResults() {
+        var rng = RandomGenerator(seed: 5)
+        let saved = Matmul.maxThreads
+        Matmul.maxThreads = 2
+        defer { Matmul.maxThreads = saved }
+        let shapes = [(64, 160, 200), (70, 530, 61), (200, 64, 200), (96, 100, 96)]
+        let problems = shapes.map { operands(.nn, $0.0, $0.1, $0.2, &rng) }
+        let expected = problems.map { (a, b) -> Matrix in
+            var c = Matrix(rows: a.rows, cols: b.cols)
+            Matmul.nn(&c, a, b)
+            return c
+        }
+        let mismatches = UnsafeMutableBufferPointer<Int>.allocate(capacity: problems.count)
+        mismatches.initialize(repeating: 0)
+        defer { mismatches.deallocate() }
+        nonisolated(unsafe) let counts = mismatches
+        DispatchQueue.concurrentPerform(iterations: problems.count) { t in
+            let (a, b) = problems[t]
+            var c = Matrix(rows: a.rows, cols: b.cols)
+            for _ in 0..<5 {
+                Matmul.nn(&c, a, b)
+                if c != expected[t] { counts[t] += 1 }
+            }
+        }
+        XCTAssertEqual(Array(mismatches), [Int](repeating: 0, count: problems.count))
+    }
+
     // MARK: - Helpers
 
     /// Forward error bound for a Float dot product of length K, summed in any order, with or
