@@ -14,10 +14,12 @@ import Foundation
 /// How a product runs (all three forms share one driver; they differ only in strides):
 ///
 /// * The work unit is a 6×16 tile of C, computed by `MatmulMicroKernel` in registers.
-/// * Small products (K ≤ `directMaxK` and M·K·N ≤ `directMaxVolume`) read A and B in place:
-///   A through its strides, B as 16-wide rows. Only a ragged last column panel, and every
-///   panel in the nt form (where B is stored (N, K)), is packed into a K×16 buffer.
-///   Loop order: for each 16-column panel of B (≤ 32 KB, stays in L1), sweep all rows of A.
+/// * Small products (K ≤ `directMaxK` and M·K·N ≤ `directMaxVolume`) take the direct path:
+///   whole K per tile, A read in place through its strides, B in place as 16-wide rows. Only
+///   what is slow in place is packed (see `computeDirect`): a ragged last column panel, every
+///   panel in the nt form (B stored (N, K) must be transposed), and leading dimensions that are
+///   multiples of 256 floats. Loop order: for each 16-column panel of B (K×16 ≤ 32 KB, stays
+///   in L1), sweep all 6-row tiles of A (≤ 200 KB at the batch-32 shapes, L1/L2).
 /// * Larger products use GotoBLAS cache blocking with packed panels:
 ///     for jc in N by NC:                    B block KC×NC (≤ 1 MB) in L2/L3
 ///       for pc in K by KC:   pack B block   B panel KC×16 = 16 KB in L1
@@ -25,11 +27,12 @@ import Foundation
 ///           for each 16-column panel, for each 6-row panel: micro-kernel
 ///   K is split into KC blocks: the first block stores (or adds to C when accumulating), the
 ///   later ones add.
-/// * Threads: above `parallelMinFlops` the output is split between up to `maxThreads` workers,
-///   by column panels (or by 6-row panels when there are few columns). K is never split and
-///   the path (direct or blocked, and KC) depends only on the shape, so every element of C is
-///   summed in the same order whatever the thread count: results are bit-identical for any
-///   `maxThreads`, run to run.
+/// * Threads: above `parallelMinFlops` the output is split into one part per thread (up to
+///   `maxThreads`), run by `WorkerPool` (the caller plus persistent workers): by 16-column
+///   panels on the direct path, by 6-row panels on the blocked path. Part boundaries fall on
+///   tile boundaries, K is never split, and the path (direct or blocked, KC, what is packed)
+///   depends only on the shape, so every element of C is summed in the same order whatever the
+///   thread count: results are bit-identical for any `maxThreads`, run to run.
 public enum Matmul {
     /// Upper bound on worker threads used by large products (set from `--threads`).
     nonisolated(unsafe) public static var maxThreads: Int = 1
@@ -144,7 +147,8 @@ public enum Matmul {
     static func computeDirect(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         let k = job.k, n = job.n
         let rowCount = rows.count, paddedRows = (rowCount + 5) / 6 * 6
-        let packA = job.sa.row == 1 && job.sa.col % 256 == 0 && paddedRows * k <= directPackedAMax
+        // Decided on the whole matrix, not on this part, so all parts take the same path.
+        let packA = job.sa.row == 1 && job.sa.col % 256 == 0 && (job.m + 5) / 6 * 6 * k <= directPackedAMax
         let bInPlace = job.sb.col == 1 && job.sb.row % 256 != 0
         withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + (packA ? paddedRows * k : 0)) { buffer in
             let panel = buffer.baseAddress!

@@ -16,6 +16,14 @@ import Synchronization
 /// After a job a worker polls for the next one for `spinNanoseconds` (training issues products
 /// microseconds apart), then parks on a condition variable: idle workers use no CPU.
 ///
+/// Oversubscription: when another process keeps a core busy, a spinning worker takes CPU time
+/// from the caller, and a worker that has claimed a part can be descheduled for a whole time
+/// slice while the caller waits for it. Two signals put the pool in back-off, where every call
+/// runs all its parts on the calling thread for `backoffNanoseconds` and idle workers park:
+/// a spinning worker that the kernel preempted (its involuntary context-switch count grew),
+/// and three jobs in a row where the caller waited for workers longer than twice its own
+/// share (and over 20 µs). This changes who computes a part, never what is computed.
+///
 /// One job runs at a time. A call that finds the pool busy (another thread, or a product
 /// started from inside a task) runs all its parts on the calling thread instead. The parts
 /// write disjoint blocks of C, and which thread runs a part never changes what it computes.
@@ -25,7 +33,12 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker polls for the next job before parking.
     static let spinNanoseconds: UInt64 = 200_000
 
+    /// How long the pool stays unused after workers kept the caller waiting.
+    static let backoffNanoseconds: UInt64 = 100_000_000
+
     private let busy = NSLock()
+    private var lateJobs = 0                 // guarded by `busy`
+    private let backoffUntil = Atomic<UInt64>(0)
     /// generation << 32 | parts << 16 | next part to claim.
     private let state = Atomic<Int>(0)
     private let done = Atomic<Int>(0)
@@ -44,6 +57,11 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { busy.unlock() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        if start < backoffUntil.load(ordering: .relaxed) {
+            for part in 0..<parts { body(part) }
+            return
+        }
         while workerCount < parts - 1 { startWorker(index: workerCount + 1) }
         withoutActuallyEscaping(body) { body in
             task = body
@@ -54,12 +72,24 @@ final class WorkerPool: @unchecked Sendable {
             if sleepers > 0 { parking.broadcast() }
             parking.unlock()
             claimParts(generation: generation)
+            let ownDone = DispatchTime.now().uptimeNanoseconds
             var spins = 0
             while done.load(ordering: .acquiring) != parts {
                 spins += 1
                 if spins > 20_000 { sched_yield() }
             }
             task = nil
+            if spins > 0 {
+                let end = DispatchTime.now().uptimeNanoseconds
+                let waited = end - ownDone, own = ownDone - start
+                lateJobs = waited > 2 * own + 20_000 ? lateJobs + 1 : 0
+                if lateJobs >= 3 {
+                    lateJobs = 0
+                    backoffUntil.store(end + Self.backoffNanoseconds, ordering: .relaxed)
+                }
+            } else {
+                lateJobs = 0
+            }
         }
     }
 
@@ -78,6 +108,17 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Times the kernel took this thread off its CPU for another task.
+    private static func involuntaryContextSwitches() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(1, &usage)  // RUSAGE_THREAD (a GNU extension the Glibc module does not export)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return usage.ru_nivcsw
+    }
+
     private func startWorker(index: Int) {
         workerCount += 1
         let seen = Self.generation(of: state.load(ordering: .acquiring))
@@ -88,6 +129,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop(seen: Int) {
         var seen = seen
+        var switches = Self.involuntaryContextSwitches()
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
@@ -95,7 +137,17 @@ final class WorkerPool: @unchecked Sendable {
                 var spins = 0
                 while current == seen {
                     spins += 1
-                    if spins & 255 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
+                    guard spins & 255 == 0 else {
+                        current = Self.generation(of: state.load(ordering: .acquiring))
+                        continue
+                    }
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    // Preempted since the last check (while spinning or running a part)?
+                    let count = Self.involuntaryContextSwitches()
+                    let preempted = count != switches
+                    switches = count
+                    if preempted { backoffUntil.store(now + Self.backoffNanoseconds, ordering: .relaxed) }
+                    if preempted || now - start > Self.spinNanoseconds {
                         parking.lock()
                         sleepers += 1
                         while Self.generation(of: state.load(ordering: .acquiring)) == seen { parking.wait() }
