@@ -181,6 +181,10 @@ public enum Matmul {
                             MatmulMicroKernel.tile(rows: h, columns: width, kc: k, a: a, rowStrideA: 1, colStrideA: 6,
                                                    b: bp, ldb: ldb, c: c, ldc: n, accumulate: job.accumulate)
                         }
+                    } else if h == 6 && width <= 8 {
+                        MatmulMicroKernel.narrowTile(columns: width, kc: k,
+                                                     a: job.a + i * job.sa.row, rowStrideA: job.sa.row, colStrideA: job.sa.col,
+                                                     b: bp, ldb: ldb, c: c, ldc: n, accumulate: job.accumulate)
                     } else {
                         MatmulMicroKernel.tile(rows: h, columns: width, kc: k,
                                                a: job.a + i * job.sa.row, rowStrideA: job.sa.row, colStrideA: job.sa.col,

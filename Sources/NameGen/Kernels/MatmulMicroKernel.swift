@@ -46,6 +46,62 @@ enum MatmulMicroKernel {
         body(rows: 6, columns, kc, a, 1, 6, b, ldb, c, ldc, accumulate, packed: true)
     }
 
+    /// A full 6-row tile at most 8 columns wide (the ragged last panel when N mod 16 ≤ 8, as
+    /// N = 200 gives): `SIMD8` accumulators, half the FMAs of a 16-wide tile. Six chains would
+    /// leave the FMA units waiting on latency, so odd k go to a second set of six, and each
+    /// element is summed as (Σ even p) + (Σ odd p), like the tiles of at most 3 rows.
+    @inline(never)
+    static func narrowTile(columns: Int, kc: Int, a: UnsafePointer<Float>, rowStrideA rsa: Int, colStrideA csa: Int,
+                           b: UnsafePointer<Float>, ldb: Int,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        typealias V = SIMD8<Float>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V()
+        let a0 = a, a1 = a + rsa, a2 = a + 2 * rsa, a3 = a + 3 * rsa, a4 = a + 4 * rsa, a5 = a + 5 * rsa
+        var pb = UnsafeRawPointer(b)
+        let bStep = ldb * MemoryLayout<Float>.stride
+        var off = 0, p = 0
+        while p &+ 2 <= kc {
+            let b0 = pb.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+            c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+            c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+            c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+            c4 = c4.addingProduct(V(repeating: a4[off]), b0)
+            c5 = c5.addingProduct(V(repeating: a5[off]), b0)
+            let b1 = (pb + bStep).loadUnaligned(as: V.self)
+            let o1 = off &+ csa
+            d0 = d0.addingProduct(V(repeating: a0[o1]), b1)
+            d1 = d1.addingProduct(V(repeating: a1[o1]), b1)
+            d2 = d2.addingProduct(V(repeating: a2[o1]), b1)
+            d3 = d3.addingProduct(V(repeating: a3[o1]), b1)
+            d4 = d4.addingProduct(V(repeating: a4[o1]), b1)
+            d5 = d5.addingProduct(V(repeating: a5[o1]), b1)
+            off &+= 2 &* csa
+            pb += 2 * bStep
+            p &+= 2
+        }
+        if p < kc {
+            let b0 = pb.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+            c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+            c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+            c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+            c4 = c4.addingProduct(V(repeating: a4[off]), b0)
+            c5 = c5.addingProduct(V(repeating: a5[off]), b0)
+        }
+        let rows = (c0 + d0, c1 + d1, c2 + d2, c3 + d3, c4 + d4, c5 + d5)
+        func put(_ v: V, _ r: Int) {
+            let row = c + r * ldc
+            if accumulate {
+                for j in 0..<columns { row[j] += v[j] }
+            } else {
+                for j in 0..<columns { row[j] = v[j] }
+            }
+        }
+        put(rows.0, 0); put(rows.1, 1); put(rows.2, 2); put(rows.3, 3); put(rows.4, 4); put(rows.5, 5)
+    }
+
     // One specialised copy per row count: `body` is inlined with a constant `rows`, so the
     // `if rows > i` tests and the unused accumulators vanish at compile time.
     @inline(never) static func kernel6(_ n: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ rsa: Int, _ csa: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ acc: Bool) {
