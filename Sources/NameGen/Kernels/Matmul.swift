@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 
 /// Row-major Float32 matrix products: the three forms that training needs.
 ///
@@ -58,18 +57,24 @@ public enum Matmul {
             a: Strides(row: 1, col: m), b: Strides(row: n, col: 1), accumulate: accumulate)
     }
 
-    // MARK: - Tuning constants (measured on a 2-core AMD EPYC Zen 2 VM; see the README)
+    // MARK: - Tuning constants (measured on a 2-core AMD EPYC Zen 2 VM with `namegen-bench`)
 
-    /// Direct (unpacked) path limits.
-    static let directMaxK = tune("MM_DK", 512)
-    static let directMaxVolume = tune("MM_DV", 160 * 256 * 512)
+    /// Direct (unpacked) path limits: up to 256³-sized products ran as fast or faster without
+    /// cache blocking (92-98 GFLOPS at 256×200×200, 128×256×512 and 256³ on one core).
+    static let directMaxK = 512
+    static let directMaxVolume = 160 * 256 * 512
     /// Largest tn A (in floats) that the direct path packs (on the stack).
     static let directPackedAMax = 64 * 1024
-    /// Cache blocking of the packed path.
-    static let kc = tune("MM_KC", 256), mc = tune("MM_MC", 96), nc = tune("MM_NC", 1024)
-    static func tune(_ name: String, _ d: Int) -> Int { getenv(name).flatMap { Int(String(cString: $0)) } ?? d }
-    /// Below this many flops (2·M·N·K) a product runs on the calling thread.
-    static let parallelMinFlops = tune("MM_PAR", 4_000_000)
+    /// Cache blocking of the packed path. KC×16 B panel = 16 KB (half of L1d), MC×KC A block =
+    /// 96 KB (L2 is 512 KB), KC×NC B block = 1 MB (L3). KC 192-384, MC 48-144 and NC 512-1024
+    /// were all within noise (88-93 GFLOPS at 1024³ on one core).
+    static let kc = 256, mc = 96, nc = 1024
+    /// Below this many flops (2·M·N·K) a product runs on the calling thread. Measured with the
+    /// persistent worker on an idle machine: 2 threads took 16 µs against 28 µs on one for
+    /// nn 32×200×200 (2.6 MFLOP), 7.3 against 12 µs at 32×80×200 (1 MFLOP), 3.4 against 5.7 µs
+    /// at 64³ (0.5 MFLOP), 4.0 against 6.2 µs at 32×200×27 (0.35 MFLOP, kept on one thread to
+    /// leave a margin for the hand-off).
+    static let parallelMinFlops = 500_000
 
     // MARK: - Driver
 

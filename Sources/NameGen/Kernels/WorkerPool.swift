@@ -20,7 +20,8 @@ import Synchronization
 /// from the caller, and a worker that has claimed a part can be descheduled for a whole time
 /// slice while the caller waits for it. Two signals put the pool in back-off, where every call
 /// runs all its parts on the calling thread for `backoffNanoseconds` and idle workers park:
-/// a spinning worker that the kernel preempted (its involuntary context-switch count grew),
+/// a worker that the kernel preempted four times within 50 ms (its involuntary
+/// context-switch count grew),
 /// and three jobs in a row where the caller waited for workers longer than twice its own
 /// share (and over 20 µs). This changes who computes a part, never what is computed.
 ///
@@ -34,7 +35,7 @@ final class WorkerPool: @unchecked Sendable {
     static let spinNanoseconds: UInt64 = 200_000
 
     /// How long the pool stays unused after workers kept the caller waiting.
-    static let backoffNanoseconds: UInt64 = 100_000_000
+    static let backoffNanoseconds: UInt64 = 50_000_000
 
     private let busy = NSLock()
     private var lateJobs = 0                 // guarded by `busy`
@@ -130,6 +131,7 @@ final class WorkerPool: @unchecked Sendable {
     private func workerLoop(seen: Int) {
         var seen = seen
         var switches = Self.involuntaryContextSwitches()
+        var preemptions: (UInt64, UInt64, UInt64) = (0, 0, 0)  // times of the last three
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
@@ -142,10 +144,16 @@ final class WorkerPool: @unchecked Sendable {
                         continue
                     }
                     let now = DispatchTime.now().uptimeNanoseconds
-                    // Preempted since the last check (while spinning or running a part)?
+                    // Preempted since the last check (while spinning or running a part)? Other
+                    // threads do that now and then on an idle machine; four times within 50 ms
+                    // means another process wants this core.
                     let count = Self.involuntaryContextSwitches()
-                    let preempted = count != switches
-                    switches = count
+                    var preempted = false
+                    if count != switches {
+                        preempted = now - preemptions.0 < 50_000_000
+                        preemptions = (preemptions.1, preemptions.2, now)
+                        switches = count
+                    }
                     if preempted { backoffUntil.store(now + Self.backoffNanoseconds, ordering: .relaxed) }
                     if preempted || now - start > Self.spinNanoseconds {
                         parking.lock()
