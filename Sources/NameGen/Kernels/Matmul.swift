@@ -28,7 +28,7 @@ import Dispatch
 ///   later ones add.
 /// * Threads: above `parallelMinFlops` the output is split into one part per thread (up to
 ///   `maxThreads`), run by `WorkerPool` (the caller plus persistent workers): by 16-column
-///   panels on the direct path, by 6-row panels on the blocked path. Part boundaries fall on
+///   panels, or by 6-row panels when there are few columns. Part boundaries fall on
 ///   tile boundaries, K is never split, and the path (direct or blocked, KC, what is packed)
 ///   depends only on the shape, so every element of C is summed in the same order whatever the
 ///   thread count: results are bit-identical for any `maxThreads`, run to run.
@@ -118,10 +118,10 @@ public enum Matmul {
             compute(job, rows: 0..<job.m, columns: 0..<job.n)
             return
         }
-        // Direct path: split by column panels when there are enough of them (each thread packs
-        // only its own B panels), else by 6-row panels. Blocked path: split by rows, so that
-        // each thread packs its own rows of A (the costlier pack) and all of B.
-        let byColumns = job.direct && (panels >= 2 * threads || panels >= rowPanels)
+        // Split by 16-column panels when there are enough of them (each thread packs only its
+        // own B panels; on the blocked path each also packs all of A, which measured slightly
+        // faster at 512³ than splitting rows and packing all of B), else by 6-row panels.
+        let byColumns = (panels >= 2 * threads || panels >= rowPanels)
         WorkerPool.shared.run(parts: threads) { t in
             if byColumns {
                 let lo = panels * t / threads * 16, hi = min(panels * (t + 1) / threads * 16, job.n)
