@@ -1,6 +1,31 @@
+// namegen-bench: speed of the matmul core and of sampling (release build: `make bench`).
+//
+// Flags:
+//   --json           one JSON object per line instead of tables
+//   --threads N      worker threads for the matmul products (default: number of cores)
+//   --only WHAT      run only one part: `matmul` or `sample`
+//   --no-training    skip the extra "training shapes" section of the matmul bench
+//   --shape M,K,N    time only this (M, K, N) of the matmul table
+//
+// Example: make bench ARGS="--only matmul --threads 1 --json"
+import Foundation
 import NameGen
 
-// Placeholder dispatcher; the matmul benchmark lands with the kernel work.
-let json = CommandLine.arguments.contains("--json")
-let (bigram, dataset) = try benchBigram()
-samplingBench(models: [bigram], vocabulary: dataset.vocabulary, json: json)
+let arguments = Array(CommandLine.arguments.dropFirst())
+func value(of flag: String) -> String? {
+    guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+let json = arguments.contains("--json")
+let threads = value(of: "--threads").flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+let only = value(of: "--only")
+
+if only == nil || only == "matmul" {
+    let shape = value(of: "--shape").map { $0.split(separator: ",").compactMap { Int($0) } }
+        .flatMap { $0.count == 3 ? ($0[0], $0[1], $0[2]) : nil }
+    MatmulBench.run(json: json, threads: threads, training: !arguments.contains("--no-training"), only: shape)
+}
+if only == nil || only == "sample" {
+    let (bigram, dataset) = try benchBigram()
+    samplingBench(models: [bigram], vocabulary: dataset.vocabulary, json: json)
+}

@@ -1,0 +1,184 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+/// Packing of operand panels for `MatmulMicroKernel` (GotoBLAS style).
+///
+/// A packed B panel holds `kc` rows of 16 floats: element (p, j) at `dst[p * 16 + j]`, columns
+/// past the matrix edge set to 0. A packed A panel holds `kc` columns of 6 floats: element (i, p)
+/// at `dst[p * 6 + i]`, rows past the edge set to 0. Both are read by the micro-kernel with unit
+/// stride, so a panel streams from L1/L2 with no TLB or cache-set conflicts, whatever the
+/// leading dimension of the source.
+///
+/// Sources are described by strides: b(p, j) = src[p * rowStride + j * colStride], and the same
+/// for A. Either stride may be 1; the two common layouts have fast paths (a row copy, or an
+/// 8×8 in-register transpose for B stored as (N, K) in the nt form).
+enum MatmulPacking {
+    /// Packs columns j0..<j0+width (width ≤ 16) and rows p0..<p0+kc of B into one 16-wide panel.
+    static func packBPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
+                           p0: Int, kc: Int, j0: Int, width: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        if colStride == 1 {
+            let base = src + p0 * rowStride + j0
+            if width == 16 {
+                for p in 0..<kc {
+                    UnsafeMutableRawPointer(dst + p * 16).storeBytes(
+                        of: UnsafeRawPointer(base + p * rowStride).loadUnaligned(as: SIMD16<Float>.self),
+                        as: SIMD16<Float>.self)
+                }
+            } else {
+                for p in 0..<kc {
+                    let s = base + p * rowStride, d = dst + p * 16
+                    for j in 0..<width { d[j] = s[j] }
+                    for j in width..<16 { d[j] = 0 }
+                }
+            }
+            return
+        }
+        // B stored transposed: column j of the panel is a contiguous run src[j * colStride + p].
+        var p = 0
+        #if arch(x86_64)
+        if rowStride == 1 {
+            while p + 8 <= kc {
+                for half in 0..<2 {
+                    let jj = half * 8
+                    if jj + 8 <= width {
+                        transpose8x8(src + (j0 + jj) * colStride + p0 + p, colStride, dst + p * 16 + jj, 16)
+                    } else {
+                        for q in 0..<8 {
+                            for j in jj..<jj + 8 {
+                                dst[(p + q) * 16 + j] = j < width ? src[(j0 + j) * colStride + (p0 + p + q)] : 0
+                            }
+                        }
+                    }
+                }
+                p += 8
+            }
+        }
+        #endif
+        while p < kc {
+            let d = dst + p * 16
+            for j in 0..<16 {
+                d[j] = j < width ? src[(p0 + p) * rowStride + (j0 + j) * colStride] : 0
+            }
+            p += 1
+        }
+    }
+
+    /// Packs rows i0..<i0+mc and columns p0..<p0+kc of A into consecutive 6-row panels
+    /// (panel q at dst + q * 6 * kc), zero-padding the last one.
+    static func packABlock(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
+                           i0: Int, mc: Int, p0: Int, kc: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        var ir = 0
+        if rowStride == 1 {
+            // A stored transposed (tn): each column p of the block is one contiguous run, so
+            // walk p in the outer loop and read each run once, scattering it over the panels.
+            let panels = mc / 6
+            for p in 0..<kc {
+                let s = src + (p0 + p) * colStride + i0
+                for q in 0..<panels {
+                    let d = dst + q * 6 * kc + p * 6, t = s + q * 6
+                    d[0] = t[0]; d[1] = t[1]; d[2] = t[2]; d[3] = t[3]; d[4] = t[4]; d[5] = t[5]
+                }
+            }
+            ir = panels * 6
+        }
+        while ir < mc {
+            packAPanel(src, rowStride: rowStride, colStride: colStride, i0: i0 + ir,
+                       height: min(6, mc - ir), p0: p0, kc: kc, into: dst + ir * kc)
+            ir += 6
+        }
+    }
+
+    /// Packs rows i0..<i0+height (height ≤ 6) and columns p0..<p0+kc of A into one 6-row panel.
+    static func packAPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
+                           i0: Int, height: Int, p0: Int, kc: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        let base = src + i0 * rowStride + p0 * colStride
+        if height == 6 && colStride == 1 {
+            // Rows are contiguous runs: read six streams, write interleaved, eight k at a time
+            // through a register transpose (the spill past the panel's end lands in the next
+            // panel or in the buffer's slack; see `transpose6x8`).
+            let r0 = base, r1 = base + rowStride, r2 = base + 2 * rowStride
+            let r3 = base + 3 * rowStride, r4 = base + 4 * rowStride, r5 = base + 5 * rowStride
+            var p = 0
+            #if arch(x86_64)
+            while p + 8 <= kc {
+                transpose6x8(base + p, rowStride, dst + p * 6)
+                p += 8
+            }
+            #endif
+            for p in p..<kc {
+                let d = dst + p * 6
+                d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
+            }
+        } else if height == 6 && rowStride == 1 {
+            for p in 0..<kc {
+                let s = base + p * colStride, d = dst + p * 6
+                d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
+            }
+        } else {
+            for p in 0..<kc {
+                let d = dst + p * 6
+                for i in 0..<6 { d[i] = i < height ? base[i * rowStride + p * colStride] : 0 }
+            }
+        }
+    }
+
+    #if arch(x86_64)
+    typealias Rows8 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                       SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    /// The transpose of the 8×8 block whose rows are r: unpack pairs of rows, then pairs of
+    /// pairs (as doubles), then swap 128-bit halves. 24 shuffles.
+    @inline(__always)
+    static func transpose(_ r: Rows8) -> Rows8 {
+        let t0 = _mm256_castps_pd(_mm256_unpacklo_ps(r.0, r.1)), t1 = _mm256_castps_pd(_mm256_unpackhi_ps(r.0, r.1))
+        let t2 = _mm256_castps_pd(_mm256_unpacklo_ps(r.2, r.3)), t3 = _mm256_castps_pd(_mm256_unpackhi_ps(r.2, r.3))
+        let t4 = _mm256_castps_pd(_mm256_unpacklo_ps(r.4, r.5)), t5 = _mm256_castps_pd(_mm256_unpackhi_ps(r.4, r.5))
+        let t6 = _mm256_castps_pd(_mm256_unpacklo_ps(r.6, r.7)), t7 = _mm256_castps_pd(_mm256_unpackhi_ps(r.6, r.7))
+        // s_k holds column k of rows 0-3 (or 4-7) in its low lane and column k+4 in its high lane.
+        let s0 = _mm256_castpd_ps(_mm256_unpacklo_pd(t0, t2)), s1 = _mm256_castpd_ps(_mm256_unpackhi_pd(t0, t2))
+        let s2 = _mm256_castpd_ps(_mm256_unpacklo_pd(t1, t3)), s3 = _mm256_castpd_ps(_mm256_unpackhi_pd(t1, t3))
+        let s4 = _mm256_castpd_ps(_mm256_unpacklo_pd(t4, t6)), s5 = _mm256_castpd_ps(_mm256_unpackhi_pd(t4, t6))
+        let s6 = _mm256_castpd_ps(_mm256_unpacklo_pd(t5, t7)), s7 = _mm256_castpd_ps(_mm256_unpackhi_pd(t5, t7))
+        return (SIMD8(lowHalf: s0.lowHalf, highHalf: s4.lowHalf), SIMD8(lowHalf: s1.lowHalf, highHalf: s5.lowHalf),
+                SIMD8(lowHalf: s2.lowHalf, highHalf: s6.lowHalf), SIMD8(lowHalf: s3.lowHalf, highHalf: s7.lowHalf),
+                SIMD8(lowHalf: s0.highHalf, highHalf: s4.highHalf), SIMD8(lowHalf: s1.highHalf, highHalf: s5.highHalf),
+                SIMD8(lowHalf: s2.highHalf, highHalf: s6.highHalf), SIMD8(lowHalf: s3.highHalf, highHalf: s7.highHalf))
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// dst[q * ldd + r] = src[r * lds + q] for r, q in 0..<8.
+    @inline(__always)
+    static func transpose8x8(_ src: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
+        let o = transpose((load8(src), load8(src + lds), load8(src + 2 * lds), load8(src + 3 * lds),
+                           load8(src + 4 * lds), load8(src + 5 * lds), load8(src + 6 * lds), load8(src + 7 * lds)))
+        store8(o.0, dst); store8(o.1, dst + ldd); store8(o.2, dst + 2 * ldd); store8(o.3, dst + 3 * ldd)
+        store8(o.4, dst + 4 * ldd); store8(o.5, dst + 5 * ldd); store8(o.6, dst + 6 * ldd); store8(o.7, dst + 7 * ldd)
+    }
+
+    /// dst[q * 6 + r] = rows[r][q] for r in 0..<6, q in 0..<8: an 8×8 transpose with two dummy
+    /// rows, stored as eight overlapping 8-float writes in increasing order, so each write's
+    /// two extra floats are overwritten by the next one. The last write spills two floats past
+    /// dst + 48, which the caller must own and overwrite later (or ignore).
+    @inline(__always)
+    static func transpose6x8(_ r0: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>) {
+        let r5 = load8(r0 + 5 * lds)
+        let o = transpose((load8(r0), load8(r0 + lds), load8(r0 + 2 * lds), load8(r0 + 3 * lds),
+                           load8(r0 + 4 * lds), r5, r5, r5))
+        store8(o.0, dst); store8(o.1, dst + 6); store8(o.2, dst + 12); store8(o.3, dst + 18)
+        store8(o.4, dst + 24); store8(o.5, dst + 30); store8(o.6, dst + 36); store8(o.7, dst + 42)
+    }
+    #endif
+}
