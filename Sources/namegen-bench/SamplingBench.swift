@@ -32,3 +32,16 @@ func benchBigram() throws -> (BigramModel, Dataset) {
     model.fit(dataset.windows(.train, blockSize: 1))
     return (model, dataset)
 }
+
+/// A default mlp trained for 3,000 steps: its names have realistic lengths (an untrained model's
+/// are about V characters long), which is what sampling speed depends on.
+func benchMLP(_ dataset: Dataset) -> MLPModel {
+    var rng = RandomGenerator(seed: 42)
+    let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
+    var options = TrainingOptions()
+    options.steps = 3000
+    let trainer = Trainer(model: model, train: dataset.windows(.train, blockSize: 8), val: dataset.windows(.val, blockSize: 8),
+                          options: options, schedule: LearningRateSchedule(shape: .stepDecay, peak: 0.1, steps: 3000), rng: rng)
+    _ = try? trainer.run()
+    return model
+}

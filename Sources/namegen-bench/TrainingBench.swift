@@ -6,7 +6,7 @@ import NameGen
 /// PyTorch. Prints the PyTorch command for the same recipe beside each figure.
 func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [Int], steps: Int) {
     if !json {
-        print("\nmlp training throughput (release build; default recipe: block 8, embed 10, 6×200 BatchNorm tanh, SGD)")
+        print("\nmlp training throughput at batch \(batchSizes.map(String.init).joined(separator: ", ")) (release build; default recipe: block 8, embed 10, 6×200 BatchNorm tanh, SGD)")
         print("batch  threads      steps    seconds    steps/s   examples/s")
     }
     let train = dataset.windows(.train, blockSize: 8)

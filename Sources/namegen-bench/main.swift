@@ -3,7 +3,7 @@
 // Flags:
 //   --json           one JSON object per line instead of tables
 //   --threads N      worker threads for the matmul products (default: number of cores)
-//   --only WHAT      run only one part: `matmul` or `sample`
+//   --only WHAT      run only one part: `matmul`, `train` or `sample`
 //   --no-training    skip the extra "training shapes" section of the matmul bench
 //   --shape M,K,N    time only this (M, K, N) of the matmul table
 //
@@ -25,7 +25,14 @@ if only == nil || only == "matmul" {
         .flatMap { $0.count == 3 ? ($0[0], $0[1], $0[2]) : nil }
     MatmulBench.run(json: json, threads: threads, training: !arguments.contains("--no-training"), only: shape)
 }
+if only == nil || only == "train" {
+    let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
+    let threadCounts = value(of: "--threads").flatMap(Int.init).map { [$0] } ?? [1, 2]
+    trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
+    trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
+}
 if only == nil || only == "sample" {
     let (bigram, dataset) = try benchBigram()
-    samplingBench(models: [bigram], vocabulary: dataset.vocabulary, json: json)
+    Matmul.maxThreads = threads
+    samplingBench(models: [bigram, benchMLP(dataset)], vocabulary: dataset.vocabulary, json: json)
 }

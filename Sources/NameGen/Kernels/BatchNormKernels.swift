@@ -9,8 +9,8 @@ public enum BatchNormKernels {
         x.data.withUnsafeBufferPointer { xs in
             sums.withUnsafeMutableBufferPointer { s in
                 for r in 0..<n {
-                    let row = r * c
-                    for j in 0..<c { s[j] += xs[row + j] }
+                    let row = xs.baseAddress! + r &* c
+                    for j in 0..<c { s[j] += row[j] }
                 }
             }
         }
@@ -36,12 +36,19 @@ public enum BatchNormKernels {
         rstd.withUnsafeMutableBufferPointer { rs in
         gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
+            // Row pointers keep the inner loops free of index arithmetic (and its overflow
+            // checks), so that they vectorise.
+            let x0 = xs.baseAddress!, h0 = xh.baseAddress!, o0 = o.baseAddress!
             for j in 0..<c { mu[j] = 0; va[j] = 0 }
-            for r in 0..<n { for j in 0..<c { mu[j] += xs[r * c + j] } }
+            for r in 0..<n {
+                let xr = x0 + r &* c
+                for j in 0..<c { mu[j] += xr[j] }
+            }
             for j in 0..<c { mu[j] *= invN }
             for r in 0..<n {
+                let xr = x0 + r &* c
                 for j in 0..<c {
-                    let d = xs[r * c + j] - mu[j]
+                    let d = xr[j] - mu[j]
                     va[j] += d * d
                 }
             }
@@ -50,10 +57,11 @@ public enum BatchNormKernels {
                 rs[j] = 1 / (va[j] + epsilon).squareRoot()
             }
             for r in 0..<n {
+                let xr = x0 + r &* c, hr = h0 + r &* c, or = o0 + r &* c
                 for j in 0..<c {
-                    let h = (xs[r * c + j] - mu[j]) * rs[j]
-                    xh[r * c + j] = h
-                    o[r * c + j] = g[j] * h + b[j]
+                    let h = (xr[j] - mu[j]) * rs[j]
+                    hr[j] = h
+                    or[j] = g[j] * h + b[j]
                 }
             }
         }}}}}}}}
@@ -72,7 +80,14 @@ public enum BatchNormKernels {
         }
         x.data.withUnsafeBufferPointer { xs in
             out.data.withUnsafeMutableBufferPointer { o in
-                for r in 0..<n { for j in 0..<c { o[r * c + j] = xs[r * c + j] * scale[j] + shift[j] } }
+                scale.withUnsafeBufferPointer { sc in
+                    shift.withUnsafeBufferPointer { sh in
+                        for r in 0..<n {
+                            let xr = xs.baseAddress! + r &* c, or = o.baseAddress! + r &* c
+                            for j in 0..<c { or[j] = xr[j] * sc[j] + sh[j] }
+                        }
+                    }
+                }
             }
         }
     }
@@ -98,24 +113,30 @@ public enum BatchNormKernels {
         sumDyXhat.withUnsafeMutableBufferPointer { s2 in
         gamma.withUnsafeBufferPointer { ga in
         rstd.withUnsafeBufferPointer { rs in
+            let g0 = g.baseAddress!, h0 = xh.baseAddress!, d0 = d.baseAddress!
             for j in 0..<c { s1[j] = 0; s2[j] = 0 }
             for r in 0..<n {
+                let gr = g0 + r &* c, hr = h0 + r &* c
                 for j in 0..<c {
-                    let gy = g[r * c + j]
-                    s1[j] += gy
-                    s2[j] += gy * xh[r * c + j]
+                    s1[j] += gr[j]
+                    s2[j] += gr[j] * hr[j]
                 }
             }
             for j in 0..<c {
                 dbe[j] += s1[j]
                 dga[j] += s2[j]
             }
-            // Reuse s1/s2 as per-column coefficients: dx = k·(N·dy − s1 − xhat·s2), k = gamma·rstd/N.
-            for j in 0..<c { s1[j] *= ga[j] * rs[j] / fn; s2[j] *= ga[j] * rs[j] / fn }
+            // Per-column coefficients: dx = k·dy − s1·k/N − xhat·s2·k/N with k = gamma·rstd;
+            // s1 and s2 are scaled in place once they have been added into the gradients.
+            for j in 0..<c {
+                let k = ga[j] * rs[j]
+                s1[j] *= k / fn
+                s2[j] *= k / fn
+            }
             for r in 0..<n {
+                let gr = g0 + r &* c, hr = h0 + r &* c, dr = d0 + r &* c
                 for j in 0..<c {
-                    let k = ga[j] * rs[j]
-                    d[r * c + j] = k * g[r * c + j] - s1[j] - xh[r * c + j] * s2[j]
+                    dr[j] = ga[j] * rs[j] * gr[j] - s1[j] - hr[j] * s2[j]
                 }
             }
         }}}}}}}}}
