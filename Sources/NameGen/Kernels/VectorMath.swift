@@ -17,23 +17,26 @@ public enum VectorMath {
     /// exp of eight lanes; inputs are clamped to [-87.3, 88.7] (the Float range of exp).
     @inline(__always)
     static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = clamp(x, -87.3, 88.7)
+        expInRange8(clamp(x, -87.3, 88.7))
+    }
+
+    /// exp of eight lanes already in [-87.3, 88.7]. The polynomials use explicit FMAs
+    /// (`addingProduct`), which the compiler never forms from `a * b + c` by itself.
+    @inline(__always)
+    static func expInRange8(_ x: SIMD8<Float>) -> SIMD8<Float> {
         // n = round(x·log2 e) without a float-to-int conversion (SIMD8<Int32>(_:) of floats is a
         // scalar loop): adding 1.5·2²³ leaves round(x·log2 e) in the low mantissa bits.
-        let shifted = xc * log2e + magic
+        let shifted = SIMD8<Float>(repeating: magic).addingProduct(x, log2e)
         let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
         let n = shifted - magic
-        var r = xc - n * ln2Hi
-        r = r - n * ln2Lo
-        let r2 = r * r
-        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let er = p * r2 + r + 1
-        // 2ⁿ by building the float's exponent bits; n ∈ [-126, 128] after the clamp, and the
+        let r = x.addingProduct(n, -ln2Hi).addingProduct(n, -ln2Lo)
+        var p = SIMD8<Float>(repeating: 1.398_199_950_7e-3).addingProduct(r, 1.987_569_15e-4)
+        p = SIMD8<Float>(repeating: 8.333_451_907_3e-3).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 4.166_579_589_4e-2).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 1.666_666_545_9e-1).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 5.000_000_120_1e-1).addingProduct(p, r)
+        let er = (r + 1).addingProduct(p, r * r)
+        // 2ⁿ by building the float's exponent bits; n ∈ [-126, 128] in range, and the
         // two-step scaling keeps n = 128 and n = -126 representable.
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
@@ -42,22 +45,23 @@ public enum VectorMath {
     }
 
     /// tanh of eight lanes: an odd polynomial for |x| < 0.625 (Cephes `tanhf`), where
-    /// 1 − 2/(e²ˣ + 1) would cancel, and 1 − 2/(e^{2|x|} + 1) with the sign restored elsewhere.
+    /// 1 − 2/(e²ˣ + 1) would cancel, and 1 − 2/(e^{2|x|} + 1) with the sign of x elsewhere
+    /// (|x| is capped at 9.1, where tanh is 1 in Float).
     @inline(__always)
     static func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let ax = abs(x)
+        let signBit = SIMD8<UInt32>(repeating: 0x8000_0000)
+        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        let ax = unsafeBitCast(bits & ~signBit, to: SIMD8<Float>.self)
         let z = x * x
-        var p = SIMD8<Float>(repeating: -5.704_988_727_45e-3)
-        p = p * z + 2.063_908_879_54e-2
-        p = p * z - 5.373_971_555_31e-2
-        p = p * z + 1.333_144_220_36e-1
-        p = p * z - 3.333_328_194_22e-1
-        let small = p * z * x + x
-        let e = exp8(2 * clamp(ax, 0, 9.1))
-        var large = 1 - 2 / (e + 1)
-        large.replace(with: -large, where: x .< 0)
-        large.replace(with: small, where: ax .< 0.625)
-        return large
+        var p = SIMD8<Float>(repeating: 2.063_908_879_54e-2).addingProduct(z, -5.704_988_727_45e-3)
+        p = SIMD8<Float>(repeating: -5.373_971_555_31e-2).addingProduct(p, z)
+        p = SIMD8<Float>(repeating: 1.333_144_220_36e-1).addingProduct(p, z)
+        p = SIMD8<Float>(repeating: -3.333_328_194_22e-1).addingProduct(p, z)
+        let small = x.addingProduct(p * z, x)
+        let e = expInRange8(2 * ax.replacing(with: 9.1, where: ax .> 9.1))
+        let large = 1 - 2 / (e + 1)
+        let signed = unsafeBitCast(unsafeBitCast(large, to: SIMD8<UInt32>.self) | (bits & signBit), to: SIMD8<Float>.self)
+        return signed.replacing(with: small, where: ax .< 0.625)
     }
 
     /// min(max(x, lo), hi) lane by lane, written with compare-and-select (the generic
@@ -66,11 +70,6 @@ public enum VectorMath {
     static func clamp(_ x: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
         let low = SIMD8<Float>(repeating: lo), high = SIMD8<Float>(repeating: hi)
         return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
-    }
-
-    @inline(__always)
-    static func abs(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        x.replacing(with: -x, where: x .< 0)
     }
 
     /// Applies an eight-lane function to `src[0..<count]`, writing `dst` (which may be `src`);
