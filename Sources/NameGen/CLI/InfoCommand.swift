@@ -34,7 +34,14 @@ enum InfoCommand: Subcommand {
                 + String(format: "%9d%@\n", t.elementCount, name.hasSuffix("running_mean") || name.hasSuffix("running_var") ? "  (state)" : "")
         }
         out += "training\n"
-        for key in c.training.keys.sorted() { out += row("  " + key, c.training[key]!) }
+        // The generator state and optimizer step count are for --resume, not for reading.
+        let shown = c.training.keys.filter { $0 != "rng_state" && $0 != "optimizer_steps" }.sorted()
+        let width = (shown.map(\.count).max() ?? 0) + 4
+        for key in shown { out += ("  " + key).padding(toLength: width, withPad: " ", startingAt: 0) + c.training[key]! + "\n" }
+        if c.model != .bigram {
+            out += ("  resumable").padding(toLength: width, withPad: " ", startingAt: 0)
+                + (c.training["rng_state"] != nil ? "yes (namegen train --resume)" : "no") + "\n"
+        }
         console.out(out)
     }
 }
