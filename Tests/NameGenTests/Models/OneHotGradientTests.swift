@@ -23,5 +23,10 @@ final class OneHotGradientTests: XCTestCase {
             return [Value.crossEntropy(logits: logits, targets: targets.map(Int.init))]
         }
         assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss")
+
+        // trainingStep adds into the gradient: a second step on the same batch doubles it.
+        let once = model.weight.grad.data
+        _ = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
+        assertClose(model.weight.grad.data, once.map { 2 * Double($0) }, tolerance: 1e-6, "gradient after two steps")
     }
 }
