@@ -91,7 +91,7 @@ func assertClose<G: BinaryFloatingPoint>(_ got: [G], _ want: [Double], tolerance
     }
 }
 
-/// Scalar version: |got − want| ≤ tolerance · max(|want|, 1e-300).
+/// Scalar version: |got − want| ≤ tolerance · |want| (want is a loss, never 0 here).
 func assertClose(_ got: Double, _ want: Double, tolerance: Double, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
     XCTAssert(abs(got - want) <= tolerance * abs(want), "\(what): got \(got), expected \(want) (relative tolerance \(tolerance))",
