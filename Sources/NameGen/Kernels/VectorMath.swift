@@ -192,21 +192,42 @@ public enum VectorMath {
     public static func adamwStep(weights: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
                                  lr: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float,
                                  correction1: Float, correction2: Float) {
-        precondition(weights.count == grads.count && m.count == grads.count && v.count == grads.count)
+        let count = weights.count
+        precondition(grads.count == count && m.count == count && v.count == count)
         let decay = 1 - lr * weightDecay
         let stepSize = lr / correction1
-        let rootC2 = correction2.squareRoot()
+        let invRootC2 = 1 / correction2.squareRoot()
+        /// One lane group; written once for SIMD8 and for the scalar tail.
+        @inline(__always)
+        func update<V: SIMD>(_ w: V, _ g: V, _ m: V, _ v: V, sqrt: (V) -> V) -> (w: V, m: V, v: V) where V.Scalar == Float {
+            let mi = beta1 * m + (1 - beta1) * g
+            let vi = beta2 * v + (1 - beta2) * g * g
+            return (w * decay - stepSize * mi / (sqrt(vi) * invRootC2 + epsilon), mi, vi)
+        }
         grads.withUnsafeBufferPointer { g in
             weights.withUnsafeMutableBufferPointer { w in
                 m.withUnsafeMutableBufferPointer { m in
                     v.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<w.count {
-                            let gi = g[i]
-                            let mi = beta1 * m[i] + (1 - beta1) * gi
-                            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
-                            m[i] = mi
-                            v[i] = vi
-                            w[i] = w[i] * decay - stepSize * mi / (vi.squareRoot() / rootC2 + epsilon)
+                        // Explicit eight-lane loads: with four arrays the compiler did not
+                        // vectorise the scalar loop (AdamW was 16% of a batch-128 step).
+                        let gp = UnsafeRawPointer(g.baseAddress!), wp = UnsafeMutableRawPointer(w.baseAddress!)
+                        let mp = UnsafeMutableRawPointer(m.baseAddress!), vp = UnsafeMutableRawPointer(v.baseAddress!)
+                        var i = 0
+                        while i + 8 <= count {
+                            let o = i * 4
+                            let r = update(wp.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self),
+                                           gp.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self),
+                                           mp.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self),
+                                           vp.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)) { $0.squareRootLanes() }
+                            wp.storeBytes(of: r.w, toByteOffset: o, as: SIMD8<Float>.self)
+                            mp.storeBytes(of: r.m, toByteOffset: o, as: SIMD8<Float>.self)
+                            vp.storeBytes(of: r.v, toByteOffset: o, as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                        while i < count {
+                            let r = update(SIMD2(w[i], 0), SIMD2(g[i], 0), SIMD2(m[i], 0), SIMD2(v[i], 0)) { $0.squareRootLanes() }
+                            (w[i], m[i], v[i]) = (r.w[0], r.m[0], r.v[0])
+                            i += 1
                         }
                     }
                 }
@@ -220,4 +241,26 @@ public enum VectorMath {
         values.withUnsafeBufferPointer { for x in $0 { s += Double(x) * Double(x) } }
         return s
     }
+}
+
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+extension SIMD8 where Scalar == Float {
+    /// √ of every lane: one `vsqrtps` on x86-64 (Swift's `squareRoot()` on SIMD types calls
+    /// `sqrtf` lane by lane).
+    @inline(__always)
+    func squareRootLanes() -> Self {
+        #if arch(x86_64)
+        return _mm256_sqrt_ps(self)
+        #else
+        return squareRoot()
+        #endif
+    }
+}
+
+extension SIMD2 where Scalar == Float {
+    @inline(__always)
+    func squareRootLanes() -> Self { SIMD2(self[0].squareRoot(), self[1].squareRoot()) }
 }

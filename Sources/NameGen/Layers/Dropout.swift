@@ -13,7 +13,16 @@ public struct Dropout: Sendable {
     /// Draws a new mask (N, C) and applies it.
     public func forward(out: inout Matrix, mask: inout Matrix, x: Matrix, rng: inout RandomGenerator) {
         let keep = 1 / (1 - probability)
-        for i in 0..<mask.count { mask.data[i] = rng.nextFloat() < probability ? 0 : keep }
+        // Each 64-bit draw gives two masks: an element is dropped when its 32 bits fall below
+        // p·2³², i.e. with probability p (to within 2⁻³²).
+        let threshold = UInt32((Double(probability) * 4_294_967_296).rounded(.down))
+        var i = 0
+        while i < mask.count {
+            let bits = rng.next()
+            mask.data[i] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keep
+            if i + 1 < mask.count { mask.data[i + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keep }
+            i += 2
+        }
         VectorMath.multiply(&out.data, x.data, mask.data, count: x.count)
     }
 
