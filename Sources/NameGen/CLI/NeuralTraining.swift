@@ -194,6 +194,9 @@ enum NeuralTraining {
         var losses: [String: String] = [:]
         let table = TrainCommand.finalLosses(saved, dataset: dataset, into: &losses)
         final.training.merge(losses) { _, b in b }
+        if trainer.evalEvery == 0, let val = losses["val_loss"].flatMap(Double.init), val.isFinite {
+            log?.evaluated(trainer.step, val: val, lr: run.schedule.rate(at: trainer.step - 1))
+        }
         final.training["seconds"] = String(format: "%.2f", seconds)
         try final.write(to: path)
         console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", path, model.parameterCount,
