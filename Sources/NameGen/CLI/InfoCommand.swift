@@ -39,6 +39,11 @@ enum InfoCommand: Subcommand {
         let width = (shown.map(\.count).max() ?? 0) + 4
         for key in shown { out += ("  " + key).padding(toLength: width, withPad: " ", startingAt: 0) + c.training[key]! + "\n" }
         if c.model != .bigram {
+            // The best val loss: the one kept by --eval-every, else the final model's.
+            if let best = c.training["best_val_loss"] ?? c.training["val_loss"] {
+                out += ("  best val loss").padding(toLength: width, withPad: " ", startingAt: 0)
+                    + best + (c.training["best_step"].map { " (step \($0))" } ?? " (the final model)") + "\n"
+            }
             out += ("  resumable").padding(toLength: width, withPad: " ", startingAt: 0)
                 + (c.training["rng_state"] != nil ? "yes (namegen train --resume)" : "no") + "\n"
         }

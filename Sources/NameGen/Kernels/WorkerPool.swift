@@ -20,7 +20,7 @@ import Synchronization
 /// from the caller, and a worker that has claimed a part can be descheduled for a whole time
 /// slice while the caller waits for it. Two signals put the pool in back-off, where every call
 /// runs all its parts on the calling thread for `backoffNanoseconds` and idle workers park:
-/// a worker that the kernel preempted four times within 50 ms (its involuntary
+/// a worker that the kernel preempted eight times within 50 ms (its involuntary
 /// context-switch count grew),
 /// and three jobs in a row where the caller waited for workers longer than twice its own
 /// share (and over 20 µs). This changes who computes a part, never what is computed.
@@ -33,6 +33,9 @@ final class WorkerPool: @unchecked Sendable {
 
     /// How long an idle worker polls for the next job before parking.
     static let spinNanoseconds: UInt64 = 200_000
+
+    /// Preemptions of one worker within 50 ms that put the pool in back-off.
+    static let preemptionWindow = 8
 
     /// How long the pool stays unused after workers kept the caller waiting.
     static let backoffNanoseconds: UInt64 = 50_000_000
@@ -131,7 +134,9 @@ final class WorkerPool: @unchecked Sendable {
     private func workerLoop(seen: Int) {
         var seen = seen
         var switches = Self.involuntaryContextSwitches()
-        var preemptions: (UInt64, UInt64, UInt64) = (0, 0, 0)  // times of the last three
+        // Times of the last `preemptionWindow - 1` preemptions, oldest at `oldest` (a ring).
+        var preemptions = [UInt64](repeating: 0, count: Self.preemptionWindow - 1)
+        var oldest = 0
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
@@ -144,14 +149,16 @@ final class WorkerPool: @unchecked Sendable {
                         continue
                     }
                     let now = DispatchTime.now().uptimeNanoseconds
-                    // Preempted since the last check (while spinning or running a part)? Other
-                    // threads do that now and then on an idle machine; four times within 50 ms
-                    // means another process wants this core.
+                    // Preempted since the last check (while spinning or running a part)? Kernel
+                    // threads and the hypervisor do that now and then on an idle machine (four
+                    // within 50 ms happened there, backing off 512³ products mid-benchmark);
+                    // eight within 50 ms means another process wants this core.
                     let count = Self.involuntaryContextSwitches()
                     var preempted = false
                     if count != switches {
-                        preempted = now - preemptions.0 < 50_000_000
-                        preemptions = (preemptions.1, preemptions.2, now)
+                        preempted = now - preemptions[oldest] < 50_000_000
+                        preemptions[oldest] = now
+                        oldest = (oldest + 1) % preemptions.count
                         switches = count
                     }
                     if preempted { backoffUntil.store(now + Self.backoffNanoseconds, ordering: .relaxed) }

@@ -43,6 +43,27 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(Set(doc.texts.filter { $0.cssClass == "axis-label" }.map(\.text)), ["x", "y"])
     }
 
+    func testPlotOfATrainedMLPWritesItsEmbeddingsAndLossCurves() throws {
+        let dir = TemporaryDirectory()
+        let data = dir.write("names.txt", ["ava", "bob", "cid", "dee", "eve", "fay", "gus", "hal", "ivy", "jon", "kay", "lee"].joined(separator: "\n"))
+        let checkpoint = dir.file("m.safetensors")
+        let (console, out, _) = Console.capturing()
+        XCTAssertEqual(CommandLineTool.run(["train", "--data", data, "--checkpoint", checkpoint, "--block-size", "2", "--embed", "3",
+                                            "--hidden", "8", "--layers", "1", "--steps", "20", "--eval-every", "5"], console: console), 0)
+        XCTAssertEqual(CommandLineTool.run(["plot", "--checkpoint", checkpoint, "--out", dir.path], console: console), 0)
+        XCTAssertTrue(out().hasSuffix(dir.file("loss.svg") + "\n" + dir.file("embeddings.svg") + "\n"), out())
+        let embeddings = try SVGCollector.parse(try String(contentsOfFile: dir.file("embeddings.svg"), encoding: .utf8))
+        // One labelled point per token: the start/stop token, then the 18 letters of the file, sorted.
+        let labels = embeddings.texts.filter { $0.cssClass == "point-label" }.map(\.text)
+        XCTAssertEqual(labels, ["·", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "n", "o", "s", "u", "v", "y"])
+        XCTAssertEqual(embeddings.elements.filter { $0.name == "circle" && $0.attributes["class"] == "point" }.count, labels.count)
+        XCTAssertEqual(embeddings.texts.first { $0.cssClass == "title" }?.text, "character embeddings (PCA of 3 dimensions)")
+        let loss = try SVGCollector.parse(try String(contentsOfFile: dir.file("loss.svg"), encoding: .utf8))
+        let series = loss.elements.filter { $0.name == "polyline" && $0.attributes["class"] == "series" }
+        XCTAssertEqual(series.count, 2, "train and val")
+        XCTAssertEqual(series[1].attributes["points"]?.split(separator: " ").count, 4, "val at steps 5, 10, 15, 20")
+    }
+
     func testHeatMapHasACellPerPair() throws {
         var m = Matrix(rows: 3, cols: 3)
         for i in 0..<9 { m.data[i] = Float(i * 10) }

@@ -66,6 +66,44 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: whole).training["rng_state"], try Checkpoint.read(from: parts).training["rng_state"])
     }
 
+    /// The library path: a run of 2N steps against N steps, a checkpoint written and read back
+    /// as bytes, and N more steps on a new model and trainer.
+    func testTwoNStepsEqualNStepsPlusResumedNSteps() throws {
+        let dataset = try Dataset(names: Self.names, split: SplitConfig())
+        var config = MLPConfig()
+        (config.blockSize, config.embed, config.hidden, config.layers, config.dropout) = (3, 4, 10, 2, 0.25)
+        var options = TrainingOptions()
+        (options.optimizer, options.batchSize, options.steps, options.weightDecay) = (.adamw, 6, 16, 0.01)
+        let schedule = LearningRateSchedule(shape: .cosine, peak: 0.01, steps: 16, warmup: 3)
+        func trainer() -> Trainer {
+            var rng = RandomGenerator(seed: 9)
+            let model = MLPModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+            return Trainer(model: model, train: dataset.windows(.train, blockSize: 3), val: dataset.windows(.val, blockSize: 3),
+                           options: options, schedule: schedule, rng: rng)
+        }
+        let whole = trainer()
+        XCTAssertEqual(try whole.run(), .finished)
+
+        let first = trainer()
+        var events = Trainer.Events()
+        events.step = { step, _, _ in if step == 8 { Interrupt.simulate() } }
+        XCTAssertEqual(try first.run(events: events), .interrupted)
+        XCTAssertEqual(first.step, 8)
+        Interrupt.reset()
+        var tensors = first.model.namedTensors()
+        tensors.merge(first.stateTensors(modelTensorsAreCurrent: true)) { a, _ in a }
+        let saved = Checkpoint(model: .mlp, hyperparameters: first.model.hyperparameters, vocabulary: dataset.vocabulary,
+                               split: SplitConfig(), dedupe: false, dataFile: "names.txt", dataSHA256: "", dataNames: 60,
+                               training: first.stateMetadata, tensors: tensors)
+        let second = trainer()
+        try second.restore(from: try Checkpoint.decode(saved.encode(), source: "saved"))
+        XCTAssertEqual(second.step, 8)
+        XCTAssertEqual(try second.run(), .finished)
+        XCTAssertEqual(second.model.namedTensors(), whole.model.namedTensors(), "weights and running statistics, bit for bit")
+        XCTAssertEqual(second.optimizer.stateTensors(), whole.optimizer.stateTensors())
+        XCTAssertEqual(second.rng.stateWords, whole.rng.stateWords)
+    }
+
     func testResumeWithLargerStepsContinuesFromTheSavedStep() throws {
         let path = dir.file("m.safetensors")
         XCTAssertEqual(run(mlpArgs(path, steps: 5)).status, 0)
@@ -122,6 +160,9 @@ final class NeuralTrainingTests: XCTestCase {
         let val = Evaluation.meanNLL(model: model, windows: dataset.windows(.val, blockSize: 3))
         XCTAssertEqual(val, best, accuracy: 1e-9)
         XCTAssertEqual(Double(try XCTUnwrap(c.training["val_loss"])) ?? .nan, best, accuracy: 1e-6)
+        let info = run(["info", "--checkpoint", path]).out
+        let line = info.split(separator: "\n").first { $0.hasPrefix("  best val loss") }.map(String.init) ?? ""
+        XCTAssertTrue(line.hasSuffix("\(c.training["best_val_loss"]!) (step \(c.training["best_step"]!))"), info)
         // Log: header, a val row at each of the four evaluations.
         let log = try String(contentsOfFile: dir.file("m.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(log.first, "step,train_loss,val_loss,lr")
