@@ -122,12 +122,25 @@ public enum Matmul {
         // own B panels; on the blocked path each also packs all of A, which measured slightly
         // faster at 512³ than splitting rows and packing all of B), else by 6-row panels.
         let byColumns = (panels >= 2 * threads || panels >= rowPanels)
-        WorkerPool.shared.run(parts: threads) { t in
+        WorkerPool.shared.run(Split(job: job, parts: threads, byColumns: byColumns, panels: panels, rowPanels: rowPanels))
+    }
+
+    /// A product cut into `parts` blocks of C for the worker pool: a plain value, not a closure,
+    /// so that handing it to the workers allocates nothing (a stored closure was boxed on the
+    /// heap at every call).
+    struct Split: @unchecked Sendable {
+        var job: Job
+        var parts: Int
+        var byColumns: Bool
+        var panels: Int, rowPanels: Int
+
+        /// Computes block `part` of C.
+        func run(part t: Int) {
             if byColumns {
-                let lo = panels * t / threads * 16, hi = min(panels * (t + 1) / threads * 16, job.n)
+                let lo = panels * t / parts * 16, hi = min(panels * (t + 1) / parts * 16, job.n)
                 if lo < hi { compute(job, rows: 0..<job.m, columns: lo..<hi) }
             } else {
-                let lo = rowPanels * t / threads * 6, hi = min(rowPanels * (t + 1) / threads * 6, job.m)
+                let lo = rowPanels * t / parts * 6, hi = min(rowPanels * (t + 1) / parts * 6, job.m)
                 if lo < hi { compute(job, rows: lo..<hi, columns: 0..<job.n) }
             }
         }
@@ -155,8 +168,8 @@ public enum Matmul {
         // Decided on the whole matrix, not on this part, so all parts take the same path.
         let packA = job.sa.row == 1 && job.sa.col % 256 == 0 && (job.m + 5) / 6 * 6 * k <= directPackedAMax
         let bInPlace = job.sb.col == 1 && job.sb.row % 256 != 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + (packA ? paddedRows * k : 0)) { buffer in
-            let panel = buffer.baseAddress!
+        do {
+            let panel = ScratchBuffer.floats(k * 16 + (packA ? paddedRows * k : 0))
             let aPacked = panel + k * 16
             if packA {
                 MatmulPacking.packABlock(job.a, rowStride: job.sa.row, colStride: job.sa.col,
@@ -205,9 +218,8 @@ public enum Matmul {
     /// Large shapes: packed panels, cache-blocked over N (NC), K (KC) and M (MC).
     static func computeBlocked(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         let n = job.n, k = job.k
-        let bBlock = UnsafeMutablePointer<Float>.allocate(capacity: kc * (nc + 16))
-        let aBlock = UnsafeMutablePointer<Float>.allocate(capacity: (mc + 6) * kc + 8)  // + 8: transpose6x8 spill
-        defer { bBlock.deallocate(); aBlock.deallocate() }
+        let bBlock = ScratchBuffer.floats(kc * (nc + 16) + (mc + 6) * kc + 8)  // + 8: transpose6x8 spill
+        let aBlock = bBlock + kc * (nc + 16)
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncur = min(nc, columns.upperBound - jc)

@@ -51,24 +51,25 @@ final class WorkerPool: @unchecked Sendable {
     private var workerCount = 0              // guarded by `busy`
     /// Written by the caller before the generation is published; read only by a thread that
     /// has claimed a part of that generation.
-    private var task: ((Int) -> Void)?
+    private var task: Matmul.Split?
 
-    /// Runs `body(part)` for every part in 0..<parts, on the calling thread and up to
-    /// `parts - 1` workers, and returns when all parts are done.
-    func run(parts: Int, _ body: (Int) -> Void) {
+    /// Runs every part of `split`, on the calling thread and up to `parts - 1` workers, and
+    /// returns when all parts are done.
+    func run(_ split: Matmul.Split) {
+        let parts = split.parts
         guard parts > 1, parts < 1 << 15, busy.try() else {
-            for part in 0..<parts { body(part) }
+            for part in 0..<parts { split.run(part: part) }
             return
         }
         defer { busy.unlock() }
         let start = DispatchTime.now().uptimeNanoseconds
         if start < backoffUntil.load(ordering: .relaxed) {
-            for part in 0..<parts { body(part) }
+            for part in 0..<parts { split.run(part: part) }
             return
         }
         while workerCount < parts - 1 { startWorker(index: workerCount + 1) }
-        withoutActuallyEscaping(body) { body in
-            task = body
+        do {
+            task = split
             done.store(0, ordering: .relaxed)
             let generation = (Self.generation(of: state.load(ordering: .relaxed)) + 1) & 0x7FFF_FFFF
             state.store(generation << 32 | parts << 16, ordering: .releasing)
@@ -106,7 +107,7 @@ final class WorkerPool: @unchecked Sendable {
             let parts = (word >> 16) & 0xFFFF, next = word & 0xFFFF
             guard Self.generation(of: word) == generation, next < parts else { return }
             if state.compareExchange(expected: word, desired: word + 1, ordering: .acquiringAndReleasing).exchanged {
-                task!(next)
+                task!.run(part: next)
                 done.add(1, ordering: .releasing)
             }
         }
