@@ -133,6 +133,28 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(run(["train", "--resume", "--checkpoint", bigram]).status, 64)
     }
 
+    func testMismatchedDataFilesAndModelKinds() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
+        // Another file over the same characters: a warning, since the split may differ.
+        let shuffled = dir.write("shuffled.txt", Self.names.reversed().joined(separator: "\n"))
+        let warned = run(["eval", "--checkpoint", path, "--data", shuffled])
+        XCTAssertEqual(warned.status, 0, warned.err)
+        XCTAssertTrue(warned.err.hasPrefix("Warning: '\(shuffled)' is not the file this model was trained on"), warned.err)
+        // A character the model has never seen: an error naming it.
+        let foreign = dir.write("foreign.txt", (Self.names + ["zoë"]).joined(separator: "\n"))
+        let refused = run(["eval", "--checkpoint", path, "--data", foreign])
+        XCTAssertEqual(refused.status, 65)
+        let lastLine = refused.err.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("Error: The data has the character 'z', which the model's vocabulary does not have."), refused.err)
+        // Resuming as another model kind is refused before anything is read or written.
+        let bytes = FileManager.default.contents(atPath: path)
+        let otherKind = run(["train", "--resume", "--checkpoint", path, "--model", "onehot"])
+        XCTAssertEqual(otherKind.status, 64)
+        XCTAssertTrue(otherKind.err.hasPrefix("Error: '--model' cannot be used with '--resume'"), otherKind.err)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), bytes)
+    }
+
     func testDivergenceStopsWithExit70AndLeavesTheCheckpointIntact() throws {
         let path = dir.file("m.safetensors")
         XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
