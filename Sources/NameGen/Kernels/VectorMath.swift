@@ -166,16 +166,6 @@ public enum VectorMath {
         values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
-    /// y += a · x
-    public static func axpy(_ y: inout [Float], _ a: Float, _ x: [Float]) {
-        precondition(x.count == y.count)
-        x.withUnsafeBufferPointer { xs in
-            y.withUnsafeMutableBufferPointer { ys in
-                for i in 0..<ys.count { ys[i] += a * xs[i] }
-            }
-        }
-    }
-
     /// SGD with L2 weight decay: w −= lr · (g + wd · w).
     public static func sgdStep(weights: inout [Float], grads: [Float], lr: Float, weightDecay: Float) {
         precondition(weights.count == grads.count)
@@ -233,13 +223,6 @@ public enum VectorMath {
                 }
             }
         }
-    }
-
-    /// Σ values[i]², in Double.
-    public static func sumOfSquares(_ values: [Float]) -> Double {
-        var s: Double = 0
-        values.withUnsafeBufferPointer { for x in $0 { s += Double(x) * Double(x) } }
-        return s
     }
 }
 
