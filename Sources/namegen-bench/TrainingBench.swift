@@ -18,6 +18,7 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
             let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
             var options = TrainingOptions()
             options.batchSize = batch
+            options.threads = t  // the trainer may use fewer when that measures faster (ThreadTuner)
             // A short warm-up run, then the timed one; the schedule does not change the cost.
             let total = steps + steps / 10
             options.steps = total

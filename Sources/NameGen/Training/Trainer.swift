@@ -21,6 +21,10 @@ public final class Trainer {
     public private(set) var bestStep: Int?
     public private(set) var bestTensors: [String: Tensor]?
 
+    /// Picks all threads or one for the products as the run goes (see `ThreadTuner`); nil
+    /// leaves `Matmul.maxThreads` alone.
+    private var tuner: ThreadTuner?
+
     private let train: ContextWindows
     private let val: ContextWindows
     private var contexts: [Int32]
@@ -38,6 +42,8 @@ public final class Trainer {
         self.optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, weightDecay: options.weightDecay)
         self.batchSize = model.usesFullBatch ? train.count : options.batchSize
         self.evalEvery = options.evalEvery
+        // Runs too short to amortise two 100-step measurements keep the thread count they got.
+        self.tuner = options.threads > 1 && options.steps >= 2000 ? ThreadTuner(maxThreads: options.threads) : nil
         self.rng = rng
         contexts = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize * model.blockSize)
         targets = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize)
@@ -65,6 +71,7 @@ public final class Trainer {
     public func run(events: Events = Events()) throws -> Outcome {
         while step < schedule.steps {
             let lr = schedule.rate(at: step)
+            if tuner != nil { Matmul.maxThreads = tuner!.threads(forStep: step) }
             model.zeroGrad()
             let loss: Float
             if model.usesFullBatch {
