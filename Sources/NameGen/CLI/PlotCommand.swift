@@ -15,6 +15,7 @@ enum PlotCommand: Subcommand {
     static func run(_ a: ParsedArguments, console: Console) throws {
         let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let checkpoint = try Checkpoint.read(from: path)
+        _ = try ModelLoader.load(checkpoint)  // validates every tensor, as info/eval/sample do: a damaged file is exit 66 here too
         let outDir = a.string("--out") ?? (path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : ".")
         let logPath = a.string("--log") ?? TrainCommand.defaultLogPath(for: path)
         var written: [String] = []

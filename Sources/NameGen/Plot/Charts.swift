@@ -18,6 +18,7 @@ public enum Charts {
 
     static func label(_ v: Double) -> String {
         if v == 0 { return "0" }
+        guard v.isFinite, abs(v) < 1e15 else { return String(format: "%.3g", v) }  // Int(v) would trap
         if abs(v) >= 1000 && v == v.rounded() { return String(Int(v)) }
         return String(format: abs(v) >= 10 ? "%.0f" : (abs(v) >= 1 ? "%.2f" : "%.3f"), v)
     }
@@ -85,6 +86,11 @@ public enum Charts {
         return svg.render()
     }
 
+    /// A count as a whole number; %g where Int(v) would trap (NaN, infinite or beyond Int).
+    static func count(_ v: Double) -> String {
+        v.isFinite && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.3g", v)
+    }
+
     /// A heat map of a square count matrix, each cell labelled with its row→column pair and count.
     public static func heatMap(_ counts: Matrix, labels: [String], title: String) -> String {
         let n = counts.rows
@@ -100,12 +106,12 @@ public enum Charts {
             for c in 0..<n {
                 let v = Double(counts[r, c])
                 // Light to dark blue by the square root of the count, so rare pairs stay visible.
-                let t = (v / Double(maxCount)).squareRoot()
+                let t = v > 0 && v.isFinite ? min(v / Double(maxCount), 1).squareRoot() : 0
                 let shade = Int(255 - 200 * t)
                 let fill = String(format: "#%02x%02x%02x", shade, Int(255 - 130 * t), 255)
                 svg.rect(x: margin + Double(c) * cell, y: top + Double(r) * cell, width: cell, height: cell, fill: fill,
-                         title: "\(labels[r])\(labels[c]): \(Int(v))")
-                svg.text(String(Int(v)), x: margin + (Double(c) + 0.5) * cell, y: top + (Double(r) + 0.65) * cell,
+                         title: "\(labels[r])\(labels[c]): \(Charts.count(v))")
+                svg.text(Charts.count(v), x: margin + (Double(c) + 0.5) * cell, y: top + (Double(r) + 0.65) * cell,
                          size: 8, anchor: .middle, fill: t > 0.6 ? "white" : "#333", cssClass: "cell")
             }
         }

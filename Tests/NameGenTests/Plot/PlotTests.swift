@@ -73,6 +73,45 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(doc.texts.filter { $0.cssClass == "row-label" }.map(\.text), ["·", "a", "b"])
     }
 
+    func testHugeValuesDoNotTrap() throws {
+        // Int(v) traps beyond Int.max: labels and counts fall back to %g.
+        XCTAssertEqual(Charts.label(1e30), "1e+30")
+        XCTAssertEqual(Charts.label(-3e38), "-3e+38")
+        XCTAssertEqual(Charts.label(2000), "2000")
+        var m = Matrix(rows: 2, cols: 2)
+        m.data = [1e30, 3e38, 0, 5]
+        let doc = try SVGCollector.parse(Charts.heatMap(m, labels: ["·", "a"], title: "counts"))
+        XCTAssertEqual(doc.texts.filter { $0.cssClass == "cell" }.map(\.text), ["1e+30", "3e+38", "0", "5"])
+        let scatter = Charts.scatter([(x: 3e38, y: -3e38, label: "a"), (x: -3e38, y: 3e38, label: "b")], title: "e", xLabel: "x", yLabel: "y")
+        XCTAssertNoThrow(try SVGCollector.parse(scatter))
+    }
+
+    func testPlotRejectsADamagedCheckpointLikeTheOtherCommands() throws {
+        let dir = TemporaryDirectory()
+        let data = dir.write("names.txt", "emma\nolivia\nava\nisabella\nsophia\nmia\namelia\nharper\n")
+        let (console, _, _) = Console.capturing()
+        let bigram = dir.file("b.safetensors"), mlp = dir.file("m.safetensors")
+        XCTAssertEqual(CommandLineTool.run(["train", "--model", "bigram", "--data", data, "--checkpoint", bigram], console: console), 0)
+        XCTAssertEqual(CommandLineTool.run(["train", "--data", data, "--checkpoint", mlp, "--hidden", "4", "--layers", "1", "--steps", "5"], console: console), 0)
+        // Negative counts (plot trapped on the square root of a negative) and a NaN output bias
+        // (plot drew the embeddings and exited 0 while info/eval/sample refused the file).
+        var b = try Checkpoint.read(from: bigram)
+        let v = b.vocabulary.size
+        b.tensors["counts"] = Tensor(shape: [v, v], floats: [Float](repeating: -1, count: v * v))
+        try b.write(to: bigram)
+        var m = try Checkpoint.read(from: mlp)
+        m.tensors["output.bias"] = Tensor(shape: [v], floats: [Float](repeating: .nan, count: v))
+        try m.write(to: mlp)
+        for path in [bigram, mlp] {
+            let (c, out, err) = Console.capturing()
+            XCTAssertEqual(CommandLineTool.run(["plot", "--checkpoint", path, "--out", dir.path], console: c), 66, err())
+            XCTAssertEqual(out(), "")
+            XCTAssertTrue(err().hasPrefix("Error: ") && err().filter { $0 == "\n" }.count == 1, err())
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("counts.svg")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("embeddings.svg")))
+    }
+
     func testLossCurvesDrawOneLinePerSeries() throws {
         let svg = Charts.lossCurves([("train", [(0, 3.3), (100, 2.5), (200, 2.2)]), ("val", [(200, 2.3)])], title: "loss")
         let doc = try SVGCollector.parse(svg)
