@@ -32,6 +32,11 @@ public enum Sampler {
         guard options.count > 0 else { return [] }
         let batch = min(max(options.count, 16), 1024)
         let maxAttempts = 1000 + 100 * options.count
+        // Also give up when this many names in a row are rejected: once --unique or --new has
+        // used up what the model can produce, the budget above (100 per name asked for) could
+        // take hours to run out for a large -n.
+        let maxRejectedInARow = 100_000
+        var lastAccepted = 0
 
         var tokens = [[Int32]](repeating: options.prefix, count: batch)
         var contexts = [Int32](repeating: 0, count: batch * b)
@@ -66,10 +71,11 @@ public enum Sampler {
                     let name = vocabulary.decode(tokens[row])
                     if !options.excluded.contains(name) && (!options.unique || seen.insert(name).inserted) {
                         accepted.append(name)
+                        lastAccepted = attempts
                     }
                 }
                 tokens[row] = options.prefix
-                if attempts >= maxAttempts && accepted.count < options.count {
+                if (attempts >= maxAttempts || attempts - lastAccepted >= maxRejectedInARow) && accepted.count < options.count {
                     throw NameGenError(.data, "Only \(accepted.count) of \(options.count) names met the constraints after \(attempts) tries.",
                                        hint: "Relax --min-length/--max-length, --prefix, --new or --unique, or raise --temperature.")
                 }

@@ -76,4 +76,20 @@ final class SamplerTests: XCTestCase {
         o.unique = true  // without smoothing only "ab" and "b" exist
         XCTAssertThrowsError(try sample(o)) { XCTAssertTrue(($0 as? NameGenError)?.message.contains("met the constraints") ?? false) }
     }
+
+    func testExhaustedUniqueNamesGiveUpWithoutUsingTheWholeBudget() throws {
+        // Only "ab" and "b" exist; the budget of 100 tries per name asked for would be 10⁹ tries
+        // (over a minute in a release build). 100,000 rejections in a row end it.
+        var o = SamplingOptions()
+        o.count = 10_000_000
+        o.unique = true
+        let start = Date()
+        XCTAssertThrowsError(try sample(o)) {
+            let message = ($0 as? NameGenError)?.message ?? ""
+            XCTAssertTrue(message.hasPrefix("Only 2 of 10000000 names met the constraints"), message)
+            let tries = Int(message.split(separator: " ").dropLast().last ?? "") ?? .max
+            XCTAssertLessThan(tries, 110_000, message)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+    }
 }
