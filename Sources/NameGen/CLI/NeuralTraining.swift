@@ -45,6 +45,11 @@ enum NeuralTraining {
     static func start(_ settings: TrainCommand.Settings, source: DataSource, dataset: Dataset, console: Console) throws {
         var rng = RandomGenerator(seed: settings.options.seed)
         let v = dataset.vocabulary.size
+        if settings.kind == .onehot {
+            try TrainCommand.checkOneHotMemory(examples: dataset.windows(.train, blockSize: 1).count, vocabularySize: v)
+        } else {
+            try TrainCommand.checkMemory(settings.mlp, batchSize: settings.options.batchSize, vocabularySize: v)
+        }
         let model: TrainableModel = settings.kind == .onehot
             ? OneHotModel(vocabularySize: v, rng: &rng)
             : MLPModel(config: settings.mlp, vocabularySize: v, rng: &rng)

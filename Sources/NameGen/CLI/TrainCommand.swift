@@ -149,13 +149,25 @@ enum TrainCommand: Subcommand {
         return base + ".csv"
     }
 
-    /// Refuses models whose activations alone would need more than 8 GiB.
-    static func checkMemory(_ config: MLPConfig, batchSize: Int) throws {
-        let perLayer = Double(batchSize) * Double(config.hidden) * 6
-        let floats = perLayer * Double(config.layers) + Double(batchSize) * Double(config.blockSize * config.embed) * 2
-        let params = Double(config.hidden) * Double(config.hidden) * Double(config.layers) * 4
+    /// Refuses models whose activations and parameters would need more than 8 GiB. Before the
+    /// data is read the vocabulary size is not known (0); `NeuralTraining.start` checks again with it.
+    static func checkMemory(_ config: MLPConfig, batchSize: Int, vocabularySize v: Int = 0) throws {
+        let b = Double(batchSize), h = Double(config.hidden), inputs = Double(config.blockSize * config.embed)
+        let perLayer = b * h * 6
+        let floats = perLayer * Double(config.layers) + b * inputs * 2 + b * Double(v) * 3
+        // Weight, gradient and two AdamW moments per parameter; the first layer is (hidden, block·embed).
+        let params = (h * inputs + h * h * Double(config.layers - 1) + Double(v) * (Double(config.embed) + h + 1)) * 4
         guard (floats + params) * 4 <= 8 * 1024 * 1024 * 1024 else {
-            throw NameGenError(.usage, "That model would need more than 8 GiB of memory (--batch-size \(batchSize), --hidden \(config.hidden), --layers \(config.layers)).")
+            throw NameGenError(.usage, "That model would need more than 8 GiB of memory (--batch-size \(batchSize), --block-size \(config.blockSize), --embed \(config.embed), --hidden \(config.hidden), --layers \(config.layers)).",
+                               hint: "Use smaller values.")
+        }
+    }
+
+    /// onehot trains on the full batch: four (examples, V) matrices.
+    static func checkOneHotMemory(examples: Int, vocabularySize v: Int) throws {
+        guard Double(examples) * Double(v) * 4 * 4 + Double(v) * Double(v) * 4 * 4 <= 8 * 1024 * 1024 * 1024 else {
+            throw NameGenError(.usage, "The onehot model trains on all \(examples) training examples at once; with \(v) tokens that needs more than 8 GiB of memory.",
+                               hint: "Use --model mlp, a smaller --train-fraction, or a smaller file.")
         }
     }
 }

@@ -37,10 +37,28 @@ final class ArgumentFuzzTests: XCTestCase {
                                  (["--dropout", "1"], "must be from"), (["--batch-size", "0"], "must be from 1"),
                                  (["--batchnorm", "--no-batchnorm"], "cannot be used together"),
                                  (["--train-fraction", "0.95", "--val-fraction", "0.1"], "add up to more than 1"),
-                                 (["--hidden", "8192", "--batch-size", "65536", "--layers", "64"], "8 GiB")] {
+                                 (["--hidden", "8192", "--batch-size", "65536", "--layers", "64"], "8 GiB"),
+                                 // One layer, but its weight is (8192, 256·1024): 8 GiB before gradients (was accepted).
+                                 (["--hidden", "8192", "--embed", "1024", "--block-size", "256", "--layers", "1"], "8 GiB")] {
             XCTAssertThrowsError(try TrainCommand.validate(try ParsedArguments(args, command: TrainCommand.spec)), "\(args)") {
                 XCTAssertTrue(($0 as? NameGenError)?.message.contains(fragment) ?? false, "\(args): \($0)")
             }
+        }
+    }
+
+    func testMemoryChecksCountTheVocabularyOnceItIsKnown() throws {
+        var small = MLPConfig()
+        small.hidden = 16
+        small.layers = 2
+        XCTAssertNoThrow(try TrainCommand.checkMemory(small, batchSize: 65_536, vocabularySize: 4096))
+        var wide = small
+        wide.hidden = 8192
+        wide.layers = 1
+        XCTAssertThrowsError(try TrainCommand.checkMemory(wide, batchSize: 65_536, vocabularySize: 4096))
+        // onehot: four (examples, V) matrices; 336,000 examples of a 4,001-token file need 21 GB.
+        XCTAssertNoThrow(try TrainCommand.checkOneHotMemory(examples: 182_625, vocabularySize: 27))
+        XCTAssertThrowsError(try TrainCommand.checkOneHotMemory(examples: 336_000, vocabularySize: 4001)) {
+            XCTAssertEqual(($0 as? NameGenError)?.kind, .usage)
         }
     }
 }
