@@ -197,7 +197,15 @@ enum NeuralTraining {
         var final = checkpoint()
         let saved = try ModelLoader.load(final)
         var losses: [String: String] = [:]
-        let table = TrainCommand.finalLosses(saved, dataset: dataset, into: &losses)
+        let table = TrainCommand.finalLosses(saved, dataset: dataset, into: &losses, stop: { Interrupt.requested })
+        if Interrupt.requested {
+            // Ctrl-C during the final evaluation (minutes on a large model): keep the trained
+            // model, without the losses that were not measured, and stop.
+            final.training["seconds"] = String(format: "%.2f", seconds)
+            try final.write(to: path)
+            throw NameGenError(.interrupted, "\(Interrupt.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(run.schedule.steps)) is saved to '\(path)' without its losses.",
+                               hint: "Measure them with 'namegen eval\(path == Checkpoint.defaultPath ? "" : " --checkpoint \(path)")'.")
+        }
         final.training.merge(losses) { _, b in b }
         if trainer.evalEvery == 0, let val = losses["val_loss"].flatMap(Double.init), val.isFinite {
             log?.evaluated(trainer.step, val: val, lr: run.schedule.rate(at: trainer.step - 1))

@@ -131,11 +131,13 @@ enum TrainCommand: Subcommand {
     }
 
     /// Evaluates every split, records `<split>_loss` in `training`, and returns the loss table.
-    static func finalLosses(_ model: LanguageModel, dataset: Dataset, into training: inout [String: String]) -> String {
+    /// `stop` ends the evaluation early (Ctrl-C); the caller then discards the table.
+    static func finalLosses(_ model: LanguageModel, dataset: Dataset, into training: inout [String: String],
+                            stop: () -> Bool = { false }) -> String {
         var rows: [(split: String, names: Int, nll: Double)] = []
         for name in SplitName.allCases {
             let windows = dataset.windows(name, blockSize: model.blockSize)
-            let nll = windows.count > 0 ? Evaluation.meanNLL(model: model, windows: windows) : .nan
+            let nll = windows.count > 0 ? Evaluation.meanNLL(model: model, windows: windows, stop: stop) : .nan
             training["\(name.rawValue)_loss"] = String(format: "%.6f", nll)
             rows.append((name.rawValue, dataset.names(name).count, nll))
         }

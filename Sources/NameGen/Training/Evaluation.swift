@@ -4,7 +4,9 @@ import Foundation
 public enum Evaluation {
     /// Mean negative log-likelihood in nats per character (end-of-name token included),
     /// log-softmax accumulated in Double. Runs in inference mode, in chunks of `chunk` rows.
-    public static func meanNLL(model: LanguageModel, windows: ContextWindows, chunk: Int = 1024) -> Double {
+    /// `stop` is asked before each chunk; when it says yes the result is NaN (e.g. on Ctrl-C).
+    public static func meanNLL(model: LanguageModel, windows: ContextWindows, chunk: Int = 1024,
+                               stop: () -> Bool = { false }) -> Double {
         precondition(windows.blockSize == model.blockSize)
         guard windows.count > 0 else { return .nan }
         let v = model.vocabularySize
@@ -14,6 +16,7 @@ public enum Evaluation {
         var total: Double = 0
         var start = 0
         while start < windows.count {
+            if stop() { return .nan }
             let n = min(chunk, windows.count - start)
             if n != logits.rows {
                 logits = Matrix(rows: n, cols: v)

@@ -66,6 +66,23 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: whole).training["rng_state"], try Checkpoint.read(from: parts).training["rng_state"])
     }
 
+    func testInterruptDuringTheFinalEvaluationExits130AndKeepsTheTrainedModel() throws {
+        // A signal during the last step is not an interrupt of the loop (nothing is left to
+        // do), so it lands in the final evaluation, which used to ignore it and exit 0.
+        let path = dir.file("final.safetensors")
+        Interrupt.simulate()
+        let stopped = run(mlpArgs(path, steps: 1))
+        XCTAssertEqual(stopped.status, 130, stopped.err)
+        XCTAssertEqual(stopped.out, "", "no loss table")
+        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT during the final evaluation; the trained model (step 1 of 1) is saved to '\(path)'"), stopped.err)
+        XCTAssertTrue(stopped.err.hasSuffix("Measure them with 'namegen eval --checkpoint \(path)'.\n"), stopped.err)
+        let saved = try Checkpoint.read(from: path)
+        XCTAssertEqual(saved.training["step"], "1")
+        XCTAssertNil(saved.training["val_loss"])
+        Interrupt.reset()
+        XCTAssertEqual(run(["eval", "--checkpoint", path, "--data", data]).status, 0)
+    }
+
     /// The library path: a run of 2N steps against N steps, a checkpoint written and read back
     /// as bytes, and N more steps on a new model and trainer.
     func testTwoNStepsEqualNStepsPlusResumedNSteps() throws {
