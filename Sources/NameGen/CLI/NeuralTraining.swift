@@ -108,6 +108,7 @@ enum NeuralTraining {
         options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
         options.logPath = a.string("--log") ?? TrainCommand.defaultLogPath(for: path)
 
+        try TrainCommand.checkOutputs(data: a.string("--data") ?? checkpoint.dataFile, checkpoint: path, log: options.logPath)
         let source = try DataSource.load(a.string("--data") ?? checkpoint.dataFile)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",

@@ -94,6 +94,7 @@ enum TrainCommand: Subcommand {
         if kind == .mlp {
             try checkMemory(mlp, batchSize: options.batchSize)
         }
+        try checkOutputs(data: a.string("--data") ?? "names.txt", checkpoint: checkpointPath, log: options.logPath)
         return Settings(kind: kind, dataPath: a.string("--data") ?? "names.txt", checkpointPath: checkpointPath,
                         split: split, dedupe: a.flag("--dedupe"), smoothing: smoothing, mlp: mlp, options: options)
     }
@@ -149,6 +150,28 @@ enum TrainCommand: Subcommand {
         let url = URL(fileURLWithPath: checkpoint)
         let base = url.pathExtension.isEmpty ? checkpoint : String(checkpoint.dropLast(url.pathExtension.count + 1))
         return base + ".csv"
+    }
+
+    /// Refuses a checkpoint or log path that names the data file or each other: the later
+    /// write would silently replace the earlier file (e.g. '--log names.txt' overwrote the names).
+    static func checkOutputs(data: String, checkpoint: String, log: String?) throws {
+        func same(_ a: String, _ b: String) -> Bool {
+            let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+            let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+            return ua.path == ub.path
+        }
+        if same(checkpoint, data) {
+            throw NameGenError(.usage, "--checkpoint '\(checkpoint)' is the data file; training would overwrite the names.",
+                               hint: "Pass another --checkpoint.")
+        }
+        if let log, same(log, data) {
+            throw NameGenError(.usage, "--log '\(log)' is the data file; the training log would overwrite the names.",
+                               hint: "Pass another --log.")
+        }
+        if let log, same(log, checkpoint) {
+            throw NameGenError(.usage, "--log '\(log)' is the checkpoint; one would overwrite the other.",
+                               hint: "Pass another --log.")
+        }
     }
 
     /// Refuses models whose activations and parameters would need more than 8 GiB. Before the

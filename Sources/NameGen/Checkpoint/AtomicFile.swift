@@ -23,6 +23,12 @@ public enum AtomicFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw NameGenError(.io, "Cannot write '\(path)': it is a directory.", hint: "Pass a file path.")
         }
+        // rename(2) would replace a device, FIFO or socket with a regular file (as root,
+        // '--checkpoint /dev/full' turned /dev/full into a checkpoint).
+        var status = stat()
+        if lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG, (status.st_mode & S_IFMT) != S_IFLNK {
+            throw NameGenError(.io, "Cannot write '\(path)': it is not a regular file.", hint: "Pass the path of a file.")
+        }
         let temporary = directory + "/." + url.lastPathComponent + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {

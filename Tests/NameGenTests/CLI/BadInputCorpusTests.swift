@@ -117,4 +117,31 @@ final class BadInputCorpusTests: XCTestCase {
             assertFails(args + ["--checkpoint", checkpoint], status: 64, "is invalid for")
         }
     }
+
+    func testOutputsThatWouldReplaceTheDataOrEachOtherAreRefused() throws {
+        let data = dir.file("names.txt")
+        let names = FileManager.default.contents(atPath: data)
+        for (extra, fragment) in [(["--checkpoint", data], "is the data file"),
+                                  (["--checkpoint", checkpoint!, "--log", data], "is the data file"),
+                                  (["--checkpoint", checkpoint!, "--log", dir.path + "/./names.txt"], "is the data file"),
+                                  (["--checkpoint", checkpoint!, "--log", checkpoint!], "is the checkpoint")] {
+            for model in ["bigram", "mlp"] {
+                assertFails(["train", "--model", model, "--data", data, "--steps", "2", "--hidden", "4", "--layers", "1"] + extra,
+                            status: 64, fragment)
+                XCTAssertEqual(FileManager.default.contents(atPath: data), names, "\(extra): the names are untouched")
+            }
+        }
+        // A device, FIFO or socket is not replaced by the rename of the atomic write.
+        let fifo = dir.file("fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        XCTAssertThrowsError(try AtomicFile.write([1, 2, 3], to: fifo)) {
+            XCTAssertEqual(($0 as? NameGenError)?.kind, .io)
+            XCTAssertTrue(($0 as? NameGenError)?.message.contains("not a regular file") ?? false, "\($0)")
+        }
+        var status = stat()
+        XCTAssertEqual(lstat(fifo, &status), 0)
+        XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
+        let r = run(["train", "--model", "bigram", "--data", data, "--checkpoint", fifo, "--log", dir.file("x.csv")])
+        XCTAssertEqual(r.status, 73, r.err)
+    }
 }
