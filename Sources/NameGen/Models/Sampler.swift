@@ -32,11 +32,12 @@ public enum Sampler {
         guard options.count > 0 else { return [] }
         let batch = min(max(options.count, 16), 1024)
         let maxAttempts = 1000 + 100 * options.count
-        // Also give up when this many names in a row are rejected: once --unique or --new has
-        // used up what the model can produce, the budget above (100 per name asked for) could
-        // take hours to run out for a large -n.
-        let maxRejectedInARow = 100_000
-        var lastAccepted = 0
+        // Every `window` tries, give up early when the rate of the last window cannot reach the
+        // count within the budget: once --unique or --new has used up (almost) all the model can
+        // produce, the budget of 100 tries per name asked for could take hours to run out.
+        // With --unique the rate can only fall (on average), so a run stopped here would have failed anyway.
+        let window = 100_000
+        var acceptedAtWindowStart = 0
 
         var tokens = [[Int32]](repeating: options.prefix, count: batch)
         var contexts = [Int32](repeating: 0, count: batch * b)
@@ -71,11 +72,16 @@ public enum Sampler {
                     let name = vocabulary.decode(tokens[row])
                     if !options.excluded.contains(name) && (!options.unique || seen.insert(name).inserted) {
                         accepted.append(name)
-                        lastAccepted = attempts
                     }
                 }
                 tokens[row] = options.prefix
-                if (attempts >= maxAttempts || attempts - lastAccepted >= maxRejectedInARow) && accepted.count < options.count {
+                var hopeless = false
+                if attempts % window == 0 {
+                    let rate = Double(accepted.count - acceptedAtWindowStart) / Double(window)
+                    hopeless = Double(attempts) + Double(options.count - accepted.count) / rate > Double(maxAttempts)
+                    acceptedAtWindowStart = accepted.count
+                }
+                if (attempts >= maxAttempts || hopeless) && accepted.count < options.count {
                     throw NameGenError(.data, "Only \(accepted.count) of \(options.count) names met the constraints after \(attempts) tries.",
                                        hint: "Relax --min-length/--max-length, --prefix, --new or --unique, or raise --temperature.")
                 }
