@@ -103,7 +103,11 @@ enum NeuralTraining {
         options.batchSize = batchSize
         options.seed = seed
         options.steps = try a.int("--steps", in: 1...1_000_000_000, default: target)
-        options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: Int(t["eval_every"] ?? "0") ?? 0)
+        guard let savedEvalEvery = Int(t["eval_every"] ?? "0"), savedEvalEvery >= 0 else {
+            throw NameGenError(.checkpoint, "'\(path)' cannot be resumed: its training metadata is malformed.",
+                               hint: "Train from the start without --resume.")
+        }
+        options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: savedEvalEvery)
         options.logEvery = try a.int("--log-every", in: 1...1_000_000_000, default: 1000)
         options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
         options.logPath = a.string("--log") ?? TrainCommand.defaultLogPath(for: path)

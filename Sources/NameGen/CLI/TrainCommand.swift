@@ -105,9 +105,15 @@ enum TrainCommand: Subcommand {
             return
         }
         let settings = try validate(a)
+        for option in ignoredOptions(a, kind: settings.kind, optimizer: settings.options.optimizer) {
+            console.warn("'\(option)' has no effect on a \(settings.kind.rawValue) model\(option == "--warmup" ? " trained with sgd" : "").")
+        }
         let source = try DataSource.load(settings.dataPath)
         let dataset = try Dataset(names: source.names, split: settings.split, dedupe: settings.dedupe)
         console.err("data \(settings.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
+        if settings.options.evalEvery > 0 && settings.kind != .bigram && dataset.val.isEmpty {
+            console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
+        }
         switch settings.kind {
         case .bigram:
             let bigram = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(settings.smoothing))
@@ -143,6 +149,20 @@ enum TrainCommand: Subcommand {
             rows.append((name.rawValue, dataset.names(name).count, nll))
         }
         return LossTable.render(rows: rows)
+    }
+
+    /// Options given on the command line that the chosen model (and optimizer) does not use.
+    static func ignoredOptions(_ a: ParsedArguments, kind: ModelKind, optimizer: TrainingOptions.Optimizer) -> [String] {
+        let mlpOnly = ["--block-size", "--embed", "--hidden", "--layers", "--activation", "--batchnorm", "--no-batchnorm", "--dropout"]
+        let trained = ["--optimizer", "--lr", "--weight-decay", "--warmup", "--batch-size", "--steps", "--eval-every", "--log-every", "--log", "--threads"]
+        var unused: [String]
+        switch kind {
+        case .bigram: unused = mlpOnly + trained
+        case .onehot: unused = mlpOnly + ["--smoothing", "--batch-size"]
+        case .mlp: unused = ["--smoothing"]
+        }
+        if kind != .bigram && optimizer == .sgd { unused.append("--warmup") }
+        return unused.filter { a.has($0) }
     }
 
     /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.

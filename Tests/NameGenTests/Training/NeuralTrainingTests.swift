@@ -172,6 +172,22 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: path), bytes)
     }
 
+    func testOptionsTheModelDoesNotUseAreWarnedAbout() {
+        let path = dir.file("w.safetensors")
+        let bigram = run(["train", "--model", "bigram", "--data", data, "--checkpoint", path, "--hidden", "5", "--lr", "3"])
+        XCTAssertEqual(bigram.status, 0)
+        XCTAssertTrue(bigram.err.hasPrefix("Warning: '--hidden' has no effect on a bigram model.\nWarning: '--lr' has no effect on a bigram model.\n"), bigram.err)
+        let onehot = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--steps", "2", "--batch-size", "8", "--warmup", "3"])
+        XCTAssertEqual(onehot.status, 0)
+        XCTAssertTrue(onehot.err.contains("Warning: '--batch-size' has no effect on a onehot model.\n"), onehot.err)
+        XCTAssertTrue(onehot.err.contains("Warning: '--warmup' has no effect on a onehot model trained with sgd.\n"), onehot.err)
+        let noVal = run(mlpArgs(path, steps: 4) + ["--val-fraction", "0", "--eval-every", "2"])
+        XCTAssertEqual(noVal.status, 0, noVal.err)
+        XCTAssertTrue(noVal.err.contains("Warning: '--eval-every' needs a val split"), noVal.err)
+        let quiet = run(mlpArgs(path, steps: 2))
+        XCTAssertFalse(quiet.err.contains("Warning:"), quiet.err)
+    }
+
     func testDivergenceStopsWithExit70AndLeavesTheCheckpointIntact() throws {
         let path = dir.file("m.safetensors")
         XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
