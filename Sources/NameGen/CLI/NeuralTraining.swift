@@ -69,12 +69,15 @@ enum NeuralTraining {
         if let fixed = TrainCommand.fixedOnResume.first(where: { a.has($0) }) {
             throw NameGenError(.usage, "'\(fixed)' cannot be used with '--resume': a resumed run keeps the settings saved in its checkpoint.")
         }
+        try TrainCommand.checkPathsNotEmpty(a)
         let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let checkpoint = try Checkpoint.read(from: path)
         guard checkpoint.model != .bigram else {
             throw NameGenError(.usage, "A bigram model is counted in one pass and has no run to resume.",
                                hint: "Train it again with 'namegen train --model bigram'.")
         }
+        // A damaged model is a checkpoint error (66), as in eval and sample, before the data is read.
+        _ = try ModelLoader.load(checkpoint)
         let t = checkpoint.training
         func saved(_ key: String) throws -> String {
             guard let value = t[key] else {
@@ -184,7 +187,8 @@ enum NeuralTraining {
             outcome = try trainer.run(events: events)
         } catch var error as NameGenError where error.kind == .diverged {
             progress.finishLine()
-            error.hint = "Try a lower learning rate, e.g. --lr \(run.schedule.peak / 10). "
+            error.hint = "Try a lower learning rate, e.g. --lr \(run.schedule.peak / 10)"
+                + (run.options.weightDecay > 0 ? " (or a smaller --weight-decay). " : ". ")
                 + (savedDuringRun ? "'\(path)' holds the best model up to step \(trainer.bestStep ?? 0)."
                                   : "'\(path)' was not changed by this run.")
             throw error

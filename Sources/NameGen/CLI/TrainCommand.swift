@@ -59,7 +59,15 @@ enum TrainCommand: Subcommand {
         var options: TrainingOptions
     }
 
+    /// An empty path is a usage error rather than a failed write after training.
+    static func checkPathsNotEmpty(_ a: ParsedArguments) throws {
+        for key in ["--data", "--checkpoint", "--log"] where a.string(key) == "" {
+            throw NameGenError(.usage, "The value '' is invalid for '\(key) <\(key == "--checkpoint" ? "path" : "file")>': it must be a file path.")
+        }
+    }
+
     static func validate(_ a: ParsedArguments) throws -> Settings {
+        try checkPathsNotEmpty(a)
         let kind = ModelKind(rawValue: a.string("--model") ?? "mlp")!
         let checkpointPath = a.string("--checkpoint") ?? Checkpoint.defaultPath
         let split = SplitConfig(seed: try a.seed("--split-seed") ?? 42,

@@ -121,6 +121,20 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(second.rng.stateWords, whole.rng.stateWords)
     }
 
+    func testResumeOfADamagedModelIsACheckpointError() throws {
+        let path = dir.file("m.safetensors")
+        XCTAssertEqual(run(mlpArgs(path, steps: 2)).status, 0)
+        // A vocabulary cut to three characters no longer matches the embedding's rows.
+        var c = try Checkpoint.read(from: path)
+        c.vocabulary = try Vocabulary(characters: ["a", "b", "c"])
+        try c.write(to: path)
+        let bytes = FileManager.default.contents(atPath: path)
+        let r = run(["train", "--resume", "--checkpoint", path])
+        XCTAssertEqual(r.status, 66, r.err)
+        XCTAssertTrue(r.err.hasPrefix("Error: Tensor 'embedding.weight' has shape"), r.err)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), bytes)
+    }
+
     func testResumeWithLargerStepsContinuesFromTheSavedStep() throws {
         let path = dir.file("m.safetensors")
         XCTAssertEqual(run(mlpArgs(path, steps: 5)).status, 0)
@@ -184,6 +198,11 @@ final class NeuralTrainingTests: XCTestCase {
         let noVal = run(mlpArgs(path, steps: 4) + ["--val-fraction", "0", "--eval-every", "2"])
         XCTAssertEqual(noVal.status, 0, noVal.err)
         XCTAssertTrue(noVal.err.contains("Warning: '--eval-every' needs a val split"), noVal.err)
+        for key in ["--log", "--checkpoint", "--data"] {
+            let empty = run(mlpArgs(path, steps: 2) + [key, ""])
+            XCTAssertEqual(empty.status, 64, "\(key) ''")
+            XCTAssertTrue(empty.err.hasPrefix("Error: The value '' is invalid for '\(key) <"), empty.err)
+        }
         let quiet = run(mlpArgs(path, steps: 2))
         XCTAssertFalse(quiet.err.contains("Warning:"), quiet.err)
     }
