@@ -17,7 +17,13 @@ public final class BatchNorm {
     public var runningMean: [Float]
     public var runningVar: [Float]
 
+    /// Checkpoint names of the running statistics, beside `name.weight` (gamma) and `name.bias` (beta).
+    public let runningMeanName: String
+    public let runningVarName: String
+
     public init(name: String, features: Int) {
+        runningMeanName = name + ".running_mean"
+        runningVarName = name + ".running_var"
         gamma = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, data: [Float](repeating: 1, count: features)), isVector: true)
         beta = Parameter(name: name + ".bias", value: Matrix(rows: 1, cols: features), isVector: true)
         runningMean = [Float](repeating: 0, count: features)

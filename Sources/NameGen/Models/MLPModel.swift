@@ -221,8 +221,3 @@ public final class MLPModel: TrainableModel {
         for i in 0..<(count * vocabularySize) { logits.data[i] = ws.logits.data[i] }
     }
 }
-
-extension BatchNorm {
-    var runningMeanName: String { String(gamma.name.dropLast(".weight".count)) + ".running_mean" }
-    var runningVarName: String { String(gamma.name.dropLast(".weight".count)) + ".running_var" }
-}
