@@ -30,6 +30,14 @@ struct DataSource {
         return source
     }
 
+    /// The checkpoint of `model`, trained on this file's `dataset` (its vocabulary and split).
+    func checkpoint(of model: LanguageModel, dataset: Dataset, dedupe: Bool, training: [String: String],
+                    tensors: [String: Tensor]) -> Checkpoint {
+        Checkpoint(model: model.kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
+                   split: dataset.split, dedupe: dedupe, dataFile: path, dataSHA256: sha256, dataNames: names.count,
+                   training: training, tensors: tensors)
+    }
+
     /// The split the checkpoint was trained with, rebuilt from this data.
     func dataset(for checkpoint: Checkpoint) throws -> Dataset {
         try Dataset(names: names, split: checkpoint.split, dedupe: checkpoint.dedupe, vocabulary: checkpoint.vocabulary)

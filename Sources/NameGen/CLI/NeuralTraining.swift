@@ -4,12 +4,11 @@ import Foundation
 /// `--resume` of a saved one. Owns the files of a run: the CSV log and the checkpoints, written
 /// atomically at each improvement in val loss, on an interrupt and at the end.
 enum NeuralTraining {
-    /// Everything a run needs besides the model, as saved in the checkpoint's `training` metadata.
+    /// What a run needs besides the model, the data and the split (which the model, the
+    /// `DataSource` and the `Dataset` carry); the optimisation part is saved in the checkpoint's
+    /// `training` metadata.
     struct RunSettings {
-        var kind: ModelKind
-        var dataPath: String
         var checkpointPath: String
-        var split: SplitConfig
         var dedupe: Bool
         var options: TrainingOptions
         var schedule: LearningRateSchedule
@@ -53,8 +52,7 @@ enum NeuralTraining {
         let model: TrainableModel = settings.kind == .onehot
             ? OneHotModel(vocabularySize: v, rng: &rng)
             : MLPModel(config: settings.mlp, vocabularySize: v, rng: &rng)
-        let run = RunSettings(kind: settings.kind, dataPath: settings.dataPath, checkpointPath: settings.checkpointPath,
-                              split: settings.split, dedupe: settings.dedupe, options: settings.options,
+        let run = RunSettings(checkpointPath: settings.checkpointPath, dedupe: settings.dedupe, options: settings.options,
                               schedule: schedule(settings.kind, settings.options))
         let trainer = Trainer(model: model, train: dataset.windows(.train, blockSize: model.blockSize),
                               val: dataset.windows(.val, blockSize: model.blockSize), options: settings.options,
@@ -77,7 +75,10 @@ enum NeuralTraining {
                                hint: "Train it again with 'namegen train --model bigram'.")
         }
         // A damaged model is a checkpoint error (66), as in eval and sample, before the data is read.
-        _ = try ModelLoader.load(checkpoint)
+        // Its weights are the best-by-val ones; `Trainer.restore` loads the ones to continue from.
+        guard let model = try ModelLoader.load(checkpoint) as? TrainableModel else {
+            preconditionFailure("every model kind but bigram is trainable")
+        }
         let t = checkpoint.training
         func saved(_ key: String) throws -> String {
             guard let value = t[key] else {
@@ -95,7 +96,8 @@ enum NeuralTraining {
               let batchSize = Int(try saved("batch_size")), (1...65_536).contains(batchSize),
               let target = Int(try saved("target_steps")), target >= 1,
               let done = Int(try saved("step")), done >= 0,
-              let seed = UInt64(try saved("seed")) else {
+              let seed = UInt64(try saved("seed")),
+              let savedEvalEvery = Int(t["eval_every"] ?? "0"), savedEvalEvery >= 0 else {
             throw NameGenError(.checkpoint, "'\(path)' cannot be resumed: its training metadata is malformed.",
                                hint: "Train from the start without --resume.")
         }
@@ -106,17 +108,14 @@ enum NeuralTraining {
         options.batchSize = batchSize
         options.seed = seed
         options.steps = try a.int("--steps", in: 1...1_000_000_000, default: target)
-        guard let savedEvalEvery = Int(t["eval_every"] ?? "0"), savedEvalEvery >= 0 else {
-            throw NameGenError(.checkpoint, "'\(path)' cannot be resumed: its training metadata is malformed.",
-                               hint: "Train from the start without --resume.")
-        }
         options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: savedEvalEvery)
         options.logEvery = try a.int("--log-every", in: 1...1_000_000_000, default: 1000)
         options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
         options.logPath = a.string("--log") ?? TrainCommand.defaultLogPath(for: path)
 
-        try TrainCommand.checkOutputs(data: a.string("--data") ?? checkpoint.dataFile, checkpoint: path, log: options.logPath)
-        let source = try DataSource.load(a.string("--data") ?? checkpoint.dataFile)
+        let dataPath = a.string("--data") ?? checkpoint.dataFile
+        try TrainCommand.checkOutputs(data: dataPath, checkpoint: path, log: options.logPath)
+        let source = try DataSource.load(dataPath)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
                                hint: "Resume with the same data file (--data FILE), or train a new model.")
@@ -126,17 +125,12 @@ enum NeuralTraining {
             throw NameGenError(.usage, "The checkpoint has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
                                hint: "Pass a larger --steps to train further.")
         }
-        var unused = RandomGenerator(seed: 0)
-        let v = checkpoint.vocabulary.size
-        let model: TrainableModel = checkpoint.model == .onehot
-            ? OneHotModel(vocabularySize: v, rng: &unused)
-            : MLPModel(config: try MLPModel.config(from: checkpoint), vocabularySize: v, rng: &unused)
-        let run = RunSettings(kind: checkpoint.model, dataPath: source.path, checkpointPath: path, split: checkpoint.split,
-                              dedupe: checkpoint.dedupe, options: options,
+        let run = RunSettings(checkpointPath: path, dedupe: checkpoint.dedupe, options: options,
                               schedule: LearningRateSchedule(shape: shape, peak: peak, steps: options.steps, warmup: warmup))
+        // The generator is replaced by the saved one in `restore`.
         let trainer = Trainer(model: model, train: dataset.windows(.train, blockSize: model.blockSize),
                               val: dataset.windows(.val, blockSize: model.blockSize), options: options,
-                              schedule: run.schedule, rng: unused)
+                              schedule: run.schedule, rng: RandomGenerator(seed: 0))
         try trainer.restore(from: checkpoint)
         console.err("resuming \(path) at step \(trainer.step) of \(run.schedule.steps)\n")
         try train(trainer, run: run, source: source, dataset: dataset, resumed: true, console: console)
@@ -155,15 +149,12 @@ enum NeuralTraining {
                                 logEvery: run.options.logEvery)
 
         /// The checkpoint now: the best model by val (or the current one) plus the state to resume.
-        func checkpoint(extra: [String: String] = [:]) -> Checkpoint {
+        func checkpoint() -> Checkpoint {
             let current = trainer.bestTensors == nil || trainer.bestStep == trainer.step
             var tensors = current ? model.namedTensors() : trainer.bestTensors!
             tensors.merge(trainer.stateTensors(modelTensorsAreCurrent: current)) { a, _ in a }
-            var training = run.metadata.merging(trainer.stateMetadata) { _, b in b }
-            training.merge(extra) { _, b in b }
-            return Checkpoint(model: run.kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
-                              split: run.split, dedupe: run.dedupe, dataFile: run.dataPath, dataSHA256: source.sha256,
-                              dataNames: source.names.count, training: training, tensors: tensors)
+            return source.checkpoint(of: model, dataset: dataset, dedupe: run.dedupe,
+                                     training: run.metadata.merging(trainer.stateMetadata) { _, b in b }, tensors: tensors)
         }
 
         var savedDuringRun = false
@@ -187,8 +178,7 @@ enum NeuralTraining {
             outcome = try trainer.run(events: events)
         } catch var error as NameGenError where error.kind == .diverged {
             progress.finishLine()
-            error.hint = "Try a lower learning rate, e.g. --lr \(run.schedule.peak / 10)"
-                + (run.options.weightDecay > 0 ? " (or a smaller --weight-decay). " : ". ")
+            error.hint = (error.hint.map { $0 + " " } ?? "")
                 + (savedDuringRun ? "'\(path)' holds the best model up to step \(trainer.bestStep ?? 0)."
                                   : "'\(path)' was not changed by this run.")
             throw error

@@ -128,21 +128,13 @@ enum TrainCommand: Subcommand {
             bigram.fit(dataset.windows(.train, blockSize: 1))
             var training = ["steps": "0"]
             let losses = finalLosses(bigram, dataset: dataset, into: &training)
-            try checkpoint(bigram, settings: settings, source: source, dataset: dataset, training: training,
-                           tensors: bigram.namedTensors()).write(to: settings.checkpointPath)
+            try source.checkpoint(of: bigram, dataset: dataset, dedupe: settings.dedupe, training: training,
+                                  tensors: bigram.namedTensors()).write(to: settings.checkpointPath)
             console.err("saved \(settings.checkpointPath) (\(bigram.parameterCount) parameters)\n")
             console.out(losses)
         case .onehot, .mlp:
             try NeuralTraining.start(settings, source: source, dataset: dataset, console: console)
         }
-    }
-
-    /// The checkpoint of a model trained with `settings` on `dataset`.
-    static func checkpoint(_ model: LanguageModel, settings: Settings, source: DataSource, dataset: Dataset,
-                           training: [String: String], tensors: [String: Tensor]) -> Checkpoint {
-        Checkpoint(model: model.kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
-                   split: settings.split, dedupe: settings.dedupe, dataFile: settings.dataPath, dataSHA256: source.sha256,
-                   dataNames: source.names.count, training: training, tensors: tensors)
     }
 
     /// Evaluates every split, records `<split>_loss` in `training`, and returns the loss table.

@@ -4,7 +4,7 @@ import Foundation
 /// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
 /// evaluation on val with the best weights kept, divergence and interrupt checks.
 ///
-/// The trainer knows nothing of files: it reports through `TrainingEvents`, and the command
+/// The trainer knows nothing of files: it reports through `Events`, and the command
 /// writes the log and the checkpoints. Its whole state (weights, optimiser, generator, step,
 /// best val loss) can be saved and restored, so a resumed run continues bit for bit.
 public final class Trainer {
@@ -82,7 +82,8 @@ public final class Trainer {
             }
             guard loss.isFinite && Double(loss) < divergenceThreshold else {
                 throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
-                                   hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10). No checkpoint was written by this run.")
+                                   hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10)"
+                                       + (optimizer.weightDecay > 0 ? " (or a smaller --weight-decay)." : "."))
             }
             optimizer.step(learningRate: lr)
             step += 1
