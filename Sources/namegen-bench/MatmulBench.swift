@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import NameGen
 
@@ -26,7 +27,7 @@ enum MatmulBench {
             print("matmul (release build, median of 5 runs)")
             print("form       M      K      N        µs/call     GFLOPS  threads")
         }
-        for (m, k, n) in shapes where only == nil || only! == (m, k, n) {
+        for (m, k, n) in only.map({ [$0] }) ?? shapes {
             for variant in ["nn", "nt", "tn"] {
                 report(variant: variant, m: m, k: k, n: n, threads: threads, json: json, section: nil)
             }
@@ -40,7 +41,11 @@ enum MatmulBench {
     }
 
     static func report(variant: String, m: Int, k: Int, n: Int, threads: Int, json: Bool, section: String?) {
+        let backoffs = Matmul.poolBackoffs
         let seconds = time(variant: variant, m: m, k: k, n: n)
+        if Matmul.poolBackoffs != backoffs {
+            FileHandle.standardError.write(Data("note: \(variant) \(m)×\(k)×\(n) ran partly on one thread (the worker pool backed off: another process was taking a core)\n".utf8))
+        }
         let flops = 2.0 * Double(m) * Double(k) * Double(n)
         let us = seconds * 1e6, gflops = flops / seconds / 1e9
         if json {

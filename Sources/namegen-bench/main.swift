@@ -5,13 +5,25 @@
 //   --threads N      worker threads for the matmul products (default: number of cores)
 //   --only WHAT      run only one part: `matmul`, `train` or `sample`
 //   --no-training    skip the extra "training shapes" section of the matmul bench
-//   --shape M,K,N    time only this (M, K, N) of the matmul table
+//   --shape M,K,N    time only this (M, K, N), in the three forms (any shape, not only the table's)
+//   --help           print this list
 //
 // Example: make bench ARGS="--only matmul --threads 1 --json"
 import Foundation
 import NameGen
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+    usage: namegen-bench [--only matmul|train|sample] [--threads N] [--json] [--no-training] [--shape M,K,N]
+      --json           one JSON object per line instead of tables
+      --threads N      worker threads (default: number of cores; train: both 1 and 2)
+      --only WHAT      run only one part: matmul, train or sample
+      --no-training    skip the "training shapes" section of the matmul bench
+      --shape M,K,N    time only this product, in the three forms
+    """)
+    exit(0)
+}
 func value(of flag: String) -> String? {
     guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]

@@ -57,6 +57,10 @@ public enum Matmul {
             a: Strides(row: 1, col: m), b: Strides(row: n, col: 1), accumulate: accumulate)
     }
 
+    /// How many times the worker pool has backed off to one thread because another process was
+    /// taking a core (see `WorkerPool`). Benchmarks report it.
+    public static var poolBackoffs: Int { WorkerPool.shared.backoffs.load(ordering: .relaxed) }
+
     // MARK: - Tuning constants (measured on a 2-core AMD EPYC Zen 2 VM with `namegen-bench`)
 
     /// Direct (unpacked) path limits: up to 256³-sized products ran as fast or faster without
@@ -88,6 +92,8 @@ public enum Matmul {
         var sa: Strides, sb: Strides
         var accumulate: Bool
         var direct: Bool
+        /// The blocked path's packed B (see `packB`), shared by all parts; nil on the direct path.
+        var packedB: UnsafeMutablePointer<Float>? = nil
     }
 
     static func run(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, m: Int, n: Int, k: Int,
@@ -110,38 +116,57 @@ public enum Matmul {
     }
 
     static func execute(_ job: Job) {
+        var job = job
         let flops = 2 * job.m * job.n * job.k
         let panels = (job.n + 15) / 16, rowPanels = (job.m + 5) / 6
         var threads = min(max(Matmul.maxThreads, 1), max(panels, rowPanels))
         if flops < parallelMinFlops { threads = 1 }
+        if !job.direct {
+            // Pack all of B once, into the caller's shared scratch, each thread a share of the
+            // panels; the compute parts below then all read it. (Packing B per part repeated the
+            // packing of one operand in every thread: 6% of a 1024³ product on 2 threads.)
+            job.packedB = ScratchBuffer.floats(job.k * 16 * panels, slot: .shared)
+            if threads == 1 {
+                packB(job, panels: 0..<panels)
+            } else {
+                WorkerPool.shared.run(Split(job: job, parts: min(threads, panels), cut: .packB,
+                                            panels: panels, rowPanels: rowPanels), threads: threads)
+            }
+        }
         if threads == 1 {
             compute(job, rows: 0..<job.m, columns: 0..<job.n)
             return
         }
-        // Split by 16-column panels when there are enough of them (each thread packs only its
-        // own B panels; on the blocked path each also packs all of A, which measured slightly
-        // faster at 512³ than splitting rows and packing all of B), else by 6-row panels.
-        let byColumns = (panels >= 2 * threads || panels >= rowPanels)
-        WorkerPool.shared.run(Split(job: job, parts: threads, byColumns: byColumns, panels: panels, rowPanels: rowPanels))
+        // Direct path: split by 16-column panels when there are enough of them (each thread
+        // packs only its own B panels), else by 6-row panels. Blocked path: split by rows when
+        // each thread gets some (each packs only its own rows of A), else by columns.
+        let byColumns = job.direct ? (panels >= 2 * threads || panels >= rowPanels)
+                                   : rowPanels < threads
+        WorkerPool.shared.run(Split(job: job, parts: threads, cut: byColumns ? .columns : .rows,
+                                    panels: panels, rowPanels: rowPanels), threads: threads)
     }
 
-    /// A product cut into `parts` blocks of C for the worker pool: a plain value, not a closure,
-    /// so that handing it to the workers allocates nothing (a stored closure was boxed on the
-    /// heap at every call).
+    /// A product cut into `parts` pieces of work for the worker pool: a plain value, not a
+    /// closure, so that handing it to the workers allocates nothing (a stored closure was boxed
+    /// on the heap at every call).
     struct Split: @unchecked Sendable {
+        enum Cut { case columns, rows, packB }
         var job: Job
         var parts: Int
-        var byColumns: Bool
+        var cut: Cut
         var panels: Int, rowPanels: Int
 
-        /// Computes block `part` of C.
+        /// Runs piece `t`: a block of C (columns or rows), or a share of the B panels to pack.
         func run(part t: Int) {
-            if byColumns {
+            switch cut {
+            case .columns:
                 let lo = panels * t / parts * 16, hi = min(panels * (t + 1) / parts * 16, job.n)
                 if lo < hi { compute(job, rows: 0..<job.m, columns: lo..<hi) }
-            } else {
+            case .rows:
                 let lo = rowPanels * t / parts * 6, hi = min(rowPanels * (t + 1) / parts * 6, job.m)
                 if lo < hi { compute(job, rows: lo..<hi, columns: 0..<job.n) }
+            case .packB:
+                packB(job, panels: panels * t / parts..<panels * (t + 1) / parts)
             }
         }
     }
@@ -215,11 +240,30 @@ public enum Matmul {
         }
     }
 
-    /// Large shapes: packed panels, cache-blocked over N (NC), K (KC) and M (MC).
+    /// Packs the 16-column panels `panels` of B, for every KC block of K, into `job.packedB`.
+    /// Layout: the KC block starting at row pc holds all N/16 panels (each kcur × 16, see
+    /// `MatmulPacking.packBPanel`) one after another, panel j at pc·16·panels + j·kcur·16.
+    static func packB(_ job: Job, panels: Range<Int>) {
+        guard let packed = job.packedB else { return }
+        let total = (job.n + 15) / 16
+        var pc = 0
+        while pc < job.k {
+            let kcur = min(kc, job.k - pc)
+            for j in panels {
+                MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
+                                         p0: pc, kc: kcur, j0: j * 16, width: min(16, job.n - j * 16),
+                                         into: packed + pc * 16 * total + j * kcur * 16)
+            }
+            pc += kc
+        }
+    }
+
+    /// Large shapes: B packed beforehand (`packB`), A packed block by block, cache-blocked over
+    /// N (NC), K (KC) and M (MC). `columns` starts on a 16-column panel boundary.
     static func computeBlocked(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
-        let n = job.n, k = job.k
-        let bBlock = ScratchBuffer.floats(kc * (nc + 16) + (mc + 6) * kc + 8)  // + 8: transpose6x8 spill
-        let aBlock = bBlock + kc * (nc + 16)
+        guard let packedB = job.packedB else { return }
+        let n = job.n, k = job.k, panels = (n + 15) / 16
+        let aBlock = ScratchBuffer.floats((mc + 6) * kc + 8)  // + 8: transpose6x8 spill
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncur = min(nc, columns.upperBound - jc)
@@ -227,23 +271,16 @@ public enum Matmul {
             while pc < k {
                 let kcur = min(kc, k - pc)
                 let accumulate = job.accumulate || pc > 0
-                var jr = 0
-                while jr < ncur {
-                    MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
-                                             p0: pc, kc: kcur, j0: jc + jr, width: min(16, ncur - jr),
-                                             into: bBlock + jr * kcur)
-                    jr += 16
-                }
+                let bBlock = packedB + pc * 16 * panels + jc / 16 * kcur * 16
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcur = min(mc, rows.upperBound - ic)
                     MatmulPacking.packABlock(job.a, rowStride: job.sa.row, colStride: job.sa.col,
                                              i0: ic, mc: mcur, p0: pc, kc: kcur, into: aBlock)
-                    var ir = 0
-                    jr = 0
+                    var jr = 0
                     while jr < ncur {
                         let width = min(16, ncur - jr)
-                        ir = 0
+                        var ir = 0
                         while ir < mcur {
                             let h = min(6, mcur - ir)
                             if h == 6 {

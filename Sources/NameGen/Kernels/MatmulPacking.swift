@@ -78,8 +78,7 @@ enum MatmulPacking {
             for p in 0..<kc {
                 let s = src + (p0 + p) * colStride + i0
                 for q in 0..<panels {
-                    let d = dst + q * 6 * kc + p * 6, t = s + q * 6
-                    d[0] = t[0]; d[1] = t[1]; d[2] = t[2]; d[3] = t[3]; d[4] = t[4]; d[5] = t[5]
+                    copy6(from: s + q * 6, to: dst + q * 6 * kc + p * 6)
                 }
             }
             ir = panels * 6
@@ -114,16 +113,21 @@ enum MatmulPacking {
                 d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
             }
         } else if height == 6 && rowStride == 1 {
-            for p in 0..<kc {
-                let s = base + p * colStride, d = dst + p * 6
-                d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
-            }
+            for p in 0..<kc { copy6(from: base + p * colStride, to: dst + p * 6) }
         } else {
             for p in 0..<kc {
                 let d = dst + p * 6
                 for i in 0..<6 { d[i] = i < height ? base[i * rowStride + p * colStride] : 0 }
             }
         }
+    }
+
+    /// dst[0..<6] = src[0..<6], as one 4-float and one 2-float move.
+    @inline(__always)
+    static func copy6(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+        let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+        d.storeBytes(of: s.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        (d + 16).storeBytes(of: (s + 16).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
     }
 
     #if arch(x86_64)

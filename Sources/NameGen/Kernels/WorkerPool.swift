@@ -21,13 +21,18 @@ import Synchronization
 ///
 /// Oversubscription: when another process keeps a core busy, a spinning worker takes CPU time
 /// from the caller, and a worker that has claimed a part can be descheduled for a whole time
-/// slice while the caller waits for it. Two signals put the pool in back-off, where every call
-/// runs all its parts on the calling thread for a while (50 ms, doubling up to 2 s while the
-/// signals keep coming) and idle workers park:
-/// a worker that the kernel preempted eight times within 50 ms (its involuntary
-/// context-switch count grew),
-/// and three jobs in a row where the caller waited for workers longer than twice its own
-/// share (and over 20 µs). This changes who computes a part, never what is computed.
+/// slice while the caller waits for it. Each worker therefore watches its own share of the CPU:
+/// over windows of `shareWindowNanoseconds` of wanting to run (spinning or computing, not
+/// parked), the thread's CPU time against the wall time. Below `minimumShare` another task is
+/// taking the core, and the pool goes into back-off: every call runs all its parts on the
+/// calling thread for a while (50 ms, doubling up to 2 s while the signal keeps coming) and idle
+/// workers park. This changes who computes a part, never what is computed.
+///
+/// Two earlier signals misfired on an idle 2-core VM and are gone: counting preemptions (kernel
+/// threads and daemons preempt a spinning worker several times in 50 ms, for microseconds each),
+/// and a caller that waited long for a worker (a worker woken after a pause ran its first parts
+/// up to 3× slower for about a millisecond; each false back-off parked the worker again, so the
+/// next return was slow again, and back-offs doubled into "slow periods" of one thread).
 ///
 /// One job runs at a time. A call that finds the pool busy (another thread, or a product
 /// started from inside a task) runs all its parts on the calling thread instead. The parts
@@ -38,14 +43,20 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker polls for the next job before parking.
     static let spinNanoseconds: UInt64 = 1_000_000
 
-    /// Preemptions of one worker within 50 ms that put the pool in back-off.
-    static let preemptionWindow = 8
+    /// A worker that got less than this share of its core's time, over a window of
+    /// `shareWindowNanoseconds` in which it wanted to run, puts the pool in back-off. A competing
+    /// CPU-bound process gets the worker about half; brief preemptions by kernel threads cost
+    /// it a percent or two.
+    static let minimumShare = 0.7
+    static let shareWindowNanoseconds: UInt64 = 20_000_000
 
     /// How long the pool stays unused after workers kept the caller waiting.
     static let backoffNanoseconds: UInt64 = 50_000_000
 
+    /// How many back-offs the pool has entered (for benchmarks: a figure taken during one ran
+    /// partly on one thread).
+    let backoffs = Atomic<Int>(0)
     private let busy = NSLock()
-    private var lateJobs = 0                 // guarded by `busy`
     private let backoffUntil = Atomic<UInt64>(0)
     /// The length of the next back-off: it doubles (up to 2 s) while back-offs follow each
     /// other within a second, so that a core that stays busy costs a few slow products per
@@ -57,25 +68,29 @@ final class WorkerPool: @unchecked Sendable {
     private let parking = NSCondition()
     private var sleepers = 0                 // guarded by `parking`
     private var workerCount = 0              // guarded by `busy`
+    /// Workers 1...helpers take part in the current job; the others (left from a call with more
+    /// threads) stay out of it.
+    private let helpers = Atomic<Int>(0)
     /// Written by the caller before the generation is published; read only by a thread that
     /// has claimed a part of that generation.
     private var task: Matmul.Split?
 
-    /// Runs every part of `split`, on the calling thread and up to `parts - 1` workers, and
-    /// returns when all parts are done.
-    func run(_ split: Matmul.Split) {
+    /// Runs every part of `split`, on the calling thread and `threads - 1` workers, and returns
+    /// when all parts are done. Parts are claimed one at a time, so with more parts than
+    /// threads a thread that the machine runs slower takes fewer of them.
+    func run(_ split: Matmul.Split, threads: Int) {
         let parts = split.parts
-        guard parts > 1, parts < 1 << 15, busy.try() else {
+        guard parts > 1, threads > 1, parts < 1 << 15, busy.try() else {
             for part in 0..<parts { split.run(part: part) }
             return
         }
         defer { busy.unlock() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        if start < backoffUntil.load(ordering: .relaxed) {
+        if DispatchTime.now().uptimeNanoseconds < backoffUntil.load(ordering: .relaxed) {
             for part in 0..<parts { split.run(part: part) }
             return
         }
-        while workerCount < parts - 1 { startWorker(index: workerCount + 1) }
+        while workerCount < threads - 1 { startWorker(index: workerCount + 1) }
+        helpers.store(threads - 1, ordering: .relaxed)
         do {
             task = split
             done.store(0, ordering: .relaxed)
@@ -85,29 +100,18 @@ final class WorkerPool: @unchecked Sendable {
             if sleepers > 0 { parking.broadcast() }
             parking.unlock()
             claimParts(generation: generation)
-            let ownDone = DispatchTime.now().uptimeNanoseconds
             var spins = 0
             while done.load(ordering: .acquiring) != parts {
                 spins += 1
                 if spins > 20_000 { sched_yield() }
             }
             task = nil
-            if spins > 0 {
-                let end = DispatchTime.now().uptimeNanoseconds
-                let waited = end - ownDone, own = ownDone - start
-                lateJobs = waited > 2 * own + 20_000 ? lateJobs + 1 : 0
-                if lateJobs >= 3 {
-                    lateJobs = 0
-                    enterBackoff(now: end)
-                }
-            } else {
-                lateJobs = 0
-            }
         }
     }
 
     /// Every call runs on its own thread until `now` + the back-off length.
     private func enterBackoff(now: UInt64) {
+        backoffs.add(1, ordering: .relaxed)
         let previousEnd = backoffUntil.load(ordering: .relaxed)
         var length = backoffLength.load(ordering: .relaxed)
         length = now > previousEnd + 1_000_000_000 ? Self.backoffNanoseconds : min(2 * length, 2_000_000_000)
@@ -130,31 +134,26 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Times the kernel took this thread off its CPU for another task.
-    private static func involuntaryContextSwitches() -> Int {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(1, &usage)  // RUSAGE_THREAD (a GNU extension the Glibc module does not export)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        return usage.ru_nivcsw
+    /// CPU time of the calling thread, in nanoseconds.
+    private static func threadCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
     private func startWorker(index: Int) {
         workerCount += 1
         let seen = Self.generation(of: state.load(ordering: .acquiring))
-        let thread = Thread { [self] in workerLoop(seen: seen) }
+        let thread = Thread { [self] in workerLoop(index: index, seen: seen) }
         thread.name = "namegen-matmul-\(index)"
         thread.start()
     }
 
-    private func workerLoop(seen: Int) {
+    private func workerLoop(index: Int, seen: Int) {
         var seen = seen
-        var switches = Self.involuntaryContextSwitches()
-        // Times of the last `preemptionWindow - 1` preemptions, oldest at `oldest` (a ring).
-        var preemptions = [UInt64](repeating: 0, count: Self.preemptionWindow - 1)
-        var oldest = 0
+        // The current CPU-share window: wall clock and thread CPU time at its start.
+        var windowWall = DispatchTime.now().uptimeNanoseconds
+        var windowCPU = Self.threadCPUNanoseconds()
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
@@ -167,31 +166,29 @@ final class WorkerPool: @unchecked Sendable {
                         continue
                     }
                     let now = DispatchTime.now().uptimeNanoseconds
-                    // Preempted since the last check (while spinning or running a part)? Kernel
-                    // threads and the hypervisor do that now and then on an idle machine (four
-                    // within 50 ms happened there, backing off 512³ products mid-benchmark);
-                    // eight within 50 ms means another process wants this core.
-                    let count = Self.involuntaryContextSwitches()
-                    var preempted = false
-                    if count != switches {
-                        preempted = now - preemptions[oldest] < 50_000_000
-                        preemptions[oldest] = now
-                        oldest = (oldest + 1) % preemptions.count
-                        switches = count
+                    var contended = false
+                    if now - windowWall >= Self.shareWindowNanoseconds {
+                        let cpu = Self.threadCPUNanoseconds()
+                        contended = Double(cpu - windowCPU) < Self.minimumShare * Double(now - windowWall)
+                        windowWall = now
+                        windowCPU = cpu
                     }
-                    if preempted { enterBackoff(now: now) }
-                    if preempted || now - start > Self.spinNanoseconds {
+                    if contended { enterBackoff(now: now) }
+                    if contended || now - start > Self.spinNanoseconds {
                         parking.lock()
                         sleepers += 1
                         while Self.generation(of: state.load(ordering: .acquiring)) == seen { parking.wait() }
                         sleepers -= 1
                         parking.unlock()
+                        // Parked time is not wanted CPU time: start a new window.
+                        windowWall = DispatchTime.now().uptimeNanoseconds
+                        windowCPU = Self.threadCPUNanoseconds()
                     }
                     current = Self.generation(of: state.load(ordering: .acquiring))
                 }
             }
             seen = current
-            claimParts(generation: current)
+            if index <= helpers.load(ordering: .relaxed) { claimParts(generation: current) }
         }
     }
 }

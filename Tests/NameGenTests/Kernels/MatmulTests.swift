@@ -17,8 +17,11 @@ final class MatmulTests: XCTestCase {
         (256, 40, 17), (7, 45, 256),
         // K > directMaxK: packed path, K split into KC blocks, ragged MC and NR edges.
         (101, 600, 35),
-        // Above parallelMinFlops and blocked: split between threads.
-        (70, 530, 61),
+        // Above parallelMinFlops and blocked: B packed once and shared, then split between
+        // threads by rows (70 rows) or, with a single 6-row panel, by columns.
+        (70, 530, 61), (5, 600, 100),
+        // N > NC: two column blocks of the packed B.
+        (1, 513, 1041),
         // Direct path above parallelMinFlops.
         (64, 160, 200),
     ]
@@ -74,7 +77,7 @@ final class MatmulTests: XCTestCase {
         let saved = Matmul.maxThreads
         defer { Matmul.maxThreads = saved }
         for form in Form.allCases {
-            for (m, k, n) in [(70, 530, 61), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
+            for (m, k, n) in [(70, 530, 61), (5, 600, 100), (1, 513, 1041), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
                 XCTAssertGreaterThanOrEqual(2 * m * k * n, Matmul.parallelMinFlops)
                 let (a, b) = operands(form, m, k, n, &rng)
                 var results: [Matrix] = []

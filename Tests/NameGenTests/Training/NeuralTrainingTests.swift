@@ -273,7 +273,7 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertGreaterThan(bytes.count, 3000)
         let cut = dir.file("cut.safetensors")
         for length in stride(from: 0, to: bytes.count, by: 1000) {
-            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(length))
+            XCTAssertTrue(FileManager.default.createFile(atPath: cut, contents: bytes.prefix(length)))
             for args in [["train", "--resume"], ["eval"], ["sample"], ["info"]] {
                 let r = run(args + ["--checkpoint", cut])
                 XCTAssertEqual(r.status, 66, "\(args) on \(length) bytes: \(r.err)")
