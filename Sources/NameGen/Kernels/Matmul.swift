@@ -19,16 +19,20 @@ import Dispatch
 ///   panel in the nt form (B stored (N, K) must be transposed), and leading dimensions that are
 ///   multiples of 256 floats. Loop order: for each 16-column panel of B (K×16 ≤ 32 KB, stays
 ///   in L1), sweep all 6-row tiles of A (≤ 200 KB at the batch-32 shapes, L1/L2).
-/// * Larger products use GotoBLAS cache blocking with packed panels:
+/// * Larger products use GotoBLAS cache blocking with packed panels. All of B is packed first
+///   (`packB`: KC×16 panels, the threads sharing the work) into one buffer that every thread
+///   then reads; each thread packs only the A blocks of its own rows:
 ///     for jc in N by NC:                    B block KC×NC (≤ 1 MB) in L2/L3
-///       for pc in K by KC:   pack B block   B panel KC×16 = 16 KB in L1
+///       for pc in K by KC:                  B panel KC×16 = 16 KB in L1
 ///         for ic in M by MC: pack A block   A block MC×KC = 96 KB in L2
 ///           for each 16-column panel, for each 6-row panel: micro-kernel
 ///   K is split into KC blocks: the first block stores (or adds to C when accumulating), the
-///   later ones add.
+///   later ones add. The micro-kernel prefetches its C tile before its k loop, because C
+///   (4 MB at 1024³) has left the caches by the time the next KC block adds into it.
 /// * Threads: above `parallelMinFlops` the output is split into one part per thread (up to
-///   `maxThreads`), run by `WorkerPool` (the caller plus persistent workers): by 16-column
-///   panels, or by 6-row panels when there are few columns. Part boundaries fall on
+///   `maxThreads`), run by `WorkerPool` (the caller plus persistent workers). Direct path: by
+///   16-column panels, or by 6-row panels when there are few columns. Blocked path: by 6-row
+///   panels, or by columns when there are fewer row panels than threads. Part boundaries fall on
 ///   tile boundaries, K is never split, and the path (direct or blocked, KC, what is packed)
 ///   depends only on the shape, so every element of C is summed in the same order whatever the
 ///   thread count: results are bit-identical for any `maxThreads`, run to run.
@@ -73,6 +77,10 @@ public enum Matmul {
     /// 96 KB (L2 is 512 KB), KC×NC B block = 1 MB (L3). KC 192-384, MC 48-144 and NC 512-1024
     /// were all within noise (88-93 GFLOPS at 1024³ on one core).
     static let kc = 256, mc = 96, nc = 1024
+    /// Most floats of packed B held at once (4 MB, all of B at 1024³): a longer K is packed and
+    /// computed in chunks of whole KC blocks, so that K = 228,146 (the onehot model's full
+    /// batch) does not pack a 29 MB copy of B.
+    static let packedBMaxFloats = 1 << 20
     /// Below this many flops (2·M·N·K) a product runs on the calling thread. Measured with the
     /// persistent worker on an idle machine: 2 threads took 16 µs against 28 µs on one for
     /// nn 32×200×200 (2.6 MFLOP), 7.3 against 12 µs at 32×80×200 (1 MFLOP), 3.4 against 5.7 µs
@@ -94,6 +102,9 @@ public enum Matmul {
         var direct: Bool
         /// The blocked path's packed B (see `packB`), shared by all parts; nil on the direct path.
         var packedB: UnsafeMutablePointer<Float>? = nil
+        /// The rows of B (the range of K) packed in `packedB` and computed by the current call
+        /// of the blocked path: whole KC blocks, from `execute`.
+        var kRange: Range<Int> = 0..<0
     }
 
     static func run(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, m: Int, n: Int, k: Int,
@@ -121,27 +132,41 @@ public enum Matmul {
         let panels = (job.n + 15) / 16, rowPanels = (job.m + 5) / 6
         var threads = min(max(Matmul.maxThreads, 1), max(panels, rowPanels))
         if flops < parallelMinFlops { threads = 1 }
-        if !job.direct {
-            // Pack all of B once, into the caller's shared scratch, each thread a share of the
-            // panels; the compute parts below then all read it. (Packing B per part repeated the
-            // packing of one operand in every thread: 6% of a 1024³ product on 2 threads.)
-            job.packedB = ScratchBuffer.floats(job.k * 16 * panels, slot: .shared)
+        if job.direct {
+            computeInParts(job, threads: threads, panels: panels, rowPanels: rowPanels)
+            return
+        }
+        // Blocked: pack B (a chunk of whole KC blocks at a time, at most `packedBMaxFloats`)
+        // into the caller's shared scratch, each thread a share of the panels; the compute parts
+        // then all read it. Packing B per part instead meant that each thread, owning a band of
+        // columns, packed all of A: 2-11% slower at 1024³ on 2 threads than splitting the rows.
+        let blockFloats = kc * 16 * panels
+        let chunk = max(1, packedBMaxFloats / blockFloats) * kc
+        job.packedB = ScratchBuffer.floats(min(chunk, job.k) * 16 * panels, slot: .shared)
+        var p0 = 0
+        while p0 < job.k {
+            job.kRange = p0..<min(job.k, p0 + chunk)
             if threads == 1 {
                 packB(job, panels: 0..<panels)
             } else {
                 WorkerPool.shared.run(Split(job: job, parts: min(threads, panels), cut: .packB,
                                             panels: panels, rowPanels: rowPanels), threads: threads)
             }
+            computeInParts(job, threads: threads, panels: panels, rowPanels: rowPanels)
+            p0 += chunk
         }
+    }
+
+    /// Computes the job's C, on `threads` threads. Direct path: split by 16-column panels when
+    /// there are enough of them (each thread packs only its own B panels), else by 6-row
+    /// panels. Blocked path: split by rows when each thread gets some (each packs only its own
+    /// rows of A), else by columns.
+    static func computeInParts(_ job: Job, threads: Int, panels: Int, rowPanels: Int) {
         if threads == 1 {
             compute(job, rows: 0..<job.m, columns: 0..<job.n)
             return
         }
-        // Direct path: split by 16-column panels when there are enough of them (each thread
-        // packs only its own B panels), else by 6-row panels. Blocked path: split by rows when
-        // each thread gets some (each packs only its own rows of A), else by columns.
-        let byColumns = job.direct ? (panels >= 2 * threads || panels >= rowPanels)
-                                   : rowPanels < threads
+        let byColumns = job.direct ? (panels >= 2 * threads || panels >= rowPanels) : rowPanels < threads
         WorkerPool.shared.run(Split(job: job, parts: threads, cut: byColumns ? .columns : .rows,
                                     panels: panels, rowPanels: rowPanels), threads: threads)
     }
@@ -240,38 +265,40 @@ public enum Matmul {
         }
     }
 
-    /// Packs the 16-column panels `panels` of B, for every KC block of K, into `job.packedB`.
-    /// Layout: the KC block starting at row pc holds all N/16 panels (each kcur × 16, see
-    /// `MatmulPacking.packBPanel`) one after another, panel j at pc·16·panels + j·kcur·16.
+    /// Packs the 16-column panels `panels` of B, for every KC block in `job.kRange`, into
+    /// `job.packedB`. Layout: the KC block starting at row pc holds all N/16 panels (each
+    /// kcur × 16, see `MatmulPacking.packBPanel`) one after another, panel j at
+    /// (pc − kRange.lowerBound)·16·panels + j·kcur·16.
     static func packB(_ job: Job, panels: Range<Int>) {
         guard let packed = job.packedB else { return }
         let total = (job.n + 15) / 16
-        var pc = 0
-        while pc < job.k {
-            let kcur = min(kc, job.k - pc)
+        var pc = job.kRange.lowerBound
+        while pc < job.kRange.upperBound {
+            let kcur = min(kc, job.kRange.upperBound - pc)
             for j in panels {
                 MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
                                          p0: pc, kc: kcur, j0: j * 16, width: min(16, job.n - j * 16),
-                                         into: packed + pc * 16 * total + j * kcur * 16)
+                                         into: packed + (pc - job.kRange.lowerBound) * 16 * total + j * kcur * 16)
             }
             pc += kc
         }
     }
 
-    /// Large shapes: B packed beforehand (`packB`), A packed block by block, cache-blocked over
-    /// N (NC), K (KC) and M (MC). `columns` starts on a 16-column panel boundary.
+    /// Large shapes: the KC blocks of `job.kRange`, B packed beforehand (`packB`), A packed
+    /// block by block, cache-blocked over N (NC), K (KC) and M (MC). `columns` starts on a
+    /// 16-column panel boundary.
     static func computeBlocked(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         guard let packedB = job.packedB else { return }
-        let n = job.n, k = job.k, panels = (n + 15) / 16
+        let n = job.n, panels = (n + 15) / 16
         let aBlock = ScratchBuffer.floats((mc + 6) * kc + 8)  // + 8: transpose6x8 spill
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncur = min(nc, columns.upperBound - jc)
-            var pc = 0
-            while pc < k {
-                let kcur = min(kc, k - pc)
+            var pc = job.kRange.lowerBound
+            while pc < job.kRange.upperBound {
+                let kcur = min(kc, job.kRange.upperBound - pc)
                 let accumulate = job.accumulate || pc > 0
-                let bBlock = packedB + pc * 16 * panels + jc / 16 * kcur * 16
+                let bBlock = packedB + (pc - job.kRange.lowerBound) * 16 * panels + jc / 16 * kcur * 16
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcur = min(mc, rows.upperBound - ic)

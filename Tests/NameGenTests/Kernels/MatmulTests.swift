@@ -20,8 +20,9 @@ final class MatmulTests: XCTestCase {
         // Above parallelMinFlops and blocked: B packed once and shared, then split between
         // threads by rows (70 rows) or, with a single 6-row panel, by columns.
         (70, 530, 61), (5, 600, 100),
-        // N > NC: two column blocks of the packed B.
-        (1, 513, 1041),
+        // N > NC: two column blocks of the packed B. K = 70,000 with one panel: B packed and
+        // computed in two chunks of KC blocks (packedBMaxFloats).
+        (1, 513, 1041), (7, 70_000, 3),
         // Direct path above parallelMinFlops.
         (64, 160, 200),
     ]
@@ -43,7 +44,7 @@ final class MatmulTests: XCTestCase {
     func testAccumulateAddsIntoExistingValues() {
         var rng = RandomGenerator(seed: 7)
         for form in Form.allCases {
-            for (m, k, n) in [(1, 1, 1), (7, 13, 17), (32, 200, 27), (101, 600, 35), (4, 0, 3)] {
+            for (m, k, n) in [(1, 1, 1), (7, 13, 17), (32, 200, 27), (101, 600, 35), (7, 70_000, 3), (4, 0, 3)] {
                 let (a, b) = operands(form, m, k, n, &rng)
                 let c0 = random(m, n, &rng)
                 var fast = c0, naive = c0
@@ -77,7 +78,7 @@ final class MatmulTests: XCTestCase {
         let saved = Matmul.maxThreads
         defer { Matmul.maxThreads = saved }
         for form in Form.allCases {
-            for (m, k, n) in [(70, 530, 61), (5, 600, 100), (1, 513, 1041), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
+            for (m, k, n) in [(70, 530, 61), (5, 600, 100), (1, 513, 1041), (7, 70_000, 3), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
                 XCTAssertGreaterThanOrEqual(2 * m * k * n, Matmul.parallelMinFlops)
                 let (a, b) = operands(form, m, k, n, &rng)
                 var results: [Matrix] = []
