@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release run bench clean
+.PHONY: all build test test-release run bench bench-numpy clean
 
 all: build
 
@@ -27,6 +27,11 @@ run: build
 ## bench: matmul and training throughput (ARGS=--json for JSON lines)
 bench:
 	$(SWIFT) run -c release namegen-bench $(ARGS)
+
+## bench-numpy: the matmul beside numpy's, shape by shape in alternating rounds (needs numpy)
+bench-numpy:
+	$(SWIFT) build -c release --product namegen-bench
+	python3 Sources/namegen-bench/compare_numpy.py $(ARGS)
 
 ## clean: remove build products and trained checkpoints
 clean:

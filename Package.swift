@@ -20,7 +20,8 @@ let package = Package(
     targets: [
         .target(name: "NameGen", swiftSettings: cpuFlags),
         .executableTarget(name: "namegen", dependencies: ["NameGen"], swiftSettings: cpuFlags),
-        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], swiftSettings: cpuFlags),
+        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py"],
+                          swiftSettings: cpuFlags),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -22,9 +22,9 @@ import Dispatch
 /// * Larger products use GotoBLAS cache blocking with packed panels. All of B is packed first
 ///   (`packB`: KC×16 panels, the threads sharing the work) into one buffer that every thread
 ///   then reads; each thread packs only the A blocks of its own rows:
-///     for jc in N by NC:                    B block KC×NC (≤ 1 MB) in L2/L3
-///       for pc in K by KC:                  B panel KC×16 = 16 KB in L1
-///         for ic in M by MC: pack A block   A block MC×KC = 96 KB in L2
+///     for jc in N by NC:                    B block KC×NC (≤ 1.4 MB) in L2/L3
+///       for pc in K by KC:                  B panel KC×16 (≤ 22 KB) in L1
+///         for ic in M by MC: pack A block   A block MC×KC (≤ 132 KB) in L2
 ///           for each 16-column panel, for each 6-row panel: micro-kernel
 ///   K is split into KC blocks: the first block stores (or adds to C when accumulating), the
 ///   later ones add. The micro-kernel prefetches its C tile before its k loop, because C
@@ -73,10 +73,14 @@ public enum Matmul {
     static let directMaxVolume = 160 * 256 * 512
     /// Largest tn A (in floats) that the direct path packs (on the stack).
     static let directPackedAMax = 64 * 1024
-    /// Cache blocking of the packed path. KC×16 B panel = 16 KB (half of L1d), MC×KC A block =
-    /// 96 KB (L2 is 512 KB), KC×NC B block = 1 MB (L3). KC 192-384, MC 48-144 and NC 512-1024
-    /// were all within noise (88-93 GFLOPS at 1024³ on one core).
-    static let kc = 256, mc = 96, nc = 1024
+    /// Cache blocking of the packed path. K is cut into the fewest blocks of at most `kcMax`,
+    /// all of one length KC (342 at K = 1024, 256 at K = 512): a KC×16 B panel ≤ 22 KB and a
+    /// 6×KC A panel ≤ 8 KB share the 32 KB L1d; MC×KC A block ≤ 132 KB (L2 is 512 KB); KC×NC B
+    /// block ≤ 1.4 MB (L3). Each KC block is one more pass over C, so fewer, longer blocks help
+    /// where C has left the caches: three blocks of 342 beat four of 256 at 1024³ in 13-18 of 20
+    /// interleaved rounds (1-3%). MC 48-144 measured within noise; NC 256-512 lost to 1024
+    /// (A is packed again for every NC block).
+    static let kcMax = 352, mc = 96, nc = 1024
     /// Most floats of packed B held at once (4 MB, all of B at 1024³): a longer K is packed and
     /// computed in chunks of whole KC blocks, so that K = 228,146 (the onehot model's full
     /// batch) does not pack a 29 MB copy of B.
@@ -105,6 +109,8 @@ public enum Matmul {
         /// The rows of B (the range of K) packed in `packedB` and computed by the current call
         /// of the blocked path: whole KC blocks, from `execute`.
         var kRange: Range<Int> = 0..<0
+        /// The KC of the blocked path: K cut into ceil(K / kcMax) blocks of equal length.
+        var kc: Int = 0
     }
 
     static func run(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, m: Int, n: Int, k: Int,
@@ -117,9 +123,11 @@ public enum Matmul {
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
-                    let job = Job(a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!,
+                    var job = Job(a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!,
                                   m: m, n: n, k: k, sa: sa, sb: sb, accumulate: accumulate,
                                   direct: k <= directMaxK && m * n * k <= directMaxVolume)
+                    let blocks = (k + kcMax - 1) / kcMax
+                    job.kc = (k + blocks - 1) / blocks
                     execute(job)
                 }
             }
@@ -140,8 +148,8 @@ public enum Matmul {
         // into the caller's shared scratch, each thread a share of the panels; the compute parts
         // then all read it. Packing B per part instead meant that each thread, owning a band of
         // columns, packed all of A: 2-11% slower at 1024³ on 2 threads than splitting the rows.
-        let blockFloats = kc * 16 * panels
-        let chunk = max(1, packedBMaxFloats / blockFloats) * kc
+        let blockFloats = job.kc * 16 * panels
+        let chunk = max(1, packedBMaxFloats / blockFloats) * job.kc
         job.packedB = ScratchBuffer.floats(min(chunk, job.k) * 16 * panels, slot: .shared)
         var p0 = 0
         while p0 < job.k {
@@ -274,13 +282,13 @@ public enum Matmul {
         let total = (job.n + 15) / 16
         var pc = job.kRange.lowerBound
         while pc < job.kRange.upperBound {
-            let kcur = min(kc, job.kRange.upperBound - pc)
+            let kcur = min(job.kc, job.kRange.upperBound - pc)
             for j in panels {
                 MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
                                          p0: pc, kc: kcur, j0: j * 16, width: min(16, job.n - j * 16),
                                          into: packed + (pc - job.kRange.lowerBound) * 16 * total + j * kcur * 16)
             }
-            pc += kc
+            pc += job.kc
         }
     }
 
@@ -290,13 +298,13 @@ public enum Matmul {
     static func computeBlocked(_ job: Job, rows: Range<Int>, columns: Range<Int>) {
         guard let packedB = job.packedB else { return }
         let n = job.n, panels = (n + 15) / 16
-        let aBlock = ScratchBuffer.floats((mc + 6) * kc + 8)  // + 8: transpose6x8 spill
+        let aBlock = ScratchBuffer.floats((mc + 6) * job.kc + 8)  // + 8: transpose6x8 spill
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncur = min(nc, columns.upperBound - jc)
             var pc = job.kRange.lowerBound
             while pc < job.kRange.upperBound {
-                let kcur = min(kc, job.kRange.upperBound - pc)
+                let kcur = min(job.kc, job.kRange.upperBound - pc)
                 let accumulate = job.accumulate || pc > 0
                 let bBlock = packedB + (pc - job.kRange.lowerBound) * 16 * panels + jc / 16 * kcur * 16
                 var ic = rows.lowerBound
@@ -328,7 +336,7 @@ public enum Matmul {
                     }
                     ic += mc
                 }
-                pc += kc
+                pc += job.kc
             }
             jc += nc
         }
