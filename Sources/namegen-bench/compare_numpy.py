@@ -32,7 +32,19 @@ import numpy as np  # after the thread count is set
 
 if not os.access(args.bench, os.X_OK):
     sys.exit(f"Error: {args.bench} not found; build it first (swift build -c release --product namegen-bench)")
-shapes = [tuple(int(x) for x in s.split(",")) for s in args.shape] if args.shape else SHAPES
+def parse_shape(text):
+    try:
+        sizes = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or not all(1 <= x <= 4096 for x in sizes):
+        sys.exit(f"Error: --shape {text!r}: expected three whole numbers from 1 to 4096, as in 32,200,200")
+    return sizes
+
+
+if args.threads < 1 or args.rounds < 1:
+    sys.exit("Error: --threads and --rounds must be at least 1")
+shapes = [parse_shape(text) for text in args.shape] if args.shape else SHAPES
 
 
 def numpy_us(form, m, k, n, rng):

@@ -1,50 +1,72 @@
-// namegen-bench: speed of the matmul core and of sampling (release build: `make bench`).
-//
-// Flags:
-//   --json           one JSON object per line instead of tables
-//   --threads N      worker threads for the matmul products (default: number of cores)
-//   --only WHAT      run only one part: `matmul`, `train` or `sample`
-//   --no-training    skip the extra "training shapes" section of the matmul bench
-//   --shape M,K,N    time only this (M, K, N), in the three forms (any shape, not only the table's)
-//   --help           print this list
+// namegen-bench: speed of the matmul core, of training and of sampling (release build:
+// `make bench`; `namegen-bench --help` lists the options).
 //
 // Example: make bench ARGS="--only matmul --threads 1 --json"
 import Foundation
 import NameGen
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--help") || arguments.contains("-h") {
-    print("""
-    usage: namegen-bench [--only matmul|train|sample] [--threads N] [--json] [--no-training] [--shape M,K,N]
-      --json           one JSON object per line instead of tables
-      --threads N      worker threads (default: number of cores; train: both 1 and 2)
-      --only WHAT      run only one part: matmul, train or sample
-      --no-training    skip the "training shapes" section of the matmul bench
-      --shape M,K,N    time only this product, in the three forms
-    """)
-    exit(0)
+let spec = CommandSpec(
+    name: "", abstract: "Times namegen's matmul core, mlp training and sampling.",
+    discussion: "Matmul figures are medians of five runs, timed as ../shared/bench/numpy_matmul.py times numpy; "
+        + "`make bench-numpy` runs the two side by side.",
+    options: [
+        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample"]),
+        OptionSpec(["--threads"], value: "n", help: "Worker threads (train: both 1 and 2 unless given).",
+                   default: "number of cores"),
+        OptionSpec(["--json"], help: "One JSON object per line instead of tables."),
+        OptionSpec(["--no-training"], help: "Skip the \"training shapes\" section of the matmul bench."),
+        OptionSpec(["--shape"], value: "M,K,N", help: "Time only this product (M×K by K×N), in the three forms."),
+    ])
+
+/// The parsed options, or exit 64 with a usage error (0 after --help).
+func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?) {
+    do {
+        let options = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), command: spec)
+        if options.flag("--help") {
+            print(HelpText.help(spec, tool: "namegen-bench"), terminator: "")
+            exit(0)
+        }
+        var shape: (Int, Int, Int)?
+        if let text = options.string("--shape") {
+            let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2],
+                  [m, k, n].allSatisfy({ (1...4096).contains($0) }) else {
+                throw NameGenError(.usage, "The value '\(text)' is invalid for '--shape <M,K,N>': expected three whole numbers from 1 to 4096, as in 32,200,200.")
+            }
+            shape = (m, k, n)
+        }
+        return (options.string("--only"), try options.int("--threads", in: 1...256), options.flag("--json"),
+                !options.flag("--no-training"), shape)
+    } catch let error as NameGenError {
+        FileHandle.standardError.write(Data(HelpText.usageError(error, command: spec, tool: "namegen-bench").utf8))
+        exit(error.exitCode)
+    } catch {
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+        exit(64)
+    }
 }
-func value(of flag: String) -> String? {
-    guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }
-    return arguments[i + 1]
-}
-let json = arguments.contains("--json")
-let threads = value(of: "--threads").flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
-let only = value(of: "--only")
+
+let options = parseOptions()
+let json = options.json, only = options.only
+let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
 if only == nil || only == "matmul" {
-    let shape = value(of: "--shape").map { $0.split(separator: ",").compactMap { Int($0) } }
-        .flatMap { $0.count == 3 ? ($0[0], $0[1], $0[2]) : nil }
-    MatmulBench.run(json: json, threads: threads, training: !arguments.contains("--no-training"), only: shape)
+    MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)
 }
-if only == nil || only == "train" {
-    let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
-    let threadCounts = value(of: "--threads").flatMap(Int.init).map { [$0] } ?? [1, 2]
-    trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
-    trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
-}
-if only == nil || only == "sample" {
-    let (bigram, dataset) = try benchBigram()
-    Matmul.maxThreads = threads
-    samplingBench(models: [bigram, benchMLP(dataset)], vocabulary: dataset.vocabulary, json: json)
+do {
+    if only == nil || only == "train" {
+        let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
+        let threadCounts = options.threads.map { [$0] } ?? [1, 2]
+        trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
+        trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
+    }
+    if only == nil || only == "sample" {
+        let (bigram, dataset) = try benchBigram()
+        Matmul.maxThreads = threads
+        samplingBench(models: [bigram, benchMLP(dataset)], vocabulary: dataset.vocabulary, json: json)
+    }
+} catch let error as NameGenError {
+    // The training and sampling benches read names.txt from the working directory.
+    FileHandle.standardError.write(Data("Error: \(error.message) Run namegen-bench from the repository root.\n".utf8))
+    exit(error.exitCode)
 }

@@ -1,5 +1,6 @@
-/// Help and usage text in the layout swift-argument-parser users expect.
-enum HelpText {
+/// Help and usage text in the layout swift-argument-parser users expect. `tool` is the program
+/// name; a command with an empty name is the program itself (namegen-bench has no subcommands).
+public enum HelpText {
     static let width = 80
     static let column = 26
 
@@ -7,11 +8,16 @@ enum HelpText {
     static func usage(_ command: CommandSpec, tool: String = "namegen") -> String {
         var words = command.options.filter { $0.key != "--help" }.map { $0.usage }
         if let p = command.positional { words.append("<\(p.name)>") }
-        return wrap(words, first: "\(tool) \(command.name)", indent: "       ")
+        return wrap(words, first: invocation(command, tool: tool), indent: "       ")
+    }
+
+    /// `namegen train`, or just the tool for a command without a name.
+    static func invocation(_ command: CommandSpec, tool: String) -> String {
+        command.name.isEmpty ? tool : "\(tool) \(command.name)"
     }
 
     /// The full `--help` text of a subcommand.
-    static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
+    public static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
         var out = "OVERVIEW: \(command.abstract)\n\n"
         if let discussion = command.discussion { out += wrapText(discussion, width: width).joined(separator: "\n") + "\n\n" }
         out += "USAGE: \(usage(command, tool: tool))\n\n"
@@ -34,11 +40,11 @@ enum HelpText {
     }
 
     /// The error block for a usage error: message, usage line, pointer to --help.
-    static func usageError(_ error: NameGenError, command: CommandSpec?, tool: String = "namegen") -> String {
+    public static func usageError(_ error: NameGenError, command: CommandSpec?, tool: String = "namegen") -> String {
         var out = "Error: \(error.message)\n"
         if let command {
             out += "Usage: \(usage(command, tool: tool))\n"
-            out += "  See '\(tool) \(command.name) --help' for more information.\n"
+            out += "  See '\(invocation(command, tool: tool)) --help' for more information.\n"
         } else {
             out += "Usage: \(tool) <subcommand>\n  See '\(tool) --help' for more information.\n"
         }
