@@ -68,6 +68,20 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A command with an empty name is the tool itself (namegen-bench): no doubled space in its
+    /// usage line, and the --help pointer names the tool alone.
+    func testUsageErrorOfAToolWithoutSubcommands() {
+        let spec = CommandSpec(name: "", abstract: "Times things.",
+                               options: [OptionSpec(["--threads"], value: "n", help: "Threads.")])
+        XCTAssertEqual(HelpText.usageError(NameGenError(.usage, "Unknown option '--x'."), command: spec, tool: "namegen-bench"), """
+            Error: Unknown option '--x'.
+            Usage: namegen-bench [--threads <n>]
+              See 'namegen-bench --help' for more information.
+
+            """)
+        XCTAssertTrue(HelpText.help(spec, tool: "namegen-bench").contains("USAGE: namegen-bench [--threads <n>]\n"))
+    }
+
     func testEveryCommandHasHelp() {
         for name in CommandLineTool.commands.keys {
             let r = run([name, "--help"])
