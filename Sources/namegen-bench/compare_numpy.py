@@ -80,7 +80,8 @@ def namegen_us(m, k, n):
 rng = np.random.default_rng(0)
 if not args.json:
     print(f"namegen vs numpy {np.__version__}, {args.threads} thread(s) each, {args.rounds} alternating rounds per shape")
-    print("form      M     K     N   namegen µs   numpy µs   time ratio (median; min-max of rounds)   namegen/numpy GFLOPS")
+    print("time ratio: median of the rounds' namegen/numpy times (their range); GFLOPS: namegen's as a share of numpy's")
+    print(f"{'form':4} {'M':>6} {'K':>5} {'N':>5} {'namegen µs':>12} {'numpy µs':>10} {'ratio':>8} {'(rounds)':>13} {'GFLOPS':>10}")
 for (m, k, n) in shapes:
     ours = {f: [] for f in ("nn", "nt", "tn")}
     theirs = {f: [] for f in ("nn", "nt", "tn")}
@@ -104,6 +105,5 @@ for (m, k, n) in shapes:
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            print(f"{form:4} {m:6} {k:5} {n:5} {row['namegen_us']:12.2f} {row['numpy_us']:10.2f}   "
-                  f"{ratio:5.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
-                  f"{'':22}{100 / ratio:6.1f}%", flush=True)
+            print(f"{form:4} {m:6} {k:5} {n:5} {row['namegen_us']:12.2f} {row['numpy_us']:10.2f} {ratio:8.2f} "
+                  f"{'(%.2f-%.2f)' % (min(ratios), max(ratios)):>13} {'%.1f%%' % (100 / ratio):>10}", flush=True)
