@@ -19,9 +19,10 @@ import Dispatch
 ///   panel in the nt form (B stored (N, K) must be transposed), and leading dimensions that are
 ///   multiples of 256 floats. Loop order: for each 16-column panel of B (K×16 ≤ 32 KB, stays
 ///   in L1), sweep all 6-row tiles of A (≤ 200 KB at the batch-32 shapes, L1/L2).
-/// * Larger products use GotoBLAS cache blocking with packed panels. All of B is packed first
-///   (`packB`: KC×16 panels, the threads sharing the work) into one buffer that every thread
-///   then reads; each thread packs only the A blocks of its own rows:
+/// * Larger products use GotoBLAS cache blocking with packed panels. B is packed first
+///   (`packB`: KC×16 panels, the threads sharing the work; at most `packedBMaxFloats` at a
+///   time) into one buffer that every thread then reads; each thread packs only the A blocks
+///   of its own rows:
 ///     for jc in N by NC:                    B block KC×NC (≤ 1.4 MB) in L2/L3
 ///       for pc in K by KC:                  B panel KC×16 (≤ 22 KB) in L1
 ///         for ic in M by MC: pack A block   A block MC×KC (≤ 132 KB) in L2
