@@ -24,9 +24,12 @@ import Synchronization
 /// slice while the caller waits for it. Each worker therefore watches its own share of the CPU:
 /// over windows of `shareWindowNanoseconds` of wanting to run (spinning or computing, not
 /// parked), the thread's CPU time against the wall time. Below `minimumShare` another task is
-/// taking the core, and the pool goes into back-off: every call runs all its parts on the
-/// calling thread for a while (50 ms, doubling up to 2 s while the signal keeps coming) and idle
-/// workers park. This changes who computes a part, never what is computed.
+/// taking the core (a CPU-bound process beside the two threads gave the worker 50%; an idle
+/// machine 100%), and the pool goes into back-off: every call runs all its parts on the calling
+/// thread for a while (50 ms, doubling up to 2 s while the signal keeps coming) and idle
+/// workers park. This changes who computes a part, never what is computed. (Blocking on a
+/// page fault also lowers the share: `ScratchBuffer` touches its pages when it allocates them,
+/// so that two threads filling a new packing buffer do not queue on the faults.)
 ///
 /// Two earlier signals misfired on an idle 2-core VM and are gone: counting preemptions (kernel
 /// threads and daemons preempt a spinning worker several times in 50 ms, for microseconds each),
@@ -135,7 +138,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// CPU time of the calling thread, in nanoseconds.
-    private static func threadCPUNanoseconds() -> UInt64 {
+    fileprivate static func threadCPUNanoseconds() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
@@ -151,9 +154,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop(index: Int, seen: Int) {
         var seen = seen
-        // The current CPU-share window: wall clock and thread CPU time at its start.
-        var windowWall = DispatchTime.now().uptimeNanoseconds
-        var windowCPU = Self.threadCPUNanoseconds()
+        var window = ShareWindow()
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
@@ -166,13 +167,7 @@ final class WorkerPool: @unchecked Sendable {
                         continue
                     }
                     let now = DispatchTime.now().uptimeNanoseconds
-                    var contended = false
-                    if now - windowWall >= Self.shareWindowNanoseconds {
-                        let cpu = Self.threadCPUNanoseconds()
-                        contended = Double(cpu - windowCPU) < Self.minimumShare * Double(now - windowWall)
-                        windowWall = now
-                        windowCPU = cpu
-                    }
+                    let contended = window.isContended(now: now)
                     if contended { enterBackoff(now: now) }
                     if contended || now - start > Self.spinNanoseconds {
                         parking.lock()
@@ -180,15 +175,37 @@ final class WorkerPool: @unchecked Sendable {
                         while Self.generation(of: state.load(ordering: .acquiring)) == seen { parking.wait() }
                         sleepers -= 1
                         parking.unlock()
-                        // Parked time is not wanted CPU time: start a new window.
-                        windowWall = DispatchTime.now().uptimeNanoseconds
-                        windowCPU = Self.threadCPUNanoseconds()
+                        window = ShareWindow()  // parked time is not wanted CPU time
                     }
                     current = Self.generation(of: state.load(ordering: .acquiring))
                 }
             }
             seen = current
-            if index <= helpers.load(ordering: .relaxed) { claimParts(generation: current) }
+            if index <= helpers.load(ordering: .relaxed) {
+                claimParts(generation: current)
+                // Jobs can follow each other too closely for the spin loop's check (training
+                // steps issue products microseconds apart), so check after every job too.
+                let now = DispatchTime.now().uptimeNanoseconds
+                if window.isContended(now: now) { enterBackoff(now: now) }
+            }
+        }
+    }
+
+    /// A worker's CPU-share window (see the type's comment): wall clock and thread CPU time at
+    /// its start.
+    struct ShareWindow {
+        var wall = DispatchTime.now().uptimeNanoseconds
+        var cpu = WorkerPool.threadCPUNanoseconds()
+
+        /// Once the window is `shareWindowNanoseconds` long: whether another task took the core
+        /// (the thread was on the CPU for less than `minimumShare` of the wall time); a new
+        /// window then starts. False before that.
+        mutating func isContended(now: UInt64) -> Bool {
+            guard now - wall >= WorkerPool.shareWindowNanoseconds else { return false }
+            let next = ShareWindow()
+            let contended = Double(next.cpu - cpu) < WorkerPool.minimumShare * Double(now - wall)
+            self = next
+            return contended
         }
     }
 }
