@@ -284,10 +284,20 @@ public enum Matmul {
         var pc = job.kRange.lowerBound
         while pc < job.kRange.upperBound {
             let kcur = min(job.kc, job.kRange.upperBound - pc)
-            for j in panels {
+            let block = packed + (pc - job.kRange.lowerBound) * 16 * total
+            var rest = panels
+            if job.sb.col == 1 {
+                // Row-major B: the full panels row by row, then a ragged last one on its own.
+                let full = panels.clamped(to: 0..<job.n / 16)
+                MatmulPacking.packBPanels(job.b, rowStride: job.sb.row, p0: pc, kc: kcur, j0: full.lowerBound * 16,
+                                          count: full.count, into: block + full.lowerBound * kcur * 16,
+                                          panelStride: kcur * 16)
+                rest = full.upperBound..<panels.upperBound
+            }
+            for j in rest {
                 MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
                                          p0: pc, kc: kcur, j0: j * 16, width: min(16, job.n - j * 16),
-                                         into: packed + (pc - job.kRange.lowerBound) * 16 * total + j * kcur * 16)
+                                         into: block + j * kcur * 16)
             }
             pc += job.kc
         }
