@@ -18,7 +18,8 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
-        .target(name: "NameGen", swiftSettings: cpuFlags),
+        // NAMEGEN_PREFETCH: the matmul's C-tile prefetch (see MatmulMicroKernel.swift), release only.
+        .target(name: "NameGen", swiftSettings: cpuFlags + [.define("NAMEGEN_PREFETCH", .when(configuration: .release))]),
         .executableTarget(name: "namegen", dependencies: ["NameGen"], swiftSettings: cpuFlags),
         .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py"],
                           swiftSettings: cpuFlags),

@@ -20,7 +20,7 @@ import Dispatch
 ///   multiples of 256 floats. Loop order: for each 16-column panel of B (K×16 ≤ 32 KB, stays
 ///   in L1), sweep all 6-row tiles of A (≤ 200 KB at the batch-32 shapes, L1/L2).
 /// * Larger products use GotoBLAS cache blocking with packed panels. B is packed first
-///   (`packB`: KC×16 panels, the threads sharing the work; at most `packedBMaxFloats` at a
+///   (`packB`: KC×16 panels, the threads sharing the work; about `packedBMaxFloats` at a
 ///   time) into one buffer that every thread then reads; each thread packs only the A blocks
 ///   of its own rows:
 ///     for jc in N by NC:                    B block KC×NC (≤ 1.4 MB) in L2/L3
@@ -84,7 +84,8 @@ public enum Matmul {
     static let kcMax = 352, mc = 96, nc = 1024
     /// Most floats of packed B held at once (4 MB, all of B at 1024³): a longer K is packed and
     /// computed in chunks of whole KC blocks, so that K = 228,146 (the onehot model's full
-    /// batch) does not pack a 29 MB copy of B.
+    /// batch) does not pack a 29 MB copy of B. A chunk holds at least one KC block of all of N,
+    /// so N above about 3,000 goes over the cap (KC·N floats: 11 MB at N = 8,192).
     static let packedBMaxFloats = 1 << 20
     /// Below this many flops (2·M·N·K) a product runs on the calling thread. Measured with the
     /// persistent worker on an idle machine: 2 threads took 16 µs against 28 µs on one for
@@ -145,7 +146,7 @@ public enum Matmul {
             computeInParts(job, threads: threads, panels: panels, rowPanels: rowPanels)
             return
         }
-        // Blocked: pack B (a chunk of whole KC blocks at a time, at most `packedBMaxFloats`)
+        // Blocked: pack B (a chunk of whole KC blocks at a time, see `packedBMaxFloats`)
         // into the caller's shared scratch, each thread a share of the panels; the compute parts
         // then all read it. Packing B per part instead meant that each thread, owning a band of
         // columns, packed all of A: 2-11% slower at 1024³ on 2 threads than splitting the rows.

@@ -254,13 +254,20 @@ enum MatmulMicroKernel {
 /// LLVM's prefetch intrinsic (address, write 1, locality 3 = keep in all levels, data cache),
 /// which compiles to `prefetcht0` (or `prefetchw` where the target has it). Swift has no public
 /// prefetch, and the C header's `_mm_prefetch` is a macro the importer cannot see, so this
-/// binds the intrinsic by name. If a toolchain ever rejects it, the fallback is to delete the
-/// calls: they change the speed of the blocked path (9-12% at 1024³), never a result.
+/// binds the intrinsic by name. Release builds only (Package.swift defines NAMEGEN_PREFETCH
+/// there): the sanitizers' instrumentation rejects a call to an intrinsic bound this way
+/// (`swift build --sanitize=thread` crashed the compiler), and the tests run in debug. If a
+/// toolchain ever rejects it, drop the define: the prefetches change the speed of the blocked
+/// path (9-12% at 1024³ on one thread), never a result.
+#if NAMEGEN_PREFETCH
 @_silgen_name("llvm.prefetch.p0")
 private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+#endif
 
-/// Hints that the cache line holding `p` will soon be written.
+/// Hints that the cache line holding `p` will soon be written (a no-op without NAMEGEN_PREFETCH).
 @inline(__always)
 func prefetchForWriting(_ p: UnsafeMutablePointer<Float>) {
+    #if NAMEGEN_PREFETCH
     llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1)
+    #endif
 }

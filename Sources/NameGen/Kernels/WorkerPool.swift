@@ -155,10 +155,13 @@ final class WorkerPool: @unchecked Sendable {
     private func workerLoop(index: Int, seen: Int) {
         var seen = seen
         var window = ShareWindow()
+        // A worker left out of the current job (a call with fewer threads than workers) parks
+        // at once instead of spinning beside the threads that do the work.
+        var excluded = false
         while true {
             var current = Self.generation(of: state.load(ordering: .acquiring))
             if current == seen {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds - (excluded ? Self.spinNanoseconds : 0)
                 var spins = 0
                 while current == seen {
                     spins += 1
@@ -181,7 +184,8 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = current
-            if index <= helpers.load(ordering: .relaxed) {
+            excluded = index > helpers.load(ordering: .relaxed)
+            if !excluded {
                 claimParts(generation: current)
                 // Jobs can follow each other too closely for the spin loop's check (training
                 // steps issue products microseconds apart), so check after every job too.
