@@ -23,9 +23,9 @@ import Synchronization
 /// from the caller, and a worker that has claimed a part can be descheduled for a whole time
 /// slice while the caller waits for it. Each worker therefore watches its own share of the CPU:
 /// over windows of `shareWindowNanoseconds` of wanting to run (spinning or computing, not
-/// parked), the thread's CPU time against the wall time. Below `minimumShare` another task is
-/// taking the core (a CPU-bound process beside the two threads gave the worker 50%; an idle
-/// machine 100%), and the pool goes into back-off: every call runs all its parts on the calling
+/// parked), the thread's CPU time against the wall time. Below `minimumShare` in two windows in
+/// a row, another task is taking the core (a CPU-bound process beside the two threads gave the
+/// worker 50%; an idle machine 100%), and the pool goes into back-off: every call runs all its parts on the calling
 /// thread for a while (50 ms, doubling up to 2 s while the signal keeps coming) and idle
 /// workers park. This changes who computes a part, never what is computed. (Blocking on a
 /// page fault also lowers the share: `ScratchBuffer` touches its pages when it allocates them,
@@ -46,7 +46,7 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker polls for the next job before parking.
     static let spinNanoseconds: UInt64 = 1_000_000
 
-    /// A worker that got less than this share of its core's time, over a window of
+    /// A worker that got less than this share of its core's time, over two windows in a row of
     /// `shareWindowNanoseconds` in which it wanted to run, puts the pool in back-off. A competing
     /// CPU-bound process gets the worker about half; brief preemptions by kernel threads cost
     /// it a percent or two.
@@ -200,14 +200,19 @@ final class WorkerPool: @unchecked Sendable {
     struct ShareWindow {
         var wall = DispatchTime.now().uptimeNanoseconds
         var cpu = WorkerPool.threadCPUNanoseconds()
+        /// Whether the window before this one was short of CPU.
+        var previousShort = false
 
-        /// Once the window is `shareWindowNanoseconds` long: whether another task took the core
-        /// (the thread was on the CPU for less than `minimumShare` of the wall time); a new
-        /// window then starts. False before that.
+        /// Once the window is `shareWindowNanoseconds` long: whether another task is taking the
+        /// core, that is, the thread was on the CPU for less than `minimumShare` of the wall
+        /// time in this window and in the one before; a new window then starts. False before
+        /// that. One short window alone is not enough: the first 20 ms of a new process's worker
+        /// lost 8 ms to three preemptions, every time, with nothing else running.
         mutating func isContended(now: UInt64) -> Bool {
             guard now - wall >= WorkerPool.shareWindowNanoseconds else { return false }
-            let next = ShareWindow()
-            let contended = Double(next.cpu - cpu) < WorkerPool.minimumShare * Double(now - wall)
+            var next = ShareWindow()
+            next.previousShort = Double(next.cpu - cpu) < WorkerPool.minimumShare * Double(now - wall)
+            let contended = next.previousShort && previousShort
             self = next
             return contended
         }
