@@ -25,9 +25,9 @@ import Synchronization
 /// over windows of `shareWindowNanoseconds` of wanting to run (spinning or computing, not
 /// parked), the thread's CPU time against the wall time. Below `minimumShare` in two windows in
 /// a row, another task is taking the core (a CPU-bound process beside the two threads gave the
-/// worker 50%; an idle machine 100%), and the pool goes into back-off: every call runs all its parts on the calling
-/// thread for a while (50 ms, doubling up to 2 s while the signal keeps coming) and idle
-/// workers park. This changes who computes a part, never what is computed. (Blocking on a
+/// worker 50%; an idle machine 100%), and the pool goes into back-off: every call runs all its
+/// parts on the calling thread for a while (50 ms, doubling up to 2 s while the signal keeps
+/// coming) and idle workers park. This changes who computes a part, never what is computed. (Blocking on a
 /// page fault also lowers the share: `ScratchBuffer` touches its pages when it allocates them,
 /// so that two threads filling a new packing buffer do not queue on the faults.)
 ///
