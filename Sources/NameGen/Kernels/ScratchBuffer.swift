@@ -34,10 +34,6 @@ enum ScratchBuffer {
         var memory: UnsafeMutableRawPointer?
         let status = posix_memalign(&memory, 64, header + max(count, 1) * MemoryLayout<Float>.stride)
         guard status == 0, let raw = memory else { fatalError("out of memory for \(count) floats of matmul scratch") }
-        // Touch every page now, on this thread: the packed-B buffer is then filled by all the
-        // pool's threads at once, and their first-touch page faults queued on each other (and
-        // read as CPU contention to the pool).
-        memset(raw + header, 0, max(count, 1) * MemoryLayout<Float>.stride)
         raw.storeBytes(of: count, as: Int.self)
         pthread_setspecific(key, raw)
         return (raw + header).assumingMemoryBound(to: Float.self)

@@ -28,8 +28,6 @@ import Synchronization
 /// worker 50%; an idle machine 100%), and the pool goes into back-off: every call runs all its
 /// parts on the calling thread for a while (50 ms, doubling up to 2 s while the signal keeps
 /// coming) and idle workers park. This changes who computes a part, never what is computed.
-/// (Blocking on a page fault also lowers the share: `ScratchBuffer` touches its pages when it
-/// allocates them, so that two threads filling a new packing buffer do not queue on the faults.)
 ///
 /// Two earlier signals misfired on an idle 2-core VM and are gone: counting preemptions (kernel
 /// threads and daemons preempt a spinning worker several times in 50 ms, for microseconds each),
