@@ -125,11 +125,9 @@ public enum Matmul {
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
-                    var job = Job(a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!,
+                    let job = Job(a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!,
                                   m: m, n: n, k: k, sa: sa, sb: sb, accumulate: accumulate,
                                   direct: k <= directMaxK && m * n * k <= directMaxVolume)
-                    let blocks = (k + kcMax - 1) / kcMax
-                    job.kc = (k + blocks - 1) / blocks
                     execute(job)
                 }
             }
@@ -150,6 +148,8 @@ public enum Matmul {
         // into the caller's shared scratch, each thread a share of the panels; the compute parts
         // then all read it. Packing B per part instead meant that each thread, owning a band of
         // columns, packed all of A: 2-11% slower at 1024³ on 2 threads than splitting the rows.
+        let blocks = (job.k + kcMax - 1) / kcMax
+        job.kc = (job.k + blocks - 1) / blocks
         let blockFloats = job.kc * 16 * panels
         let chunk = max(1, packedBMaxFloats / blockFloats) * job.kc
         job.packedB = ScratchBuffer.floats(min(chunk, job.k) * 16 * panels, slot: .shared)

@@ -77,8 +77,7 @@ final class WorkerPool: @unchecked Sendable {
     private var task: Matmul.Split?
 
     /// Runs every part of `split`, on the calling thread and `threads - 1` workers, and returns
-    /// when all parts are done. Parts are claimed one at a time, so with more parts than
-    /// threads a thread that the machine runs slower takes fewer of them.
+    /// when all parts are done.
     func run(_ split: Matmul.Split, threads: Int) {
         let parts = split.parts
         guard parts > 1, threads > 1, parts < 1 << 15, busy.try() else {

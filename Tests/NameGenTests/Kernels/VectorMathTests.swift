@@ -72,20 +72,16 @@ final class VectorMathTests: XCTestCase {
         XCTAssertTrue(e[1].isNormal && e[1] < 1.3e-38)
 
         let high: [Float] = [88.71, 88.8, 89, 100, 1e6, .infinity, .greatestFiniteMagnitude]
-        var yh = [Float](repeating: 0, count: high.count)
-        VectorMath.exp(&yh, high, count: high.count)
-        XCTAssertEqual(yh, [Float](repeating: e[0], count: high.count))
-        var yhInPlace = high
-        VectorMath.expInPlace(&yhInPlace, count: high.count)
-        XCTAssertEqual(yhInPlace, [Float](repeating: e[0], count: high.count))
-
         let low: [Float] = [-87.31, -87.4, -88, -104, -1e6, -.infinity, -.greatestFiniteMagnitude]
-        var yl = [Float](repeating: 0, count: low.count)
-        VectorMath.exp(&yl, low, count: low.count)
-        XCTAssertEqual(yl, [Float](repeating: e[1], count: low.count))
-        var ylInPlace = low
-        VectorMath.expInPlace(&ylInPlace, count: low.count)
-        XCTAssertEqual(ylInPlace, [Float](repeating: e[1], count: low.count))
+        for (inputs, clamped) in [(high, e[0]), (low, e[1])] {
+            let expected = [Float](repeating: clamped, count: inputs.count)
+            var y = [Float](repeating: 0, count: inputs.count)
+            VectorMath.exp(&y, inputs, count: inputs.count)
+            XCTAssertEqual(y, expected, "exp of \(inputs)")
+            var inPlace = inputs
+            VectorMath.expInPlace(&inPlace, count: inputs.count)
+            XCTAssertEqual(inPlace, expected, "expInPlace of \(inputs)")
+        }
 
         // exp(0) = 1 exactly, and integer arguments are accurate too.
         var one: [Float] = [0]
