@@ -1,34 +1,21 @@
 import Foundation
 
-/// SIGINT / SIGTERM during training: the handler only sets a flag; the training loop checks
-/// it after each step, writes a resumable checkpoint and stops (exit status 130).
-public enum Interrupt {
-    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
-    nonisolated(unsafe) private static var signalNumber: sig_atomic_t = 0
+/// SIGINT and SIGTERM during `train`: the handler only records the signal in `request`; the
+/// training loop, which is given that request, checks it after each step, writes a resumable
+/// checkpoint and stops (exit status 130).
+///
+/// A signal handler is a C function and cannot capture a value, so the request it writes is
+/// the one process-wide `StopRequest`, created before any handler is installed. Everything
+/// below the command line receives it as an argument.
+enum Interrupt {
+    static let request = StopRequest()
 
     /// Installs the handlers (idempotent). A second Ctrl-C while the checkpoint is being
     /// written is ignored; the write is short and atomic.
-    public static func install() {
+    static func install() {
+        _ = request
         for sig in [SIGINT, SIGTERM] {
-            signal(sig) { received in
-                Interrupt.flag = 1
-                Interrupt.signalNumber = received
-            }
+            signal(sig) { received in Interrupt.request.request(signal: received) }
         }
     }
-
-    /// True once SIGINT or SIGTERM has arrived.
-    public static var requested: Bool { flag != 0 }
-
-    /// "SIGINT" or "SIGTERM", for the message.
-    public static var signalName: String { signalNumber == SIGTERM ? "SIGTERM" : "SIGINT" }
-
-    /// Clears the flag (tests, or a second training run in one process).
-    public static func reset() {
-        flag = 0
-        signalNumber = 0
-    }
-
-    /// Sets the flag as a signal would (tests).
-    public static func simulate() { flag = 1 }
 }

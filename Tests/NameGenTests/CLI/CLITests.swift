@@ -136,7 +136,7 @@ final class CLITests: XCTestCase {
 
     func testInlineValuesAndLastOneWins() throws {
         let p = try ParsedArguments(["--split=test", "--split", "train"], command: EvalCommand.spec)
-        XCTAssertEqual(p.string("--split"), "train")
+        XCTAssertEqual(try p.value(EvalCommand.split), "train")
     }
 
     // MARK: - End to end on a small file
