@@ -115,4 +115,74 @@ final class HierarchicalModelTests: XCTestCase {
         model.logits(contexts: Array(contexts[4..<8]), count: 1, into: &one)
         XCTAssertEqual(Array(three.data[vocabularySize..<(2 * vocabularySize)]), one.data)
     }
+
+    // MARK: - Through the command line
+
+    private func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {
+        let (console, out, err) = Console.capturing()
+        let stop = StopRequest()
+        if stopped { stop.request() }
+        return (CommandLineTool.run(args, console: console, stop: stop), out(), err())
+    }
+
+    private func smallRun(_ data: String, _ checkpoint: String, steps: Int) -> [String] {
+        ["train", "--model", "hierarchical", "--data", data, "--checkpoint", checkpoint, "--block-size", "4", "--embed", "3",
+         "--hidden", "6", "--dropout", "0.2", "--optimizer", "adamw", "--lr", "0.01", "--batch-size", "8",
+         "--steps", "\(steps)", "--eval-every", "5", "--threads", "1"]
+    }
+
+    /// An interrupted and resumed run ends with the same tensors, bit for bit, as one that was
+    /// not interrupted: weights, BatchNorm running statistics, AdamW moments, best-by-val copy.
+    func testResumeIsBitForBit() throws {
+        let dir = TemporaryDirectory()
+        let data = dir.write("names.txt", NeuralTrainingTests.names.joined(separator: "\n") + "\n")
+        let whole = dir.file("whole.safetensors"), parts = dir.file("parts.safetensors")
+        XCTAssertEqual(run(smallRun(data, whole, steps: 20)).status, 0)
+        let stopped = run(smallRun(data, parts, steps: 20), stopped: true)
+        XCTAssertEqual(stopped.status, 130, stopped.err)
+        let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        let a = try Checkpoint.read(from: whole), b = try Checkpoint.read(from: parts)
+        XCTAssertEqual(a.model, "hierarchical")
+        XCTAssertEqual(Set(a.tensors.keys), Set(b.tensors.keys))
+        XCTAssertTrue(a.tensors.keys.contains("levels.1.norm.running_var"))
+        XCTAssertTrue(a.tensors.keys.contains("optimizer.levels.0.linear.weight.m"))
+        for (name, t) in a.tensors { XCTAssertEqual(t, b.tensors[name], name) }
+        XCTAssertEqual(a.run.resume, b.run.resume)
+    }
+
+    /// sample with every option, eval, info and plot on a trained hierarchical model; a block
+    /// size that is not a power of two is a usage error that says so.
+    func testEveryCommandWorksOnIt() throws {
+        let dir = TemporaryDirectory()
+        let data = dir.write("names.txt", NeuralTrainingTests.names.joined(separator: "\n") + "\n")
+        let path = dir.file("h.safetensors")
+        let trained = run(smallRun(data, path, steps: 30))
+        XCTAssertEqual(trained.status, 0, trained.err)
+        let sample = run(["sample", "--checkpoint", path, "-n", "5", "--seed", "3", "--temperature", "0.8", "--top-k", "10",
+                          "--prefix", "a", "--min-length", "2", "--max-length", "12", "--unique"])
+        XCTAssertEqual(sample.status, 0, sample.err)
+        let names = sample.out.split(separator: "\n")
+        XCTAssertEqual(names.count, 5)
+        XCTAssertTrue(names.allSatisfy { $0.hasPrefix("a") && (2...12).contains($0.count) }, sample.out)
+        XCTAssertEqual(Set(names).count, 5)
+        XCTAssertEqual(run(["sample", "--checkpoint", path, "-n", "3", "--seed", "4", "--temperature", "0"]).status, 0)
+        let eval = run(["eval", "--checkpoint", path, "--split", "val"])
+        XCTAssertEqual(eval.status, 0, eval.err)
+        XCTAssertEqual(eval.out.split(separator: "\n").first { $0.hasPrefix("val") },
+                       trained.out.split(separator: "\n").first { $0.hasPrefix("val") }, "eval's val is train's")
+        let info = run(["info", "--checkpoint", path])
+        XCTAssertTrue(info.out.contains("model         hierarchical"), info.out)
+        XCTAssertTrue(info.out.contains("  levels.1.linear.weight            6×12"), info.out)
+        let plot = run(["plot", "--checkpoint", path, "--out", dir.path])
+        XCTAssertEqual(plot.status, 0, plot.err)
+        XCTAssertEqual(plot.out, "\(dir.path)/loss.svg\n\(dir.path)/embeddings.svg\n")
+        let odd = run(["train", "--model", "hierarchical", "--data", data, "--block-size", "6", "--checkpoint", dir.file("x.safetensors")])
+        XCTAssertEqual(odd.status, 64)
+        XCTAssertTrue(odd.err.hasPrefix("Error: The value '6' is invalid for '--block-size <n>': the hierarchical model fuses pairs, so it needs a power of two"), odd.err)
+        let huge = run(["train", "--model", "hierarchical", "--data", data, "--hidden", "8192", "--embed", "1024",
+                        "--block-size", "256", "--batch-size", "65536", "--checkpoint", dir.file("y.safetensors")])
+        XCTAssertEqual(huge.status, 64)
+        XCTAssertTrue(huge.err.contains("more than 8 GiB"), huge.err)
+    }
 }
