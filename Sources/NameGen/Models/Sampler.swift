@@ -20,9 +20,21 @@ public struct SamplingOptions: Sendable {
     public init() {}
 }
 
+/// A model that samples from whole histories rather than fixed windows, so that it can keep
+/// per-row state between calls (a transformer's cached keys and values). `Sampler` uses it
+/// instead of `LanguageModel.logits(contexts:)` when a model conforms.
+public protocol IncrementalSampling: LanguageModel {
+    /// Next-token logits for each row: `histories[r]` is row r's name so far as the model reads
+    /// it, [start, c1, …, ck] (the prefix included). From one call to the next, a row's history
+    /// either grows by exactly one token or starts again as [start] + prefix (a new name), so
+    /// the model can reuse what it computed for the shorter history. logits (rows, V), overwritten.
+    func nextLogits(histories: [[Int32]], into logits: inout Matrix)
+}
+
 /// Draws names from any model, many at a time: a batch of names in flight, one call of
-/// `model.logits` per character position for the whole batch. Every draw comes from the
-/// one generator passed in, row by row in order, so a seed fixes the output.
+/// `model.logits` (or `nextLogits` for an `IncrementalSampling` model) per character position
+/// for the whole batch. Every draw comes from the one generator passed in, row by row in
+/// order, so a seed fixes the output.
 public enum Sampler {
     /// Returns exactly `options.count` names, or throws when the constraints reject too many.
     public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
@@ -48,15 +60,22 @@ public enum Sampler {
         var seen = Set<String>()
         var attempts = 0
 
+        let incremental = model as? IncrementalSampling
+        var histories = [[Int32]](repeating: [Vocabulary.boundary] + options.prefix, count: incremental == nil ? 0 : batch)
+
         while accepted.count < options.count {
-            for row in 0..<batch {
-                let t = tokens[row]
-                for j in 0..<b {
-                    let source = t.count - b + j
-                    contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
+            if let incremental {
+                incremental.nextLogits(histories: histories, into: &logits)
+            } else {
+                for row in 0..<batch {
+                    let t = tokens[row]
+                    for j in 0..<b {
+                        let source = t.count - b + j
+                        contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
+                    }
                 }
+                model.logits(contexts: contexts, count: batch, into: &logits)
             }
-            model.logits(contexts: contexts, count: batch, into: &logits)
             for row in 0..<batch {
                 let base = row * v
                 let forbidEnd = tokens[row].count < options.minLength
@@ -64,6 +83,7 @@ public enum Sampler {
                                 weights: &weights, order: &order, rng: &rng)
                 if next != Vocabulary.boundary && tokens[row].count < options.maxLength {
                     tokens[row].append(next)
+                    if incremental != nil { histories[row].append(next) }
                     continue
                 }
                 // The name ended (or grew too long): keep it if it passes every filter.
@@ -75,6 +95,7 @@ public enum Sampler {
                     }
                 }
                 tokens[row] = options.prefix
+                if incremental != nil { histories[row] = [Vocabulary.boundary] + options.prefix }
                 var hopeless = false
                 if attempts % window == 0 {
                     let rate = Double(accepted.count - acceptedAtWindowStart) / Double(window)
