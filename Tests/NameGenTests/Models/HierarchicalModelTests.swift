@@ -63,32 +63,11 @@ final class HierarchicalModelTests: XCTestCase {
     private func check(_ config: HierarchicalConfig, seed: UInt64) {
         var rng = RandomGenerator(seed: seed)
         let model = HierarchicalModel(config: config, vocabularySize: vocabularySize, rng: &rng)
-        for norm in model.levels.map(\.norm) {
-            for j in 0..<norm.features {
-                norm.gamma.value.data[j] = 1 + 0.3 * rng.nextNormal()
-                norm.beta.value.data[j] = 0.3 * rng.nextNormal()
-            }
-        }
-        let contexts = (0..<(batch * config.blockSize)).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-        let targets = (0..<batch).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-        model.prepareTraining(batchSize: batch)
-        model.zeroGrad()
-        var stepRng = RandomGenerator(seed: seed &+ 1000)
-        var replay = stepRng
-        let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &stepRng)
-        // The step draws one dropout mask per level, in level order; replaying them from a copy
-        // of the generator gives the same masks (the end states must match).
-        var masks: [[Double]]?
-        if let dropout = model.dropout {
-            var rows = batch * config.blockSize
-            masks = model.levels.map { _ in
-                rows /= 2
-                var out = Matrix(rows: rows, cols: config.hidden), mask = out
-                dropout.forward(out: &out, mask: &mask, x: Matrix(rows: rows, cols: config.hidden), rng: &replay)
-                return mask.data.map(Double.init)
-            }
-        }
-        XCTAssertEqual(replay.stateWords, stepRng.stateWords, "the step's random draws are exactly the replayed masks")
+        var rows = batch * config.blockSize
+        let shapes = model.levels.map { _ -> (Int, Int) in rows /= 2; return (rows, config.hidden) }
+        let step = ModelStep(model, norms: model.levels.map(\.norm), dropout: model.dropout, maskShapes: shapes,
+                             batch: batch, seed: seed, rng: &rng)
+        let (loss, contexts, targets, masks) = (step.loss, step.contexts, step.targets, step.masks)
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
         let oracle = checkGradients(tensors, finiteDifferenceLimit: 16) { leaves in
             [oracleLoss(model: model, leaves: leaves, contexts: contexts, targets: targets, masks: masks)]
