@@ -1,13 +1,12 @@
 /// A names file as read from disk: its names, where it came from and its SHA-256.
 struct DataSource {
     let path: String
-    let names: [String]
+    let names: NameList
     let sha256: String
 
     static func load(_ path: String) throws -> DataSource {
-        let bytes = try NameFile.readBytes(path)
-        let names = try NameFile.parse(bytes, source: path)
-        return DataSource(path: path, names: names, sha256: SHA256.hex(bytes))
+        let contents = try NameFile.load(path)
+        return DataSource(path: path, names: contents.names, sha256: contents.sha256)
     }
 
     /// The data a checkpoint was trained on, re-read for eval and sample: `--data` if given,

@@ -26,12 +26,11 @@ public final class BigramModel: LanguageModel {
         updateProbabilities()
     }
 
-    /// Counts every (previous, next) pair of `windows`, which must have block size 1.
-    public func fit(_ windows: ContextWindows) {
-        precondition(windows.blockSize == 1)
-        for i in 0..<windows.count {
-            counts[Int(windows.contexts[i]), Int(windows.targets[i])] += 1
-        }
+    /// Counts every (previous, next) pair of `stream`, which must have block size 1, in one
+    /// pass over its tokens. Counts are integers until the end, so they are exact below 2^24.
+    public func fit(_ stream: TokenStream) {
+        let pairs = stream.bigramCounts(vocabularySize: vocabularySize)
+        for i in 0..<pairs.count { counts.data[i] += Float(pairs[i]) }
         updateProbabilities()
     }
 

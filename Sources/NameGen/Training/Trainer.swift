@@ -25,14 +25,15 @@ public final class Trainer {
     /// leaves `Matmul.maxThreads` alone.
     private var tuner: ThreadTuner?
 
-    private let train: ContextWindows
-    private let val: ContextWindows
+    private let train: TokenStream
+    private let val: TokenStream
+    /// The minibatch (or, for a full-batch model, every training example).
     private var contexts: [Int32]
     private var targets: [Int32]
 
     /// `rng` is the run's one generator, after it initialised the model: minibatches and
     /// dropout masks continue its stream.
-    public init(model: TrainableModel, train: ContextWindows, val: ContextWindows, options: TrainingOptions,
+    public init(model: TrainableModel, train: TokenStream, val: TokenStream, options: TrainingOptions,
                 schedule: LearningRateSchedule, rng: RandomGenerator) {
         precondition(train.count > 0 && train.blockSize == model.blockSize)
         self.model = model
@@ -45,8 +46,12 @@ public final class Trainer {
         // Runs too short to amortise two 100-step measurements keep the thread count they got.
         self.tuner = options.threads > 1 && options.steps >= 2000 ? ThreadTuner(maxThreads: options.threads) : nil
         self.rng = rng
-        contexts = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize * model.blockSize)
-        targets = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize)
+        if model.usesFullBatch {
+            (contexts, targets) = train.materialize()
+        } else {
+            contexts = [Int32](repeating: 0, count: batchSize * model.blockSize)
+            targets = [Int32](repeating: 0, count: batchSize)
+        }
         model.prepareTraining(batchSize: batchSize)
     }
 
@@ -74,12 +79,8 @@ public final class Trainer {
             if tuner != nil { Matmul.maxThreads = tuner!.threads(forStep: step) }
             model.zeroGrad()
             let loss: Float
-            if model.usesFullBatch {
-                loss = model.trainingStep(contexts: train.contexts, targets: train.targets, rng: &rng)
-            } else {
-                drawBatch()
-                loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
-            }
+            if !model.usesFullBatch { drawBatch() }
+            loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
             guard loss.isFinite && Double(loss) < divergenceThreshold else {
                 throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
                                    hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10)"
@@ -99,7 +100,7 @@ public final class Trainer {
     /// Val loss now; keeps the model's tensors when it is the best so far.
     private func evaluate(events: Events) throws {
         guard val.count > 0 else { return }
-        let loss = Evaluation.meanNLL(model: model, windows: val)
+        let loss = Evaluation.meanNLL(model: model, stream: val)
         let improved = bestValLoss.map { loss < $0 } ?? true
         if improved {
             bestValLoss = loss
@@ -111,11 +112,8 @@ public final class Trainer {
 
     /// `batchSize` random training examples, drawn with replacement.
     private func drawBatch() {
-        let t = model.blockSize
         for row in 0..<batchSize {
-            let i = rng.nextInt(below: train.count)
-            for j in 0..<t { contexts[row * t + j] = train.contexts[i * t + j] }
-            targets[row] = train.targets[i]
+            train.copy(example: rng.nextInt(below: train.count), toRow: row, contexts: &contexts, targets: &targets)
         }
     }
 

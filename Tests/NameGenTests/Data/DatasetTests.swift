@@ -72,8 +72,11 @@ final class DatasetTests: XCTestCase {
 
     func testWindowsOfASplitUseTheSharedVocabulary() throws {
         let d = try Dataset(names: ["ab", "ba", "abc", "cab", "bca", "aa", "bb", "cc", "ca", "ac"], split: SplitConfig(seed: 5))
-        let w = d.windows(.train, blockSize: 2)
+        let w = d.stream(.train, blockSize: 2)
         XCTAssertEqual(w.count, d.train.reduce(0) { $0 + $1.count + 1 })
-        XCTAssertEqual(w.contexts.count, w.count * 2)
+        // Every token of the stream is a token of the shared vocabulary (a, b, c = 1, 2, 3).
+        let tokens = w.tokens.tokens(0..<w.tokens.count)
+        XCTAssertEqual(Set(tokens), [0, 1, 2, 3])
+        XCTAssertEqual(w.tokens.count, d.train.reduce(0) { $0 + $1.count + 2 } + 1, "each name after two start tokens, one at the end")
     }
 }

@@ -31,7 +31,7 @@ final class BigramModelTests: XCTestCase {
         let d = try Dataset(names: ["ab"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: 3, smoothing: 0)
         model.fit(d.windows(.train, blockSize: 1))
-        let unseen = ContextWindows(encoded: [[2, 1]], blockSize: 1)  // "ba": 0→b was never seen
+        let unseen = TokenStream(encoded: [[2, 1]], blockSize: 1)  // "ba": 0→b was never seen
         XCTAssertEqual(Evaluation.meanNLL(model: model, windows: unseen), .infinity)
     }
 }
