@@ -10,7 +10,9 @@ let spec = CommandSpec(
     discussion: "Matmul figures are medians of five runs, timed as ../shared/bench/numpy_matmul.py times numpy; "
         + "`make bench-numpy` runs the two side by side.",
     options: [
-        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample"]),
+        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample", "data"]),
+        OptionSpec(["--data"], value: "file", help: "data: the names file to read (make one with namegen sample).", default: "names.txt"),
+        OptionSpec(["--rounds"], value: "n", help: "data: rounds, alternating with wc -l.", default: "5"),
         OptionSpec(["--threads"], value: "n", help: "Worker threads (train: both 1 and 2 unless given).",
                    default: "number of cores"),
         OptionSpec(["--json"], help: "One JSON object per line instead of tables."),
@@ -19,7 +21,8 @@ let spec = CommandSpec(
     ])
 
 /// The parsed options, or exit 64 with a usage error (0 after --help).
-func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?) {
+func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?,
+                        data: String, rounds: Int) {
     do {
         let options = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), command: spec)
         if options.flag("--help") {
@@ -36,7 +39,8 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
             shape = (m, k, n)
         }
         return (options.string("--only"), try options.int("--threads", in: 1...256), options.flag("--json"),
-                !options.flag("--no-training"), shape)
+                !options.flag("--no-training"), shape, options.string("--data") ?? "names.txt",
+                try options.int("--rounds", in: 1...100, default: 5))
     } catch let error as NameGenError {
         FileHandle.standardError.write(Data(HelpText.usageError(error, command: spec, tool: "namegen-bench").utf8))
         exit(error.exitCode)
@@ -50,6 +54,15 @@ let options = parseOptions()
 let json = options.json, only = options.only
 let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
+if only == "data" {
+    do {
+        try dataBench(path: options.data, rounds: options.rounds, json: json)
+    } catch let error as NameGenError {
+        FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+        exit(error.exitCode)
+    }
+    exit(0)
+}
 if only == nil || only == "matmul" {
     MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)
 }

@@ -118,8 +118,8 @@ enum TrainCommand: Subcommand {
         }
         let source = try DataSource.load(settings.dataPath)
         let dataset = try Dataset(names: source.names, split: settings.split, dedupe: settings.dedupe)
-        console.err("data \(settings.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
-        if settings.options.evalEvery > 0 && settings.kind != .bigram && dataset.val.isEmpty {
+        console.err("data \(settings.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.count(.train)) | val \(dataset.count(.val)) | test \(dataset.count(.test))\n")
+        if settings.options.evalEvery > 0 && settings.kind != .bigram && dataset.count(.val) == 0 {
             console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
         }
         switch settings.kind {
@@ -137,18 +137,19 @@ enum TrainCommand: Subcommand {
         }
     }
 
-    /// Evaluates every split, records `<split>_loss` in `training`, and returns the loss table.
-    /// `stop` ends the evaluation early (Ctrl-C); the caller then discards the table.
+    /// Evaluates every split (exact up to `Evaluation.exactLimit` examples, estimated above),
+    /// records `<split>_loss` in `training`, and returns the loss table. `stop` ends the
+    /// evaluation early (Ctrl-C); the caller then discards the table.
     static func finalLosses(_ model: LanguageModel, dataset: Dataset, into training: inout [String: String],
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             stop: () -> Bool = { false }) -> String {
-        var rows: [(split: String, names: Int, nll: Double)] = []
-        for name in SplitName.allCases {
-            let windows = dataset.windows(name, blockSize: model.blockSize)
-            let nll = windows.count > 0 ? Evaluation.meanNLL(model: model, windows: windows, stop: stop) : .nan
-            training["\(name.rawValue)_loss"] = String(format: "%.6f", nll)
-            rows.append((name.rawValue, dataset.names(name).count, nll))
+        guard let report = try? LossReport.evaluate(model, on: dataset, exactUpTo: Evaluation.exactLimit, threads: threads,
+                                                    stop: stop) else { return "" }
+        for r in report.rows {
+            training["\(r.split.rawValue)_loss"] = r.loss.map { String(format: "%.6f", $0.mean) } ?? "–"
+            if let se = r.loss?.standardError { training["\(r.split.rawValue)_loss_standard_error"] = String(format: "%.6f", se) }
         }
-        return LossTable.render(rows: rows)
+        return report.table
     }
 
     /// Options given on the command line that the chosen model (and optimizer) does not use.

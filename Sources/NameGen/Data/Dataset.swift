@@ -111,10 +111,10 @@ public struct Dataset: Sendable {
     /// The old name of `stream`, until the commands move to it.
     public func windows(_ split: SplitName, blockSize: Int) -> TokenStream { stream(split, blockSize: blockSize) }
 
-    /// A set of the names of `splits`, by tokens.
-    public func nameSet(_ splits: [SplitName]) -> NameSet {
+    /// The names of `splits`, to look up by tokens.
+    public func lookup(_ splits: [SplitName]) -> NameLookup {
         var set = NameSet(capacity: splits.reduce(0) { $0 + count($1) })
         for s in splits { for i in indices(s) { _ = set.insert(Int(i), of: names) } }
-        return set
+        return NameLookup(set: set, list: names)
     }
 }

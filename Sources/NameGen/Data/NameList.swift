@@ -174,3 +174,16 @@ public struct NameSet: Sendable {
         return false
     }
 }
+
+/// A `NameSet` with the list it indexes: answers whether a name, given as tokens, is in it.
+public struct NameLookup: Sendable {
+    public let set: NameSet
+    public let list: NameList
+
+    public init(set: NameSet, list: NameList) {
+        self.set = set
+        self.list = list
+    }
+
+    public func contains(_ tokens: [Int32]) -> Bool { set.contains(tokens, in: list) }
+}

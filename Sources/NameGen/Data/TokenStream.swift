@@ -25,40 +25,48 @@ public struct TokenStream: Sendable {
     let exampleStarts: [UInt32]
 
     /// The stream of the names `order` of `names`, in that order.
-    /// `NameFile.maxBytes` keeps a file's examples below 2^31, so they fit the 32-bit offsets.
+    /// `NameFile.maxBytes` keeps a file's examples below 2^31, so they fit the 32-bit offsets;
+    /// the stream's own length must too (names + block size × names < 2^32).
     public init(names: NameList, order: ArraySlice<UInt32>, blockSize: Int) {
         precondition(blockSize >= 1, "block size must be at least 1")
         self.blockSize = blockSize
         nameCount = order.count
+        // One pass in split order: where each name starts in the stream (by file index, so
+        // that the copy below reads the names in file order, sequentially, and only the
+        // writes jump), and each name's first example.
+        var starts: [UInt32] = []
+        if blockSize > 1 { starts.reserveCapacity(order.count + 1) }
+        var firstPosition = [UInt32](repeating: .max, count: names.count)
         var examples = 0
-        var length = 1
+        var cursor = 0
         for i in order {
             let n = names.length(Int(i))
+            if blockSize > 1 { starts.append(UInt32(examples)) }
+            cursor += blockSize
+            firstPosition[Int(i)] = UInt32(truncatingIfNeeded: cursor)
+            cursor += n
             examples += n + 1
-            length += n + blockSize
         }
-        precondition(examples <= Int(UInt32.max), "more examples than 32-bit offsets hold")
+        let length = cursor + 1
+        precondition(length < Int(UInt32.max), "a stream longer than 32-bit offsets hold")
+        if blockSize > 1 { starts.append(UInt32(examples)) }
         count = examples
-        var starts: [UInt32] = []
-        if blockSize > 1 {
-            starts.reserveCapacity(order.count + 1)
-            var e = 0
-            for i in order {
-                starts.append(UInt32(e))
-                e += names.length(Int(i)) + 1
-            }
-            starts.append(UInt32(e))
-        }
         exampleStarts = starts
         func fill<T: FixedWidthInteger>(_ source: [T]) -> [T] {
             var out = [T](repeating: 0, count: length)
-            var p = 0
-            for i in order {
-                p += blockSize
-                for q in names.range(Int(i)) {
-                    out[p] = source[q]
-                    p += 1
+            var q = 0
+            for i in 0..<names.count {
+                let end = Int(names.ends[i])
+                let p = firstPosition[i]
+                if p != .max {
+                    var w = Int(p)
+                    while q < end {
+                        out[w] = source[q]
+                        w += 1
+                        q += 1
+                    }
                 }
+                q = end
             }
             return out
         }
