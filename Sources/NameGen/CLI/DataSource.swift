@@ -4,8 +4,12 @@ struct DataSource {
     let names: NameList
     let sha256: String
 
-    static func load(_ path: String) throws -> DataSource {
-        let contents = try NameFile.load(path)
+    /// Reads `path` (`-` for standard input), with a progress line on stderr when that takes
+    /// more than a second.
+    static func load(_ path: String, console: Console? = nil) throws -> DataSource {
+        let progress = console.map { WorkProgress(console: $0, label: "reading \(path == NameFile.standardInput ? "standard input" : path)", unit: .bytes) }
+        defer { progress?.finish() }
+        let contents = try NameFile.load(path) { progress?.update($0, of: $1) }
         return DataSource(path: path, names: contents.names, sha256: contents.sha256)
     }
 
@@ -16,7 +20,7 @@ struct DataSource {
         let path = override ?? checkpoint.dataFile
         let source: DataSource
         do {
-            source = try load(path)
+            source = try load(path, console: console)
         } catch var error as NameGenError {
             if override == nil {
                 error.hint = "The checkpoint was trained on '\(checkpoint.dataFile)'; pass --data FILE to use another copy."

@@ -75,7 +75,9 @@ public enum Evaluation {
     private static func evaluate(models: [LanguageModel], stream: TokenStream, sample: [Int]?, rows: Int, threads: Int,
                                  work: EvaluationWork) -> SplitLoss? {
         let n = sample?.count ?? stream.count
-        func run(_ model: LanguageModel) {
+        let models = ModelCopies(models)
+        @Sendable func run(_ t: Int) {
+            let model = models.models[t]
             let v = model.vocabularySize, b = model.blockSize
             var logits = Matrix(rows: min(rows, n), cols: v)
             var contexts = [Int32](repeating: 0, count: logits.rows * b)
@@ -100,10 +102,10 @@ public enum Evaluation {
             }
         }
         if threads == 1 {
-            run(models[0])
+            run(0)
         } else {
             MatmulThreads.withOneThreadPerProduct {
-                DispatchQueue.concurrentPerform(iterations: threads) { t in run(models[t]) }
+                DispatchQueue.concurrentPerform(iterations: threads) { t in run(t) }
             }
         }
         guard let (sum, sumOfSquares) = work.totals() else { return nil }
@@ -138,6 +140,12 @@ public enum Evaluation {
         for c in 0..<v { sum += Foundation.exp(Double(logits[i * v + c] - maxLogit)) }
         return Foundation.log(sum) - Double(logits[i * v + target] - maxLogit)
     }
+}
+
+/// The model copies of one evaluation: copy t is used by thread t alone.
+private struct ModelCopies: @unchecked Sendable {
+    let models: [LanguageModel]
+    init(_ models: [LanguageModel]) { self.models = models }
 }
 
 /// The chunks of one evaluation, shared by its threads: which chunk is next, each chunk's
