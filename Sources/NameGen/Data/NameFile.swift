@@ -144,7 +144,9 @@ struct NameParser {
     private var offset = 0
     /// The start of a line that the previous chunk did not finish.
     private var pending: [UInt8] = []
-    private var tokens = TokenBuffer.u8([])
+    /// Provisional tokens, one byte each until a token above 255 appears, then in `wide`.
+    private var narrow: [UInt8] = []
+    private var wide: [UInt16]?
     private var ends: [UInt32] = []
     private var asciiSeen = [Bool](repeating: false, count: 128)
     private var characters: [Character] = []
@@ -230,27 +232,25 @@ struct NameParser {
         let vocabulary = try Vocabulary(characters: all.map(\.0))
         var table = [UInt16](repeating: 0, count: 128 + characters.count)
         for (token, entry) in all.enumerated() { table[entry.1] = UInt16(token + 1) }
+        let tokens: TokenBuffer = wide.map { .u16($0) } ?? .u8(narrow)
+        narrow = []
+        wide = nil
         return NameList(vocabulary: vocabulary, tokens: tokens.mapped(through: table, vocabularySize: vocabulary.size),
                         ends: ends)
     }
 
     private mutating func appendASCII(_ bytes: ArraySlice<UInt8>) {
         for b in bytes { asciiSeen[Int(b)] = true }
-        switch tokens {
-        case .u8(var a):
-            tokens = .u8([])
-            a.append(contentsOf: bytes)
-            tokens = .u8(a)
-        case .u16(var a):
-            tokens = .u16([])
-            a.append(contentsOf: bytes.lazy.map { UInt16($0) })
-            tokens = .u16(a)
+        if wide == nil {
+            narrow.append(contentsOf: bytes)
+        } else {
+            wide!.append(contentsOf: bytes.lazy.map { UInt16($0) })
         }
         endName()
     }
 
     private mutating func endName() {
-        ends.append(UInt32(tokens.count))
+        ends.append(UInt32(wide?.count ?? narrow.count))
     }
 
     /// The slow path: one line (without its `\n`) as Swift's `String` sees it.
@@ -276,10 +276,11 @@ struct NameParser {
     }
 
     private mutating func append(_ token: Int) {
-        if token > 255, case .u8(let a) = tokens {
-            tokens = .u16(a.map { UInt16($0) })
+        if token > 255 && wide == nil {
+            wide = narrow.map { UInt16($0) }
+            narrow = []
         }
-        tokens.append(token)
+        if wide == nil { narrow.append(UInt8(token)) } else { wide!.append(UInt16(token)) }
     }
 
     /// The provisional token of a character met on the slow path.
