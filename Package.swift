@@ -25,5 +25,5 @@ let package = Package(
                           swiftSettings: cpuFlags),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen"], swiftSettings: cpuFlags),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -96,6 +96,14 @@ public struct Dataset: Sendable {
     /// The number of names in a split.
     public func count(_ split: SplitName) -> Int { indices(split).count }
 
+    /// The number of examples of a split: its characters plus one end per name.
+    public func exampleCount(_ split: SplitName) -> Int {
+        indices(split).reduce(0) { $0 + names.length(Int($1)) + 1 }
+    }
+
+    /// The length of the longest name used (in any split).
+    public var longestName: Int { order.reduce(0) { max($0, names.length(Int($1))) } }
+
     /// The names of a split as strings, in shuffled order (small data: tests, summaries).
     public func names(_ split: SplitName) -> [String] { indices(split).map { names.name(Int($0)) } }
 
@@ -107,9 +115,6 @@ public struct Dataset: Sendable {
     public func stream(_ split: SplitName, blockSize: Int) -> TokenStream {
         TokenStream(names: names, order: indices(split), blockSize: blockSize)
     }
-
-    /// The old name of `stream`, until the commands move to it.
-    public func windows(_ split: SplitName, blockSize: Int) -> TokenStream { stream(split, blockSize: blockSize) }
 
     /// The names of `splits`, to look up by tokens.
     public func lookup(_ splits: [SplitName]) -> NameLookup {

@@ -175,15 +175,26 @@ public struct NameSet: Sendable {
     }
 }
 
-/// A `NameSet` with the list it indexes: answers whether a name, given as tokens, is in it.
+/// `NameSet`s with the list they index: answers whether a name, given as tokens, is in any.
 public struct NameLookup: Sendable {
-    public let set: NameSet
+    public let sets: [NameSet]
     public let list: NameList
 
     public init(set: NameSet, list: NameList) {
-        self.set = set
+        sets = [set]
         self.list = list
     }
 
-    public func contains(_ tokens: [Int32]) -> Bool { set.contains(tokens, in: list) }
+    /// The union of lookups over one list (e.g. the three splits), without building a
+    /// fourth set as large as the three.
+    public init(combining lookups: [NameLookup]) {
+        precondition(!lookups.isEmpty)
+        sets = lookups.flatMap(\.sets)
+        list = lookups[0].list
+    }
+
+    public func contains(_ tokens: [Int32]) -> Bool { sets.contains { $0.contains(tokens, in: list) } }
+
+    /// Whether name `i` of the list is in any of the sets.
+    public func contains(nameAt i: Int) -> Bool { sets.contains { $0.contains(i, of: list) } }
 }

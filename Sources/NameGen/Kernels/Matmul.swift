@@ -38,8 +38,10 @@ import Dispatch
 ///   depends only on the shape, so every element of C is summed in the same order whatever the
 ///   thread count: results are bit-identical for any `maxThreads`, run to run.
 public enum Matmul {
-    /// Upper bound on worker threads used by large products (set from `--threads`).
-    nonisolated(unsafe) public static var maxThreads: Int = 1
+    /// Upper bound on worker threads used by large products. A task-local value: the caller
+    /// binds it for a stretch of work (`Matmul.$maxThreads.withValue(n) { … }`: the tool for a
+    /// command, the trainer from `--threads`), and it is 1 where nothing bound it.
+    @TaskLocal public static var maxThreads: Int = 1
 
     public static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
         precondition(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "nn: shape mismatch")

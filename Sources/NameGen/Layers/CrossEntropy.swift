@@ -5,6 +5,9 @@ import Foundation
 ///   loss = (1/N) Σₙ −log softmax(logits[n])[target[n]]
 ///   dLogits[n, c] = (softmax(logits[n])[c] − [c = target[n]]) / N
 ///
+/// N counts the rows with a target: a row whose target is `TrainingRecipe.masked` (padding in
+/// a sequence model's batch) is left out of the mean and gets a zero gradient.
+///
 ///   logits (N, V), targets (N) → loss (scalar), dLogits (N, V)
 public enum CrossEntropy {
     /// Returns the mean loss and overwrites dLogits with its gradient. `probabilities` is
@@ -15,15 +18,18 @@ public enum CrossEntropy {
         precondition(targets.count >= n && dLogits.rows == n && dLogits.cols == v)
         precondition(probabilities.rows == n && probabilities.cols == v)
         // Shift each row by its maximum, exponentiate all rows at once, then normalise.
-        for r in 0..<n {
-            var m = -Float.infinity
-            for c in 0..<v { m = max(m, logits.data[r * v + c]) }
-            for c in 0..<v { probabilities.data[r * v + c] = logits.data[r * v + c] - m }
-        }
-        VectorMath.expInPlace(&probabilities.data, count: n * v)
+        Softmax.shiftedExponentials(logits, into: &probabilities)
+        // Rows whose target is `TrainingRecipe.masked` (a sequence's padding) have no loss and
+        // no gradient; the mean is over the others.
+        var counted = 0
+        for r in 0..<n where targets[r] != TrainingRecipe.masked { counted += 1 }
         var total: Double = 0
-        let invN = 1 / Float(n)
+        let invN = 1 / Float(max(counted, 1))
         for r in 0..<n {
+            guard targets[r] != TrainingRecipe.masked else {
+                for c in 0..<v { dLogits.data[r * v + c] = 0 }
+                continue
+            }
             var sum: Float = 0, m = -Float.infinity
             for c in 0..<v {
                 sum += probabilities.data[r * v + c]
@@ -36,6 +42,6 @@ public enum CrossEntropy {
             for c in 0..<v { dLogits.data[r * v + c] = probabilities.data[r * v + c] * inv * invN }
             dLogits.data[r * v + t] -= invN
         }
-        return Float(total / Double(n))
+        return Float(total / Double(max(counted, 1)))
     }
 }

@@ -1,12 +1,12 @@
 import Dispatch
 import Foundation
 
-/// The loss of a model on one split: the mean over every example, or above `Evaluation`'s
+/// The loss of a model on one split: the mean over every target, or above `Evaluation`'s
 /// limit an estimate from a seeded sample of examples, with its standard error.
 public struct SplitLoss: Equatable, Sendable {
     /// Mean negative log-likelihood in nats per character.
     public var mean: Double
-    /// Examples evaluated.
+    /// Examples evaluated (rows: windows, or names for a sequence model).
     public var examples: Int
     /// Examples in the split.
     public var total: Int
@@ -18,144 +18,158 @@ public struct SplitLoss: Equatable, Sendable {
 
 /// Loss of any model on a set of examples.
 public enum Evaluation {
-    /// Rows per call of `model.logits`: large, so that the matrix products run on every thread
-    /// at their large-matrix speed.
-    public static let chunkRows = 2048
+    /// Rows per call of `model.logits`: large enough for the matrix products to run at their
+    /// large-matrix speed. It stays 1024, as before evaluation ran on several threads: a
+    /// product's rounding can depend on its size, and with the same chunks the logits, and so
+    /// the losses, are the same bits as before.
+    public static let chunkRows = 1024
     /// At the end of training, a split with more examples than this is estimated from a
     /// sample of this many (`namegen eval` is always exact).
     public static let exactLimit = 1_000_000
 
-    /// Mean negative log-likelihood in nats per character over every example (end-of-name
-    /// token included), log-softmax accumulated in Double, in inference mode. NaN for an
-    /// empty stream, or when `stop` says yes before a chunk (e.g. on Ctrl-C).
+    /// Mean negative log-likelihood in nats per character over every target (end-of-name
+    /// token included, padding of sequence layouts left out), log-softmax accumulated in Double,
+    /// in inference mode, with one model (its products on the threads `Matmul.maxThreads` is
+    /// bound to). NaN for no examples, or when `stop` says yes before a chunk (e.g. on Ctrl-C).
+    public static func meanNLL(model: LanguageModel, examples: any ExampleSource, stop: () -> Bool = { false }) -> Double {
+        loss(models: [model], examples: examples, stop: stop)?.mean ?? .nan
+    }
+
     public static func meanNLL(model: LanguageModel, stream: TokenStream, stop: () -> Bool = { false }) -> Double {
-        loss(model: model, stream: stream, stop: stop)?.mean ?? .nan
+        meanNLL(model: model, examples: stream, stop: stop)
     }
 
-    /// The old spelling of `meanNLL(model:stream:)`, until the commands move to it.
-    public static func meanNLL(model: LanguageModel, windows: TokenStream, stop: () -> Bool = { false }) -> Double {
-        meanNLL(model: model, stream: windows, stop: stop)
-    }
-
-    /// The loss on `stream`: exact over every example when there are at most `sampleAbove`
+    /// The loss on `examples`: exact over every example when there are at most `sampleAbove`
     /// (or `sampleAbove` is nil), else an estimate on `sampleAbove` examples drawn uniformly
-    /// (with replacement) by a generator seeded with `seed`. nil for an empty stream or when
+    /// (with replacement) by a generator seeded with `seed`. nil for no examples or when
     /// `stop` ends the evaluation. `progress` gets (examples done, examples to do).
     ///
     /// `models` are copies of one model, one per thread: each thread takes the next chunk of
     /// `chunkRows` examples and runs it through its own copy (the models keep their activations
-    /// in their own buffers), with one-thread matrix products. Each chunk's sums are kept in
-    /// its slot and added up in chunk order, so the result does not depend on the number of
-    /// threads or on which thread ran which chunk.
-    public static func loss(models: [LanguageModel], stream: TokenStream, sampleAbove limit: Int? = nil, seed: UInt64 = 0,
-                            progress: (Int, Int) -> Void = { _, _ in }, stop: () -> Bool = { false }) -> SplitLoss? {
-        precondition(!models.isEmpty && models.allSatisfy { $0.blockSize == stream.blockSize })
-        guard stream.count > 0 else { return nil }
+    /// in their own buffers), with one-thread matrix products. The per-target losses are added
+    /// up one by one in example order, whichever thread finishes a chunk first, so the result
+    /// is the same bits for any number of threads, and as a single sequential pass gives. With
+    /// one model the chunks run on the calling thread, with the products on the threads
+    /// `Matmul.maxThreads` is bound to.
+    public static func loss(models: [LanguageModel], examples: any ExampleSource, sampleAbove limit: Int? = nil,
+                            seed: UInt64 = 0, progress: (Int, Int) -> Void = { _, _ in },
+                            stop: () -> Bool = { false }) -> SplitLoss? {
+        precondition(!models.isEmpty && models.allSatisfy { $0.blockSize == examples.contextWidth })
+        precondition(examples.targetWidth == 1 || models.allSatisfy { $0 is SequenceModel },
+                     "per-position targets need a SequenceModel")
+        guard examples.count > 0 else { return nil }
         var sample: [Int]?
-        if let limit, stream.count > limit {
+        if let limit, examples.count > limit {
             var rng = RandomGenerator(seed: seed)
-            var indices = (0..<limit).map { _ in rng.nextInt(below: stream.count) }
-            // In stream order, so that the gathers walk the stream forwards.
+            var indices = (0..<limit).map { _ in rng.nextInt(below: examples.count) }
+            // In stream order, so that the gathers walk the data forwards.
             indices.sort()
             sample = indices
         }
-        let n = sample?.count ?? stream.count
-        let rows: Int = chunkRows
-        let chunks = (n + rows - 1) / rows
+        let n = sample?.count ?? examples.count
+        let chunks = (n + chunkRows - 1) / chunkRows
         let threads = min(models.count, chunks)
-
         return withoutActuallyEscaping(progress) { progress in
             withoutActuallyEscaping(stop) { stop in
                 let work = EvaluationWork(chunks: chunks, progress: progress, stop: stop)
-                return evaluate(models: models, stream: stream, sample: sample, rows: rows, threads: threads, work: work)
-            }
-        }
-    }
-
-    private static func evaluate(models: [LanguageModel], stream: TokenStream, sample: [Int]?, rows: Int, threads: Int,
-                                 work: EvaluationWork) -> SplitLoss? {
-        let n = sample?.count ?? stream.count
-        let models = ModelCopies(models)
-        @Sendable func run(_ t: Int) {
-            let model = models.models[t]
-            let v = model.vocabularySize, b = model.blockSize
-            var logits = Matrix(rows: min(rows, n), cols: v)
-            var contexts = [Int32](repeating: 0, count: logits.rows * b)
-            var targets = [Int32](repeating: 0, count: logits.rows)
-            while let c = work.next() {
-                let start: Int = c * rows
-                let m: Int = min(rows, n - start)
-                if let sample {
-                    stream.copy(examples: sample[start..<(start + m)], contexts: &contexts, targets: &targets)
+                let job = EvaluationJob(models: models, examples: examples, sample: sample, work: work)
+                if threads == 1 {
+                    job.run(0)
                 } else {
-                    stream.copy(examples: start..<(start + m), contexts: &contexts, targets: &targets)
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        Matmul.$maxThreads.withValue(1) { job.run(t) }
+                    }
                 }
-                if m != logits.rows { logits = Matrix(rows: m, cols: v) }
-                model.logits(contexts: contexts, count: m, into: &logits)
-                var sum: Double = 0, sumOfSquares: Double = 0
-                for i in 0..<m {
-                    let nll = negativeLogLikelihood(logits.data, row: i, columns: v, target: Int(targets[i]))
-                    sum += nll
-                    sumOfSquares += nll * nll
+                guard let (sum, sumOfSquares, counted) = work.totals(), counted > 0 else { return nil }
+                let mean = sum / Double(counted)
+                guard sample != nil else {
+                    return SplitLoss(mean: mean, examples: n, total: examples.count, standardError: nil)
                 }
-                work.finish(chunk: c, examples: m, sum: sum, sumOfSquares: sumOfSquares, of: n)
+                let variance = counted > 1 ? max(0, (sumOfSquares - Double(counted) * mean * mean) / Double(counted - 1)) : 0
+                return SplitLoss(mean: mean, examples: n, total: examples.count,
+                                 standardError: (variance / Double(counted)).squareRoot())
             }
         }
-        if threads == 1 {
-            run(0)
-        } else {
-            MatmulThreads.withOneThreadPerProduct {
-                DispatchQueue.concurrentPerform(iterations: threads) { t in run(t) }
-            }
-        }
-        guard let (sum, sumOfSquares) = work.totals() else { return nil }
-        let mean = sum / Double(n)
-        guard sample != nil else { return SplitLoss(mean: mean, examples: n, total: stream.count, standardError: nil) }
-        let variance = n > 1 ? max(0, (sumOfSquares - Double(n) * mean * mean) / Double(n - 1)) : 0
-        return SplitLoss(mean: mean, examples: n, total: stream.count, standardError: (variance / Double(n)).squareRoot())
     }
 
-    /// One model on every chunk, in order (products on the threads `Matmul` is set to use).
+    /// One model on every chunk, in order.
     public static func loss(model: LanguageModel, stream: TokenStream, sampleAbove limit: Int? = nil, seed: UInt64 = 0,
                             progress: (Int, Int) -> Void = { _, _ in }, stop: () -> Bool = { false }) -> SplitLoss? {
-        loss(models: [model], stream: stream, sampleAbove: limit, seed: seed, progress: progress, stop: stop)
-    }
-
-    /// `threads` copies of `model` for `loss(models:)`, rebuilt from its tensors (the first is
-    /// `model` itself).
-    public static func replicas(of model: LanguageModel, vocabulary: Vocabulary, threads: Int) throws -> [LanguageModel] {
-        guard threads > 1 else { return [model] }
-        let checkpoint = Checkpoint(model: model.kind, hyperparameters: model.hyperparameters, vocabulary: vocabulary,
-                                    split: SplitConfig(), dedupe: false, dataFile: "", dataSHA256: "", dataNames: 0,
-                                    training: [:], tensors: model.namedTensors())
-        return [model] + (try (1..<threads).map { _ in try ModelLoader.load(checkpoint) })
-    }
-
-    /// −log softmax(row)[target], with the row's maximum subtracted first, in Double.
-    @inline(__always)
-    static func negativeLogLikelihood(_ logits: [Float], row i: Int, columns v: Int, target: Int) -> Double {
-        var maxLogit = -Float.infinity
-        for c in 0..<v { maxLogit = max(maxLogit, logits[i * v + c]) }
-        var sum: Double = 0
-        for c in 0..<v { sum += Foundation.exp(Double(logits[i * v + c] - maxLogit)) }
-        return Foundation.log(sum) - Double(logits[i * v + target] - maxLogit)
+        loss(models: [model], examples: stream, sampleAbove: limit, seed: seed, progress: progress, stop: stop)
     }
 }
 
-/// The model copies of one evaluation: copy t is used by thread t alone.
-private struct ModelCopies: @unchecked Sendable {
+/// One evaluation's chunks as its threads run them: thread t uses model copy t alone.
+private final class EvaluationJob: @unchecked Sendable {
     let models: [LanguageModel]
-    init(_ models: [LanguageModel]) { self.models = models }
+    let examples: any ExampleSource
+    let stream: TokenStream?
+    let sample: [Int]?
+    let work: EvaluationWork
+
+    init(models: [LanguageModel], examples: any ExampleSource, sample: [Int]?, work: EvaluationWork) {
+        self.models = models
+        self.examples = examples
+        stream = examples as? TokenStream
+        self.sample = sample
+        self.work = work
+    }
+
+    func run(_ t: Int) {
+        let model = models[t]
+        let v = model.vocabularySize, width = examples.contextWidth, targetWidth = examples.targetWidth
+        let sequence = model as? SequenceModel
+        let n = sample?.count ?? examples.count
+        let rows = Evaluation.chunkRows
+        var logits = Matrix(rows: min(rows, n) * targetWidth, cols: v)
+        var contexts = [Int32](repeating: 0, count: min(rows, n) * width)
+        var targets = [Int32](repeating: 0, count: min(rows, n) * targetWidth)
+        var scratch = [Double](repeating: 0, count: v)
+        while let c = work.next() {
+            let start = c * rows
+            let m = min(rows, n - start)
+            if let sample {
+                if let stream {
+                    stream.copy(examples: sample[start..<(start + m)], contexts: &contexts, targets: &targets)
+                } else {
+                    for (row, i) in sample[start..<(start + m)].enumerated() {
+                        examples.copy(i, toRow: row, contexts: &contexts, targets: &targets)
+                    }
+                }
+            } else if let stream {
+                stream.copy(examples: start..<(start + m), contexts: &contexts, targets: &targets)
+            } else {
+                for row in 0..<m { examples.copy(start + row, toRow: row, contexts: &contexts, targets: &targets) }
+            }
+            if m * targetWidth != logits.rows { logits = Matrix(rows: m * targetWidth, cols: v) }
+            if let sequence, targetWidth > 1 {
+                sequence.sequenceLogits(tokens: contexts, count: m, into: &logits)
+            } else {
+                model.logits(contexts: contexts, count: m, into: &logits)
+            }
+            var losses: [Double] = []
+            losses.reserveCapacity(m * targetWidth)
+            for i in 0..<(m * targetWidth) where targets[i] != TrainingRecipe.masked {
+                losses.append(Softmax.negativeLogLikelihood(logits.data[(i * v)..<((i + 1) * v)], target: Int(targets[i]),
+                                                            scratch: &scratch))
+            }
+            work.finish(chunk: c, examples: m, losses: losses, of: n)
+        }
+    }
 }
 
-/// The chunks of one evaluation, shared by its threads: which chunk is next, each chunk's
-/// sums, the progress count, and whether to stop.
-final class EvaluationWork: @unchecked Sendable {
+/// The chunks of one evaluation, shared by its threads: which chunk is next, the sums of the
+/// losses in example order (a finished chunk waits until those before it are added), the
+/// progress count, and whether to stop.
+private final class EvaluationWork: @unchecked Sendable {
     private let lock = NSLock()
     private var nextChunk = 0
     private let chunks: Int
-    private var sums: [Double]
-    private var squares: [Double]
+    private var pending: [Int: [Double]] = [:]
+    private var added = 0
+    private var sum: Double = 0
+    private var sumOfSquares: Double = 0
+    private var counted = 0
     private var done = 0
     private var stopped = false
     private let progress: (Int, Int) -> Void
@@ -163,8 +177,6 @@ final class EvaluationWork: @unchecked Sendable {
 
     init(chunks: Int, progress: @escaping (Int, Int) -> Void, stop: @escaping () -> Bool) {
         self.chunks = chunks
-        sums = [Double](repeating: 0, count: chunks)
-        squares = sums
         self.progress = progress
         self.stop = stop
     }
@@ -179,34 +191,32 @@ final class EvaluationWork: @unchecked Sendable {
         return nextChunk - 1
     }
 
-    func finish(chunk: Int, examples: Int, sum: Double, sumOfSquares: Double, of total: Int) {
+    func finish(chunk: Int, examples: Int, losses: [Double], of total: Int) {
         lock.lock()
         defer { lock.unlock() }
-        sums[chunk] = sum
-        squares[chunk] = sumOfSquares
+        pending[chunk] = losses
+        while let next = pending.removeValue(forKey: added) {
+            for x in next {
+                sum += x
+                sumOfSquares += x * x
+            }
+            counted += next.count
+            added += 1
+        }
         done += examples
         progress(done, total)
     }
 
-    /// The sums over all chunks in chunk order, or nil when the evaluation was stopped.
-    func totals() -> (Double, Double)? {
-        guard !stopped else { return nil }
-        return (sums.reduce(0, +), squares.reduce(0, +))
+    /// The sums over all chunks, or nil when the evaluation was stopped.
+    func totals() -> (sum: Double, sumOfSquares: Double, counted: Int)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped, added == chunks else { return nil }
+        return (sum, sumOfSquares, counted)
     }
 }
 
-/// Runs the matrix products on the calling thread while the evaluation's own threads run, so
-/// that two threads never share the product worker pool.
-private enum MatmulThreads {
-    static func withOneThreadPerProduct(_ body: () -> Void) {
-        let saved = Matmul.maxThreads
-        Matmul.maxThreads = 1
-        defer { Matmul.maxThreads = saved }
-        body()
-    }
-}
-
-/// The losses of a model on the splits of a data set, as `train` and `eval` print them.
+/// The losses of a model on the splits of a data set, and the table `train` and `eval` print.
 public struct LossReport: Sendable {
     public struct Row: Sendable {
         public var split: SplitName
@@ -216,23 +226,34 @@ public struct LossReport: Sendable {
     }
     public var rows: [Row]
 
-    /// Evaluates `splits` of `dataset`. With `exactUpTo`, a split with more examples is
-    /// estimated on that many, sampled with a generator seeded from the split seed (so the
-    /// same data and split give the same sample). `threads` copies of the model run at once.
-    /// nil when `stop` ended the evaluation.
-    public static func evaluate(_ model: LanguageModel, on dataset: Dataset, splits: [SplitName] = SplitName.allCases,
-                                exactUpTo limit: Int? = nil, threads: Int = 1,
+    public init(rows: [Row]) { self.rows = rows }
+
+    /// Evaluates `splits` of `dataset` in `layout`. With `exactUpTo`, a split with more
+    /// examples is estimated on that many, sampled with a generator seeded from the split
+    /// seed (the same data and split give the same sample). `copy` makes another copy of the
+    /// model; with it, `threads` copies run at once (without, `model` alone). `reuse` holds
+    /// splits already laid out (the trainer's), so that they are not built twice. nil when
+    /// `stop` ended the evaluation.
+    public static func evaluate(_ model: LanguageModel, copy: (() throws -> LanguageModel)? = nil, threads: Int = 1,
+                                layout: TrainingRecipe.Layout = .windows, on dataset: Dataset,
+                                splits: [SplitName] = SplitName.allCases, exactUpTo limit: Int? = nil,
+                                reuse: [SplitName: any ExampleSource] = [:],
                                 progress: (SplitName, Int, Int) -> Void = { _, _, _ in },
                                 stop: () -> Bool = { false }) throws -> LossReport? {
-        let models = try Evaluation.replicas(of: model, vocabulary: dataset.vocabulary, threads: threads)
+        var models = [model]
+        if let copy, threads > 1 { for _ in 1..<threads { models.append(try copy()) } }
         var rows: [Row] = []
         for (k, split) in splits.enumerated() {
-            let stream = dataset.stream(split, blockSize: model.blockSize)
+            let examples = reuse[split] ?? dataset.examples(split, layout: layout, blockSize: model.blockSize)
             var loss: SplitLoss?
-            if stream.count > 0 {
-                guard let l = Evaluation.loss(models: models, stream: stream, sampleAbove: limit,
+            if examples.count > 0 {
+                guard let l = Evaluation.loss(models: models, examples: examples, sampleAbove: limit,
                                               seed: dataset.split.seed &+ 0x5EED &+ UInt64(k),
-                                              progress: { progress(split, $0, $1) }, stop: stop) else { return nil }
+                                              progress: { progress(split, $0, $1) }, stop: stop) else {
+                    if stop() { return nil }
+                    rows.append(Row(split: split, names: dataset.count(split), loss: nil))
+                    continue
+                }
                 loss = l
             }
             rows.append(Row(split: split, names: dataset.count(split), loss: loss))

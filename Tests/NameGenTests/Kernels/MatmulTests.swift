@@ -75,17 +75,14 @@ final class MatmulTests: XCTestCase {
     /// each element is summed in the same order for any thread count: bit-identical results.
     func testResultDoesNotDependOnThreadCount() {
         var rng = RandomGenerator(seed: 11)
-        let saved = Matmul.maxThreads
-        defer { Matmul.maxThreads = saved }
         for form in Form.allCases {
             for (m, k, n) in [(70, 530, 61), (5, 600, 100), (1, 513, 1041), (7, 70_000, 3), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
                 XCTAssertGreaterThanOrEqual(2 * m * k * n, Matmul.parallelMinFlops)
                 let (a, b) = operands(form, m, k, n, &rng)
                 var results: [Matrix] = []
                 for threads in [1, 2, 3] {
-                    Matmul.maxThreads = threads
                     var c = Matrix(rows: m, cols: n)
-                    Self.fast(form, &c, a, b, accumulate: false)
+                    Matmul.$maxThreads.withValue(threads) { Self.fast(form, &c, a, b, accumulate: false) }
                     results.append(c)
                 }
                 XCTAssertEqual(results[0], results[1], "\(form) \(m)×\(k)×\(n): 1 vs 2 threads")
@@ -99,9 +96,6 @@ final class MatmulTests: XCTestCase {
     /// the same product computed alone), for many back-to-back calls.
     func testConcurrentCallersGetTheirOwnResults() {
         var rng = RandomGenerator(seed: 5)
-        let saved = Matmul.maxThreads
-        Matmul.maxThreads = 2
-        defer { Matmul.maxThreads = saved }
         let shapes = [(64, 160, 200), (70, 530, 61), (200, 64, 200), (96, 100, 96)]
         let problems = shapes.map { operands(.nn, $0.0, $0.1, $0.2, &rng) }
         let expected = problems.map { (a, b) -> Matrix in
@@ -116,9 +110,12 @@ final class MatmulTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: problems.count) { t in
             let (a, b) = problems[t]
             var c = Matrix(rows: a.rows, cols: b.cols)
-            for _ in 0..<5 {
-                Matmul.nn(&c, a, b)
-                if c != expected[t] { counts[t] += 1 }
+            // The thread count is task-local: each caller thread binds its own.
+            Matmul.$maxThreads.withValue(2) {
+                for _ in 0..<5 {
+                    Matmul.nn(&c, a, b)
+                    if c != expected[t] { counts[t] += 1 }
+                }
             }
         }
         XCTAssertEqual(Array(mismatches), [Int](repeating: 0, count: problems.count))

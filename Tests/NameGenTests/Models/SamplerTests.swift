@@ -7,7 +7,7 @@ final class SamplerTests: XCTestCase {
     private func model(smoothing: Float = 0) throws -> (BigramModel, Vocabulary) {
         let d = try Dataset(names: ["ab", "ab", "ab", "b"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: smoothing)
-        m.fit(d.windows(.train, blockSize: 1))
+        m.fit(d.stream(.train, blockSize: 1))
         return (m, d.vocabulary)
     }
 

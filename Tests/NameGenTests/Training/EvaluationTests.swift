@@ -14,6 +14,13 @@ final class EvaluationTests: XCTestCase {
         return (m, d)
     }
 
+    /// Another bigram with the same counts (a copy for a second thread).
+    private func copy(_ m: BigramModel, _ d: Dataset) -> BigramModel {
+        let c = BigramModel(vocabularySize: m.vocabularySize, smoothing: m.smoothing)
+        c.fit(d.stream(.train, blockSize: 1))
+        return c
+    }
+
     /// −log P(next | prev) from the model's counts, summed over the names' pairs by hand.
     private func directNLL(_ m: BigramModel, _ names: [String], _ v: Vocabulary) -> [Double] {
         var out: [Double] = []
@@ -34,8 +41,8 @@ final class EvaluationTests: XCTestCase {
         let mean = expected.reduce(0, +) / Double(expected.count)
         let stream = d.stream(.val, blockSize: 1)
         for threads in [1, 2, 3] {
-            let models = try Evaluation.replicas(of: m, vocabulary: d.vocabulary, threads: threads)
-            let l = try XCTUnwrap(Evaluation.loss(models: models, stream: stream))
+            let models = [m] + (1..<max(threads, 1)).map { _ in copy(m, d) }
+            let l = try XCTUnwrap(Evaluation.loss(models: models, examples: stream))
             XCTAssertEqual(l.mean, mean, accuracy: 1e-6)
             XCTAssertNil(l.standardError)
             XCTAssertFalse(l.isEstimate)
@@ -45,7 +52,7 @@ final class EvaluationTests: XCTestCase {
         let train = d.stream(.train, blockSize: 1)
         XCTAssertGreaterThan(train.count, Evaluation.chunkRows)
         let one = try XCTUnwrap(Evaluation.loss(model: m, stream: train))
-        let two = try XCTUnwrap(Evaluation.loss(models: Evaluation.replicas(of: m, vocabulary: d.vocabulary, threads: 2), stream: train))
+        let two = try XCTUnwrap(Evaluation.loss(models: [m, copy(m, d)], examples: train))
         XCTAssertEqual(one.mean.bitPattern, two.mean.bitPattern)
         let direct = directNLL(m, d.train, d.vocabulary)
         XCTAssertEqual(one.mean, direct.reduce(0, +) / Double(direct.count), accuracy: 1e-6)
@@ -91,7 +98,7 @@ final class EvaluationTests: XCTestCase {
 
     func testEstimatedRowsAreMarkedInTheTable() throws {
         let (m, d) = try fixture(names: 3000)
-        let report = try XCTUnwrap(LossReport.evaluate(m, on: d, exactUpTo: 1000))
+        let report = try XCTUnwrap(LossReport.evaluate(m, copy: { self.copy(m, d) }, threads: 2, on: d, exactUpTo: 1000))
         let table = report.table
         XCTAssertTrue(table.contains("std. error"))
         let trainRow = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("train") })
