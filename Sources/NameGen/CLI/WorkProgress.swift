@@ -35,11 +35,14 @@ final class WorkProgress: @unchecked Sendable {
         guard !printed || now - lastDraw >= interval else { return }
         lastDraw = now
         printed = true
-        var line = label + ": " + amount(done)
+        var line = label + ": "
         if let total, total > 0 {
             let fraction = Double(done) / Double(total)
-            line = Progress.bar(fraction: fraction, width: 20) + " " + line + " of " + amount(total)
+            line += number(done) + " of " + amount(total)
+            if console.stderrIsTerminal { line = Progress.bar(fraction: fraction, width: 20) + " " + line }
             if fraction > 0 { line += " | ETA " + Progress.clock(elapsed / fraction - elapsed) }
+        } else {
+            line += amount(done)
         }
         line += String(format: " | %.0f s", elapsed)
         if console.stderrIsTerminal {
@@ -56,6 +59,13 @@ final class WorkProgress: @unchecked Sendable {
         defer { lock.unlock() }
         if drewLine { console.err("\n") }
         drewLine = false
+    }
+
+    private func number(_ n: Int) -> String {
+        switch unit {
+        case .bytes: return String(format: "%.1f", Double(n) / 1e6)
+        case .examples: return "\(n)"
+        }
     }
 
     private func amount(_ n: Int) -> String {
