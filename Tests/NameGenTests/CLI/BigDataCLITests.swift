@@ -87,4 +87,20 @@ final class BigDataCLITests: XCTestCase {
         XCTAssertEqual(r.status, 66, r.err)
         XCTAssertEqual(run(["sample", "-n", "0", "--checkpoint", dir.file("missing.safetensors")]).status, 64)
     }
+
+    /// Quiet for the first second; then one plain line (no bar, no redraw) off a terminal.
+    func testProgressLineOnlyAfterASecond() {
+        let (console, _, err) = Console.capturing()
+        let progress = WorkProgress(console: console, label: "reading big.txt", unit: .bytes)
+        progress.update(4_000_000, of: 143_000_000)
+        XCTAssertEqual(err(), "", "nothing within the first second")
+        Thread.sleep(forTimeInterval: 1.05)
+        progress.update(8_000_000, of: 143_000_000)
+        progress.update(12_000_000, of: 143_000_000)
+        progress.finish()
+        let lines = err().split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, err())
+        XCTAssertTrue(lines[0].hasPrefix("reading big.txt: 8.0 of 143.0 MB | ETA "), err())
+        XCTAssertFalse(err().contains("["), "no bar off a terminal")
+    }
 }
