@@ -21,6 +21,12 @@ struct DataSource {
     /// the split (and so every loss) may then differ from training's.
     static func forCheckpoint(_ checkpoint: Checkpoint, override: String?, console: Console) throws -> DataSource {
         let path = override ?? checkpoint.dataFile
+        // Standard input is read only when asked for: a model trained on `--data -` would
+        // otherwise wait on the terminal.
+        if override == nil && path == NameFile.standardInput {
+            throw NameGenError(.data, "The model was trained on standard input, which is not read again unless asked.",
+                               hint: "Pass --data FILE, or --data - to read the names from standard input again.")
+        }
         let source: DataSource
         do {
             source = try load(path, console: console)

@@ -54,6 +54,15 @@ final class BigDataCLITests: XCTestCase {
         XCTAssertEqual(out.count, 30)
         XCTAssertTrue(Set(out).isDisjoint(with: names), "--new read the names from standard input")
         XCTAssertTrue(sampled.err.contains("30 new"), sampled.err)
+        // Without --data, a model trained on standard input does not wait on it: eval says
+        // how to pass the names, sample prints its names without the summary.
+        let noData = run(["eval", "--checkpoint", b])
+        XCTAssertEqual(noData.status, 65)
+        XCTAssertTrue(noData.err.contains("trained on standard input"), noData.err)
+        let noSummary = run(["sample", "-n", "3", "--seed", "1", "--checkpoint", b])
+        XCTAssertEqual(noSummary.status, 0, noSummary.err)
+        XCTAssertEqual(noSummary.out.split(separator: "\n").count, 3)
+        XCTAssertTrue(noSummary.err.contains("no summary of new names"), noSummary.err)
     }
 
     /// --val-fraction 0 leaves val empty: "–" in the tables, null in JSON and in info.
