@@ -7,7 +7,7 @@ final class SamplerTests: XCTestCase {
     private func model(smoothing: Float = 0) throws -> (BigramModel, Vocabulary) {
         let d = try Dataset(names: ["ab", "ab", "ab", "b"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: smoothing)
-        m.fit(d.windows(.train, blockSize: 1))
+        m.fit(d.stream(.train, blockSize: 1))
         return (m, d.vocabulary)
     }
 
@@ -124,7 +124,7 @@ final class IncrementalSamplingTests: XCTestCase {
         let d = try Dataset(names: ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"],
                             split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let bigram = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 0.1)
-        bigram.fit(d.windows(.train, blockSize: 1))
+        bigram.fit(d.stream(.train, blockSize: 1))
         var options = SamplingOptions()
         (options.count, options.minLength, options.maxLength, options.unique) = (40, 3, 9, true)
         options.prefix = d.vocabulary.encode("a")!
