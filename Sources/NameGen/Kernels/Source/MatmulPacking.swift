@@ -45,6 +45,8 @@ enum MatmulPacking {
                 for jj in stride(from: 0, to: nr, by: 8) {
                     if jj + 8 <= width {
                         transpose8x8(src + (j0 + jj) * colStride + p0 + p, colStride, dst + p * nr + jj, nr)
+                    } else if jj >= width {
+                        for q in 0..<8 { store8(SIMD8(), dst + (p + q) * nr + jj) }
                     } else {
                         for q in 0..<8 {
                             for j in jj..<jj + 8 {
