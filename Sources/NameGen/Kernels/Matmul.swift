@@ -78,7 +78,7 @@ public enum Matmul {
     static let packedBMaxFloats = 1 << 20
     /// Below this many flops (2·M·N·K) a product runs on the calling thread: handing a part to
     /// a worker costs a few microseconds.
-    static let parallelMinFlops = 500_000
+    static let parallelMinFlops = 250_000
 
     // MARK: - Driver
 
