@@ -151,7 +151,11 @@ enum BatchKernels {
                                 tokens: UnsafePointer<Int32>, count: Int, width e: Int) {
         for i in 0..<count {
             let src = table + Int(tokens[i]) * e, dst = out + i * e
-            columnBlocks(e) { j0, w, _ in store(load(src + j0, w), dst + j0, w) }
+            if e < 16 {
+                for j in 0..<e { dst[j] = src[j] }  // narrow rows (embedding 10): lane by lane is faster
+            } else {
+                columnBlocks(e) { j0, w, _ in store(load(src + j0, w), dst + j0, w) }
+            }
         }
     }
 
@@ -159,6 +163,10 @@ enum BatchKernels {
                                  tokens: UnsafePointer<Int32>, count: Int, width e: Int) {
         for i in 0..<count {
             let dst = grad + Int(tokens[i]) * e, src = dOut + i * e
+            if e < 16 {
+                for j in 0..<e { dst[j] += src[j] }
+                continue
+            }
             columnBlocks(e) { j0, w, skip in
                 let old = load(dst + j0, w)
                 store(merge(old, old + load(src + j0, w), skip: skip), dst + j0, w)
