@@ -5,7 +5,7 @@
 import Foundation
 import NameGen
 
-enum Part: String, CaseIterable, Sendable { case matmul, train, sample, data }
+enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, data }
 let onlyOption = Option<Part>(["--only"], value: "part", help: "Run only one part.", default: nil)
 let threadsOption = Option<Int>(["--threads"], help: "Worker threads (train: both 1 and 2 unless given).", range: 1...256,
                                 default: nil, defaultText: "number of cores")
@@ -20,8 +20,8 @@ let helpFlag = Flag(["-h", "--help"], help: "Show help information.")
 
 let spec = CommandSpec(
     name: "", abstract: "Times namegen's matmul core, mlp training and sampling.",
-    discussion: "Matmul figures are medians of five runs, timed as ../shared/bench/numpy_matmul.py times numpy; "
-        + "`make bench-numpy` runs the two side by side.",
+    discussion: "Matmul figures are medians of five runs, timed as Sources/namegen-bench/compare_numpy.py times numpy; "
+        + "`make bench-numpy` runs the two side by side. NAMEGEN_KERNELS=avx512|avx2|portable forces a kernel set.",
     options: [onlyOption.spec, threadsOption.spec, jsonFlag.spec, noTrainingFlag.spec, shapeOption.spec, dataOption.spec,
               roundsOption.spec])
 
@@ -58,6 +58,24 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
 let options = parseOptions()
 let json = options.json, only = options.only
 let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+do {
+    try KernelDispatch.checkEnvironment()
+} catch let error as NameGenError {
+    FileHandle.standardError.write(Data("Error: \(error.message)\(error.hint.map { " " + $0 } ?? "")\n".utf8))
+    exit(error.exitCode)
+}
+let kernels = KernelDispatch.active.name
+let cpu = KernelDispatch.cpuName
+if json {
+    print("{\"bench\":\"system\",\"kernels\":\"\(kernels)\",\"cpu\":\"\(cpu)\",\"cores\":\(ProcessInfo.processInfo.activeProcessorCount)}")
+} else {
+    print("CPU: \(cpu.isEmpty ? "unknown" : cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores; kernel set: \(kernels)"
+          + " (supported: \(KernelDispatch.supported.map { $0.name }.joined(separator: ", ")))\n")
+}
+
+if only == nil || only == "peak" {
+    peakBench(json: json, threads: threads)
+}
 
 if only == "data" {
     do {

@@ -42,8 +42,17 @@ public enum CommandLineTool {
     /// Runs the tool with `arguments` (without the program name) on the process's streams.
     public static func main(_ arguments: [String]) -> Int32 {
         // Large products (sampling and eval batches) use every core; train's --threads overrides.
-        Matmul.$maxThreads.withValue(ProcessInfo.processInfo.activeProcessorCount) {
-            run(arguments, console: .standard(), stop: Interrupt.request)
+        let console = Console.standard()
+        do {
+            try KernelDispatch.checkEnvironment()
+        } catch let error as NameGenError {
+            console.err("Error: \(error.message)" + (error.hint.map { " " + $0 } ?? "") + "\n")
+            return error.exitCode
+        } catch {
+            return 64
+        }
+        return Matmul.$maxThreads.withValue(ProcessInfo.processInfo.activeProcessorCount) {
+            run(arguments, console: console, stop: Interrupt.request)
         }
     }
 
@@ -60,7 +69,7 @@ public enum CommandLineTool {
             console.out(overview)
             return 0
         case "--version":
-            console.out("namegen \(version)\n")
+            console.out("namegen \(version) (kernels: \(KernelDispatch.active.name))\n")
             return 0
         case "help":
             guard let name = rest.first else { console.out(overview); return 0 }

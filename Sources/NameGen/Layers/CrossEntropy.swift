@@ -11,36 +11,36 @@ import Foundation
 ///   logits (N, V), targets (N) → loss (scalar), dLogits (N, V)
 public enum CrossEntropy {
     /// Returns the mean loss and overwrites dLogits with its gradient. `probabilities` is
-    /// (N, V) scratch. The loss is summed in Double.
+    /// (N, V) scratch. The softmax runs in the active kernel set (each row shifted by its
+    /// maximum, exponentiated, summed over 16 logical lanes in a fixed order); the loss is
+    /// summed in Double.
     public static func forwardBackward(dLogits: inout Matrix, probabilities: inout Matrix,
                                        logits: Matrix, targets: [Int32]) -> Float {
         let n = logits.rows, v = logits.cols
         precondition(targets.count >= n && dLogits.rows == n && dLogits.cols == v)
         precondition(probabilities.rows == n && probabilities.cols == v)
-        // Shift each row by its maximum, exponentiate all rows at once, then normalise.
-        Softmax.shiftedExponentials(logits, into: &probabilities)
-        // Rows whose target is `TrainingRecipe.masked` (a sequence's padding) have no loss and
-        // no gradient; the mean is over the others.
+        guard n > 0 else { return 0 }
+        precondition(v >= 2, "cross-entropy needs at least two classes")
+        // The kernel marks a row without a loss by a negative target; `masked` is one.
         var counted = 0
         for r in 0..<n where targets[r] != TrainingRecipe.masked { counted += 1 }
+        let scale = 1 / Float(max(counted, 1))
+        // The scratch holds each row's Σ exp(shifted) and shifted target logit (2N ≤ N·V floats).
+        logits.data.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                dLogits.data.withUnsafeMutableBufferPointer { d in
+                    probabilities.data.withUnsafeMutableBufferPointer { p in
+                        KernelDispatch.active.softmaxCrossEntropy(d.baseAddress!, l.baseAddress!, targets: t.baseAddress!,
+                                                                  rows: n, columns: v, scale: scale,
+                                                                  rowSum: p.baseAddress!, rowShiftedTarget: p.baseAddress! + n)
+                    }
+                }
+            }
+        }
         var total: Double = 0
-        let invN = 1 / Float(max(counted, 1))
         for r in 0..<n {
-            guard targets[r] != TrainingRecipe.masked else {
-                for c in 0..<v { dLogits.data[r * v + c] = 0 }
-                continue
-            }
-            var sum: Float = 0, m = -Float.infinity
-            for c in 0..<v {
-                sum += probabilities.data[r * v + c]
-                m = max(m, logits.data[r * v + c])
-            }
-            let t = Int(targets[r])
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum
-            total += Double(Foundation.log(sum)) - Double(logits.data[r * v + t] - m)
-            let inv = 1 / sum
-            for c in 0..<v { dLogits.data[r * v + c] = probabilities.data[r * v + c] * inv * invN }
-            dLogits.data[r * v + t] -= invN
+            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(max(counted, 1)))
     }
