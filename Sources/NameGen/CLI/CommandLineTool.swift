@@ -119,6 +119,12 @@ public enum CommandLineTool {
     }
 }
 
+#if !compiler(>=6.2)
+/// Before Swift 6.2 every metatype is Sendable and the standard library has no
+/// `SendableMetatype`; this empty stand-in lets `Subcommand` build there (arm64 Linux ships 6.0).
+protocol SendableMetatype {}
+#endif
+
 /// A subcommand: its options and what it does with them.
 /// `SendableMetatype`: the table of commands is a global constant shared by every thread.
 protocol Subcommand: SendableMetatype {
