@@ -1,0 +1,407 @@
+import Foundation
+
+/// Hyperparameters of the `transformer` model (makemore's `Transformer`). The defaults give
+/// 204,544 parameters at V = 27 and block size 16.
+public struct TransformerConfig: Equatable, Sendable {
+    /// T: the longest sequence, a start token and the longest name (names.txt: 15 + 1).
+    public var blockSize = 16
+    public var embed = 64
+    public var layers = 4
+    public var heads = 4
+    public var dropout: Float = 0
+
+    public init() {}
+}
+
+/// The `transformer` model, makemore's `Transformer` (a GPT-2 style decoder), every backward
+/// written by hand:
+///
+///   tokens (B, T): a name as [start, c1, c2, …], targets [c1, c2, …, stop]; padding masked out
+///   x = dropout(wte[token] + wpe[position])                 wte (V, C), wpe (T, C) → x (N, C)
+///   × layers:
+///     x = x + dropout(attn(ln1(x)))     causal multi-head self-attention (Layers/Attention.swift)
+///     x = x + dropout(fc2(GELU(fc(ln2(x)))))                  fc (4C, C), fc2 (C, 4C)
+///   logits = head(lnf(x)), no bias                          head (V, C) → logits (N, V)
+///   loss = mean cross-entropy over the real targets
+///
+/// Padding is never computed: the positions of every name are packed row after row (N = Σ
+/// lengths, not B·T). That is exact, because attention is causal (a real position never sees a
+/// padded one, which only follow it) and every other layer works on one row at a time.
+///
+/// Checkpoint tensors (F32, PyTorch layout, as `torch_transformer.py` names them):
+///   wte.weight (V, C) · wpe.weight (T, C)
+///   blocks.i.{ln1,ln2}.{weight,bias} (C) · blocks.i.attn.weight (3C, C) · blocks.i.attn.bias (3C)
+///   blocks.i.proj.weight (C, C) · blocks.i.proj.bias (C) · blocks.i.fc.weight (4C, C) · blocks.i.fc.bias (4C)
+///   blocks.i.fc2.weight (C, 4C) · blocks.i.fc2.bias (C) · lnf.{weight,bias} (C) · head.weight (V, C)
+public final class TransformerModel {
+    public let config: TransformerConfig
+    public let vocabularySize: Int
+    public let tokenEmbedding: Embedding
+    public let positionEmbedding: PositionEmbedding
+    public let blocks: [Block]
+    public let finalNorm: LayerNorm
+    public let head: Linear
+    public let dropout: Dropout?
+    public let parameters: [Parameter]
+
+    /// One transformer block: pre-norm attention and MLP, each on a residual connection.
+    public final class Block {
+        public let ln1: LayerNorm
+        public let attention: CausalSelfAttention
+        public let ln2: LayerNorm
+        public let fc: Linear
+        public let fc2: Linear
+
+        init(index i: Int, config c: TransformerConfig, rng: inout RandomGenerator) {
+            ln1 = LayerNorm(name: "blocks.\(i).ln1", features: c.embed)
+            attention = CausalSelfAttention(name: "blocks.\(i)", embed: c.embed, heads: c.heads, maxLength: c.blockSize,
+                                            dropout: c.dropout, rng: &rng)
+            ln2 = LayerNorm(name: "blocks.\(i).ln2", features: c.embed)
+            fc = Linear(name: "blocks.\(i).fc", inputs: c.embed, outputs: 4 * c.embed, bias: true, rng: &rng)
+            fc2 = Linear(name: "blocks.\(i).fc2", inputs: 4 * c.embed, outputs: c.embed, bias: true, rng: &rng)
+        }
+
+        var parameters: [Parameter] {
+            ln1.parameters + attention.parameters + ln2.parameters + fc.parameters + fc2.parameters
+        }
+    }
+
+    /// A new model initialised from `rng` as PyTorch initialises its layers (embeddings N(0, 1),
+    /// Linear uniform ±1/√in, LayerNorm 1 and 0).
+    public init(config: TransformerConfig, vocabularySize: Int, rng: inout RandomGenerator) {
+        precondition(config.blockSize >= 1 && config.embed >= 1 && config.layers >= 1 && config.heads >= 1)
+        precondition(config.embed % config.heads == 0 && config.dropout >= 0 && config.dropout < 1)
+        self.config = config
+        self.vocabularySize = vocabularySize
+        tokenEmbedding = Embedding(name: "wte", vocabularySize: vocabularySize, dimensions: config.embed, rng: &rng)
+        positionEmbedding = PositionEmbedding(name: "wpe", positions: config.blockSize, dimensions: config.embed, rng: &rng)
+        var made: [Block] = []
+        for i in 0..<config.layers { made.append(Block(index: i, config: config, rng: &rng)) }
+        blocks = made
+        finalNorm = LayerNorm(name: "lnf", features: config.embed)
+        head = Linear(name: "head", inputs: config.embed, outputs: vocabularySize, bias: false, rng: &rng)
+        dropout = config.dropout > 0 ? Dropout(probability: config.dropout) : nil
+        parameters = [tokenEmbedding.table, positionEmbedding.table] + blocks.flatMap(\.parameters)
+            + finalNorm.parameters + head.parameters
+    }
+
+    public var blockSize: Int { config.blockSize }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    // MARK: Checkpoint
+
+    public var hyperparameters: [String: String] {
+        ["block_size": "\(config.blockSize)", "embed": "\(config.embed)", "layers": "\(config.layers)",
+         "heads": "\(config.heads)", "dropout": "\(config.dropout)"]
+    }
+
+    /// Reads the configuration from checkpoint hyperparameters.
+    public static func config(from hyperparameters: [String: String]) throws -> TransformerConfig {
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let v = hyperparameters[key].flatMap(Int.init), range.contains(v) else { throw bad(key) }
+            return v
+        }
+        func bad(_ key: String) -> NameGenError {
+            NameGenError(.checkpoint, "The checkpoint's transformer hyperparameter '\(key)' is missing or invalid.",
+                         hint: "The file may be damaged; retrain with 'namegen train --model transformer'.")
+        }
+        var c = TransformerConfig()
+        c.blockSize = try int("block_size", 1...256)
+        c.embed = try int("embed", 1...1024)
+        c.layers = try int("layers", 1...64)
+        c.heads = try int("heads", 1...64)
+        guard c.embed % c.heads == 0 else { throw bad("heads") }
+        guard let p = hyperparameters["dropout"].flatMap(Double.init), p >= 0 && p < 1 else { throw bad("dropout") }
+        c.dropout = Float(p)
+        return c
+    }
+
+    /// Overwrites the weights with the tensors named `prefix + name`.
+    public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
+        for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
+    }
+
+    public func namedTensors() -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
+    }
+
+    // MARK: Buffers
+
+    /// Activations of one block for up to `rows` packed rows.
+    final class BlockBuffers {
+        /// LayerNorm outputs (N, C) and their row statistics
+        var ln1, ln2: Matrix
+        var ln1Cache, ln2Cache: LayerNorm.Cache
+        var attention: CausalSelfAttention.Cache
+        /// attention output (N, C), the residual after it (N, C)
+        var attended, middle: Matrix
+        /// fc output, GELU's tanh and output (N, 4C); fc2 output (N, C); the block output (N, C)
+        var fc, tanh, gelu: Matrix
+        var fc2, out: Matrix
+        /// Residual dropout masks and the dropped outputs (N, C); empty without dropout.
+        var attendedMask, attendedDropped, fc2Mask, fc2Dropped: Matrix
+
+        init(rows: Int, config c: TransformerConfig, training: Bool) {
+            ln1 = Matrix(rows: rows, cols: c.embed)
+            (ln2, attended, middle, fc2, out) = (ln1, ln1, ln1, ln1, ln1)
+            ln1Cache = LayerNorm.Cache(rows: rows)
+            ln2Cache = ln1Cache
+            attention = CausalSelfAttention.Cache(rows: rows, embed: c.embed, heads: c.heads, maxLength: c.blockSize,
+                                                  training: training, dropout: c.dropout > 0)
+            fc = Matrix(rows: rows, cols: 4 * c.embed)
+            (tanh, gelu) = (fc, fc)
+            attendedMask = Matrix(rows: training && c.dropout > 0 ? rows : 0, cols: c.embed)
+            (attendedDropped, fc2Mask, fc2Dropped) = (attendedMask, attendedMask, attendedMask)
+        }
+
+        func setRows(_ n: Int, training: Bool) {
+            for keyPath in [\BlockBuffers.ln1, \.ln2, \.attended, \.middle, \.fc, \.tanh, \.gelu, \.fc2, \.out] {
+                self[keyPath: keyPath].rows = n
+            }
+            if training && attendedMask.data.count > 0 {
+                for keyPath in [\BlockBuffers.attendedMask, \.attendedDropped, \.fc2Mask, \.fc2Dropped] {
+                    self[keyPath: keyPath].rows = n
+                }
+            }
+        }
+    }
+
+    /// Every buffer of a forward (and, for training, backward) pass over up to `sequences`
+    /// sequences of up to T positions: allocated once; a step only sets the row counts.
+    final class Workspace {
+        let sequences: Int
+        let capacity: Int
+        let training: Bool
+        var layout: TransformerKernels.Layout
+        /// packed tokens, positions and targets (N)
+        var tokens, positions, targets: [Int32]
+        /// embeddings (N, C), after dropout, and the mask
+        var embedded, embeddedDropped, embeddedMask: Matrix
+        var blocks: [BlockBuffers]
+        var lnf: Matrix
+        var lnfCache: LayerNorm.Cache
+        var logits, probabilities, dLogits: Matrix
+        /// Backward scratch: the residual stream's gradient and a copy after dropout (N, C); the
+        /// gradient at a LayerNorm's output (N, C); at fc's output and GELU's output (N, 4C).
+        var dResidual, dDropped, dNormed: Matrix
+        var dFC, dGELU: Matrix
+
+        init(model: TransformerModel, sequences: Int, training: Bool) {
+            let c = model.config, v = model.vocabularySize
+            self.sequences = sequences
+            self.training = training
+            let capacity = sequences * c.blockSize
+            self.capacity = capacity
+            layout = TransformerKernels.Layout(starts: [Int](repeating: 0, count: sequences),
+                                               lengths: [Int](repeating: 0, count: sequences), count: 0)
+            tokens = [Int32](repeating: 0, count: capacity)
+            (positions, targets) = (tokens, tokens)
+            embedded = Matrix(rows: capacity, cols: c.embed)
+            let dropRows = training && c.dropout > 0 ? capacity : 0
+            embeddedDropped = Matrix(rows: dropRows, cols: c.embed)
+            embeddedMask = embeddedDropped
+            blocks = model.blocks.map { _ in BlockBuffers(rows: capacity, config: c, training: training) }
+            lnf = Matrix(rows: capacity, cols: c.embed)
+            lnfCache = LayerNorm.Cache(rows: capacity)
+            logits = Matrix(rows: capacity, cols: v)
+            let backwardRows = training ? capacity : 0
+            probabilities = Matrix(rows: backwardRows, cols: v)
+            dLogits = probabilities
+            dResidual = Matrix(rows: backwardRows, cols: c.embed)
+            (dDropped, dNormed) = (dResidual, dResidual)
+            dFC = Matrix(rows: backwardRows, cols: 4 * c.embed)
+            dGELU = dFC
+        }
+
+        var rows: Int { embedded.rows }
+
+        /// Packs `count` padded sequences: row b of tokens and targets (B, T) holds a start token
+        /// and a name, then padding (target −1); its length is its number of real targets, which
+        /// come first. Returns the number of packed rows.
+        func pack(tokens paddedTokens: [Int32], targets paddedTargets: [Int32], count: Int, t: Int) -> Int {
+            precondition(count <= sequences && paddedTokens.count >= count * t && paddedTargets.count >= count * t)
+            var n = 0
+            for b in 0..<count {
+                var length = 0
+                while length < t && paddedTargets[b * t + length] >= 0 { length += 1 }
+                layout.starts[b] = n
+                layout.lengths[b] = length
+                for p in 0..<length {
+                    tokens[n] = paddedTokens[b * t + p]
+                    targets[n] = paddedTargets[b * t + p]
+                    positions[n] = Int32(p)
+                    n += 1
+                }
+            }
+            layout.count = count
+            setRows(n)
+            return n
+        }
+
+        func setRows(_ n: Int) {
+            for keyPath in [\Workspace.embedded, \.lnf, \.logits] { self[keyPath: keyPath].rows = n }
+            if training {
+                for keyPath in [\Workspace.probabilities, \.dLogits, \.dResidual, \.dDropped, \.dNormed, \.dFC, \.dGELU] {
+                    self[keyPath: keyPath].rows = n
+                }
+                if embeddedMask.data.count > 0 { embeddedMask.rows = n; embeddedDropped.rows = n }
+            }
+            for b in blocks { b.setRows(n, training: training) }
+        }
+    }
+
+    var trainingWorkspace: Workspace?
+    private var inferenceWorkspace: Workspace?
+
+    // MARK: Forward and backward
+
+    /// Forward over the packed rows of `ws` into `ws.logits`. In training mode dropout draws
+    /// masks from `rng` (embedding, then per block: attention probabilities, attention output,
+    /// MLP output).
+    func forward(ws: Workspace, training: Bool, rng: inout RandomGenerator) {
+        let drop = training ? dropout : nil
+        tokenEmbedding.forward(out: &ws.embedded, tokens: ws.tokens)
+        positionEmbedding.forward(out: &ws.embedded, positions: ws.positions)
+        if let drop { drop.forward(out: &ws.embeddedDropped, mask: &ws.embeddedMask, x: ws.embedded, rng: &rng) }
+        for (i, block) in blocks.enumerated() {
+            let b = ws.blocks[i]
+            let input = blockInput(i, ws, training: training)
+            block.ln1.forward(out: &b.ln1, cache: &b.ln1Cache, x: input)
+            block.attention.forward(out: &b.attended, cache: &b.attention, x: b.ln1, layout: ws.layout,
+                                    training: training, rng: &rng)
+            if let drop {
+                drop.forward(out: &b.attendedDropped, mask: &b.attendedMask, x: b.attended, rng: &rng)
+                TransformerKernels.add(&b.middle.data, input.data, b.attendedDropped.data, count: b.middle.count)
+            } else {
+                TransformerKernels.add(&b.middle.data, input.data, b.attended.data, count: b.middle.count)
+            }
+            block.ln2.forward(out: &b.ln2, cache: &b.ln2Cache, x: b.middle)
+            block.fc.forward(out: &b.fc, input: b.ln2)
+            GELU.forward(out: &b.gelu, tanhOut: &b.tanh, x: b.fc)
+            block.fc2.forward(out: &b.fc2, input: b.gelu)
+            if let drop {
+                drop.forward(out: &b.fc2Dropped, mask: &b.fc2Mask, x: b.fc2, rng: &rng)
+                TransformerKernels.add(&b.out.data, b.middle.data, b.fc2Dropped.data, count: b.out.count)
+            } else {
+                TransformerKernels.add(&b.out.data, b.middle.data, b.fc2.data, count: b.out.count)
+            }
+        }
+        finalNorm.forward(out: &ws.lnf, cache: &ws.lnfCache, x: ws.blocks[blocks.count - 1].out)
+        head.forward(out: &ws.logits, input: ws.lnf)
+    }
+
+    /// The input of block i: the (dropped-out) embeddings for i = 0, else block i − 1's output.
+    private func blockInput(_ i: Int, _ ws: Workspace, training: Bool) -> Matrix {
+        if i > 0 { return ws.blocks[i - 1].out }
+        return training && dropout != nil ? ws.embeddedDropped : ws.embedded
+    }
+
+    /// Backward from `ws.dLogits` after a training forward pass; adds into every gradient.
+    /// `ws.dResidual` carries the gradient of the residual stream from the top down: each
+    /// LayerNorm's backward adds its branch into it.
+    func backward(ws: Workspace) {
+        head.backward(dInput: &ws.dNormed, dOut: ws.dLogits, input: ws.lnf)
+        ws.dResidual.zero()
+        finalNorm.backward(dx: &ws.dResidual, cache: ws.lnfCache, dOut: ws.dNormed, x: ws.blocks[blocks.count - 1].out)
+        for i in stride(from: blocks.count - 1, through: 0, by: -1) {
+            let block = blocks[i], b = ws.blocks[i]
+            // MLP branch: out = middle + dropout(fc2(GELU(fc(ln2(middle)))))
+            var dBranch = ws.dResidual
+            if let dropout {
+                dropout.backward(dx: &ws.dDropped, dOut: ws.dResidual, mask: b.fc2Mask)
+                dBranch = ws.dDropped
+            }
+            block.fc2.backward(dInput: &ws.dGELU, dOut: dBranch, input: b.gelu)
+            GELU.backward(dx: &ws.dFC, dOut: ws.dGELU, x: b.fc, tanhOut: b.tanh)
+            block.fc.backward(dInput: &ws.dNormed, dOut: ws.dFC, input: b.ln2)
+            block.ln2.backward(dx: &ws.dResidual, cache: b.ln2Cache, dOut: ws.dNormed, x: b.middle)
+            // Attention branch: middle = input + dropout(attention(ln1(input)))
+            if let dropout {
+                dropout.backward(dx: &ws.dDropped, dOut: ws.dResidual, mask: b.attendedMask)
+                dBranch = ws.dDropped
+            } else {
+                dBranch = ws.dResidual
+            }
+            block.attention.backward(dx: &ws.dNormed, cache: &b.attention, dOut: dBranch, x: b.ln1, layout: ws.layout)
+            block.ln1.backward(dx: &ws.dResidual, cache: b.ln1Cache, dOut: ws.dNormed, x: blockInput(i, ws, training: true))
+        }
+        var dEmbedded = ws.dResidual
+        if let dropout {
+            dropout.backward(dx: &ws.dDropped, dOut: ws.dResidual, mask: ws.embeddedMask)
+            dEmbedded = ws.dDropped
+        }
+        tokenEmbedding.backward(dOut: dEmbedded, tokens: ws.tokens)
+        positionEmbedding.backward(dOut: dEmbedded, positions: ws.positions)
+    }
+
+    // MARK: Training
+
+    /// Allocates the buffers for batches of `batchSize` sequences, once, before the step loop.
+    public func prepareTraining(batchSize: Int) {
+        if trainingWorkspace?.sequences != batchSize {
+            trainingWorkspace = Workspace(model: self, sequences: batchSize, training: true)
+        }
+    }
+
+    /// One forward and backward pass on `batch` padded sequences: tokens and targets are
+    /// (batch, T) row-major, each row a start token and a name, its targets the name and the
+    /// stop token, then padding with target −1. Returns the mean cross-entropy over the real
+    /// targets and adds into every parameter's gradient.
+    public func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
+        prepareTraining(batchSize: batch)
+        let ws = trainingWorkspace!
+        _ = ws.pack(tokens: tokens, targets: targets, count: batch, t: config.blockSize)
+        forward(ws: ws, training: true, rng: &rng)
+        let loss = CrossEntropy.forwardBackward(dLogits: &ws.dLogits, probabilities: &ws.probabilities,
+                                                logits: ws.logits, targets: ws.targets)
+        backward(ws: ws)
+        return loss
+    }
+
+    // MARK: Evaluation
+
+    /// Σ −log p(target) over every real target of `count` padded sequences (as for
+    /// `trainingStep`), in inference mode, log-softmax in Double; and the number of targets.
+    public func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
+        let chunk = 256, t = config.blockSize
+        if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: chunk, training: false) }
+        let ws = inferenceWorkspace!
+        var unused = RandomGenerator(seed: 0)
+        var total: Double = 0, n = 0
+        var start = 0
+        let v = vocabularySize
+        while start < count {
+            let m = min(chunk, count - start)
+            let rows = ws.pack(tokens: Array(tokens[(start * t)..<((start + m) * t)]),
+                               targets: Array(targets[(start * t)..<((start + m) * t)]), count: m, t: t)
+            forward(ws: ws, training: false, rng: &unused)
+            for r in 0..<rows {
+                var maxLogit = -Float.infinity
+                for c in 0..<v { maxLogit = max(maxLogit, ws.logits.data[r * v + c]) }
+                var sum: Double = 0
+                for c in 0..<v { sum += Foundation.exp(Double(ws.logits.data[r * v + c] - maxLogit)) }
+                total += Foundation.log(sum) - Double(ws.logits.data[r * v + Int(ws.targets[r])] - maxLogit)
+            }
+            n += rows
+            start += m
+        }
+        return (total, n)
+    }
+
+    /// Names as padded (count, T) tokens and targets: [start, c1, …, cn, 0 …] and
+    /// [c1, …, cn, stop, −1 …]. Names longer than T − 1 characters are cut to T − 1.
+    public static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {
+        var tokens = [Int32](repeating: Vocabulary.boundary, count: names.count * t)
+        var targets = [Int32](repeating: -1, count: names.count * t)
+        for (b, name) in names.enumerated() {
+            let n = min(name.count, t - 1)
+            for i in 0..<n {
+                tokens[b * t + i + 1] = name[i]
+                targets[b * t + i] = name[i]
+            }
+            targets[b * t + n] = Vocabulary.boundary
+        }
+        return (tokens, targets)
+    }
+}
