@@ -96,19 +96,29 @@ public enum TransformerKernels {
     /// t is kept for backward.
     public static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
         precondition(out.count >= count && tanhOut.count >= count && x.count >= count)
+        @inline(__always)
+        func gelu(_ v: SIMD8<Float>) -> (y: SIMD8<Float>, t: SIMD8<Float>) {
+            let u = geluScale * (v + geluCubic * v * v * v)
+            let t = VectorMath.tanh8(u)
+            return (0.5 * v * (1 + t), t)
+        }
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { ys in
                 tanhOut.withUnsafeMutableBufferPointer { ts in
+                    let xp = UnsafeRawPointer(xs.baseAddress!), yp = UnsafeMutableRawPointer(ys.baseAddress!)
+                    let tp = UnsafeMutableRawPointer(ts.baseAddress!)
                     var i = 0
-                    while i < count {
-                        let lanes = min(8, count - i)
-                        var v = SIMD8<Float>()
-                        for l in 0..<lanes { v[l] = xs[i + l] }
-                        let u = geluScale * (v + geluCubic * v * v * v)
-                        let t = VectorMath.tanh8(u)
-                        let y = 0.5 * v * (1 + t)
-                        for l in 0..<lanes { ys[i + l] = y[l]; ts[i + l] = t[l] }
+                    while i + 8 <= count {
+                        let r = gelu(xp.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                        yp.storeBytes(of: r.y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        tp.storeBytes(of: r.t, toByteOffset: i * 4, as: SIMD8<Float>.self)
                         i += 8
+                    }
+                    if i < count {
+                        var v = SIMD8<Float>()
+                        for l in 0..<(count - i) { v[l] = xs[i + l] }
+                        let r = gelu(v)
+                        for l in 0..<(count - i) { ys[i + l] = r.y[l]; ts[i + l] = r.t[l] }
                     }
                 }
             }
