@@ -10,7 +10,7 @@ let spec = CommandSpec(
     discussion: "Matmul figures are medians of five runs, timed as ../shared/bench/numpy_matmul.py times numpy; "
         + "`make bench-numpy` runs the two side by side.",
     options: [
-        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample"]),
+        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample", "transformer"]),
         OptionSpec(["--threads"], value: "n", help: "Worker threads (train: both 1 and 2 unless given).",
                    default: "number of cores"),
         OptionSpec(["--json"], help: "One JSON object per line instead of tables."),
@@ -59,6 +59,10 @@ do {
         let threadCounts = options.threads.map { [$0] } ?? [1, 2]
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
+    }
+    if only == nil || only == "train" || only == "transformer" {
+        let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
+        transformerTrainingBench(dataset: dataset, json: json, threads: options.threads.map { [$0] } ?? [1, 2], steps: 500)
     }
     if only == nil || only == "sample" {
         let (bigram, dataset) = try benchBigram()

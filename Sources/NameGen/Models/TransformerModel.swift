@@ -389,6 +389,151 @@ public final class TransformerModel {
         return (total, n)
     }
 
+    // MARK: Sampling
+
+    var decoder: Decoder?
+
+    /// Next-token logits for `count` context windows of T tokens (the `LanguageModel` call that
+    /// `Sampler` makes once per character). A window holds a name's start token and characters,
+    /// left-padded with start tokens; the sequence the model reads starts at the window's last
+    /// start token. A window with no start token (a name longer than T − 1 characters) is read
+    /// whole, as makemore crops its context to the last T tokens.
+    ///
+    /// Keys and values are cached per window row: when a row's sequence extends the one it held
+    /// in the previous call (the sampler adds one character per call), only the new position is
+    /// computed; otherwise the row starts again from position 0.
+    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+        if decoder.map({ $0.capacity < count }) ?? true { decoder = Decoder(model: self, capacity: count) }
+        decoder!.logits(contexts: contexts, count: count, into: &logits)
+    }
+
+    /// Incremental decoding with a key/value cache: for every row, the keys and values of every
+    /// position it has computed, per layer (row, T, C). One call of `advance` computes one new
+    /// position for a set of rows: each layer's query of the new position attends over the
+    /// cached keys and values, the new key and value are appended.
+    final class Decoder {
+        unowned let model: TransformerModel
+        let capacity: Int
+        /// Per layer: keys and values, (capacity, T, C)
+        var keys: [[Float]], values: [[Float]]
+        /// The tokens each row's cache holds (capacity, T), how many, and the sequence wanted now.
+        var cachedTokens: [Int32], cachedLength: [Int]
+        var wanted: [Int32], wantedLength: [Int]
+        /// Rows advanced in the current wave, their packed tokens and positions.
+        var active: [Int], tokens: [Int32], positions: [Int32]
+        /// Activations of one position for up to `capacity` rows.
+        var x, normed, attended, projected, middle, fc2: Matrix
+        var qkv: Matrix
+        var fc, tanh, gelu: Matrix
+        var rowLogits: Matrix
+        var cache: LayerNorm.Cache
+        var scores: [Float]
+        /// Positions computed so far (how much the cache saved, for tests).
+        var computedPositions = 0
+
+        init(model: TransformerModel, capacity: Int) {
+            let c = model.config
+            self.model = model
+            self.capacity = capacity
+            keys = model.blocks.map { _ in [Float](repeating: 0, count: capacity * c.blockSize * c.embed) }
+            values = keys
+            cachedTokens = [Int32](repeating: 0, count: capacity * c.blockSize)
+            wanted = cachedTokens
+            cachedLength = [Int](repeating: 0, count: capacity)
+            wantedLength = cachedLength
+            active = cachedLength
+            tokens = [Int32](repeating: 0, count: capacity)
+            positions = tokens
+            x = Matrix(rows: capacity, cols: c.embed)
+            (normed, attended, projected, middle, fc2) = (x, x, x, x, x)
+            qkv = Matrix(rows: capacity, cols: 3 * c.embed)
+            fc = Matrix(rows: capacity, cols: 4 * c.embed)
+            (tanh, gelu) = (fc, fc)
+            rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
+            cache = LayerNorm.Cache(rows: capacity)
+            scores = [Float](repeating: 0, count: c.blockSize)
+        }
+
+        func logits(contexts: [Int32], count: Int, into out: inout Matrix) {
+            let t = model.config.blockSize, v = model.vocabularySize
+            precondition(contexts.count >= count * t && out.count >= count * v)
+            for r in 0..<count {
+                let window = r * t
+                var start = t - 1
+                while start >= 0 && contexts[window + start] != Vocabulary.boundary { start -= 1 }
+                let cropped = start < 0
+                start = max(start, 0)
+                let length = t - start
+                for p in 0..<length { wanted[r * t + p] = contexts[window + start + p] }
+                wantedLength[r] = length
+                var reuse = !cropped && cachedLength[r] <= length
+                if reuse { for p in 0..<cachedLength[r] where cachedTokens[r * t + p] != wanted[r * t + p] { reuse = false; break } }
+                // A row whose cache already holds the whole sequence recomputes its last position
+                // (its logits were not kept).
+                if !reuse || cachedLength[r] == length { cachedLength[r] = reuse ? length - 1 : 0 }
+            }
+            // Waves: each computes the next position of every row that still needs one; a row's
+            // logits are copied out when its last position is done.
+            while true {
+                var n = 0
+                for r in 0..<count where cachedLength[r] < wantedLength[r] {
+                    active[n] = r
+                    tokens[n] = wanted[r * t + cachedLength[r]]
+                    positions[n] = Int32(cachedLength[r])
+                    n += 1
+                }
+                if n == 0 { break }
+                advance(rows: n)
+                computedPositions += n
+                for i in 0..<n {
+                    let r = active[i]
+                    cachedTokens[r * t + cachedLength[r]] = tokens[i]
+                    cachedLength[r] += 1
+                    if cachedLength[r] == wantedLength[r] {
+                        for k in 0..<v { out.data[r * v + k] = rowLogits.data[i * v + k] }
+                    }
+                }
+            }
+        }
+
+        /// One new position for `active[0..<n]`: token `tokens[i]` at position `positions[i]`.
+        func advance(rows n: Int) {
+            let c = model.config.embed, t = model.config.blockSize, h = model.config.heads, d = c / h
+            for keyPath in [\Decoder.x, \.normed, \.attended, \.projected, \.middle, \.fc2, \.qkv, \.fc, \.tanh, \.gelu, \.rowLogits] {
+                self[keyPath: keyPath].rows = n
+            }
+            model.tokenEmbedding.forward(out: &x, tokens: tokens)
+            model.positionEmbedding.forward(out: &x, positions: positions)
+            for (layer, block) in model.blocks.enumerated() {
+                block.ln1.forward(out: &normed, cache: &cache, x: x)
+                block.attention.attn.forward(out: &qkv, input: normed)
+                for i in 0..<n {
+                    let r = active[i], p = Int(positions[i])
+                    let slot = (r * t + p) * c
+                    for e in 0..<c {
+                        keys[layer][slot + e] = qkv.data[i * 3 * c + c + e]
+                        values[layer][slot + e] = qkv.data[i * 3 * c + 2 * c + e]
+                    }
+                    for head in 0..<h {
+                        TransformerKernels.attendCached(out: &attended.data, outOffset: i * c + head * d, q: qkv.data,
+                                                        qOffset: i * 3 * c + head * d, keys: keys[layer], values: values[layer],
+                                                        cacheOffset: r * t * c + head * d, rowStride: c, length: p + 1,
+                                                        headSize: d, scores: &scores)
+                    }
+                }
+                block.attention.proj.forward(out: &projected, input: attended)
+                TransformerKernels.add(&middle.data, x.data, projected.data, count: n * c)
+                block.ln2.forward(out: &normed, cache: &cache, x: middle)
+                block.fc.forward(out: &fc, input: normed)
+                GELU.forward(out: &gelu, tanhOut: &tanh, x: fc)
+                block.fc2.forward(out: &fc2, input: gelu)
+                TransformerKernels.add(&x.data, middle.data, fc2.data, count: n * c)
+            }
+            model.finalNorm.forward(out: &normed, cache: &cache, x: x)
+            model.head.forward(out: &rowLogits, input: normed)
+        }
+    }
+
     /// Names as padded (count, T) tokens and targets: [start, c1, …, cn, 0 …] and
     /// [c1, …, cn, stop, −1 …]. Names longer than T − 1 characters are cut to T − 1.
     public static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {

@@ -146,3 +146,75 @@ final class TransformerModelTests: XCTestCase {
         XCTAssertEqual(model.head.weight.shape, [27, 64])
     }
 }
+
+/// Sampling's key/value cache: `logits(contexts:)` called as the sampler calls it (one more
+/// character per row and call, rows restarting at new names, a window cropped to its last T
+/// tokens) gives the logits of a full forward pass over each row's sequence, whether the cache
+/// was reused or not.
+final class TransformerSamplingTests: XCTestCase {
+    /// The logits at the last position of `sequence` (the model reads it from position 0) by the
+    /// training code's full forward pass in inference mode.
+    private func fullForwardLogits(_ model: TransformerModel, _ sequence: [Int32]) -> [Float] {
+        let t = model.blockSize, v = model.vocabularySize
+        let ws = TransformerModel.Workspace(model: model, sequences: 1, training: false)
+        var tokens = [Int32](repeating: 0, count: t), targets = [Int32](repeating: -1, count: t)
+        for (i, token) in sequence.enumerated() { tokens[i] = token; targets[i] = 0 }
+        let rows = ws.pack(tokens: tokens, targets: targets, count: 1, t: t)
+        var unused = RandomGenerator(seed: 0)
+        model.forward(ws: ws, training: false, rng: &unused)
+        return Array(ws.logits.data[((rows - 1) * v)..<(rows * v)])
+    }
+
+    func testCachedLogitsMatchTheFullForwardPass() {
+        var config = TransformerConfig()
+        config.blockSize = 5
+        config.embed = 8
+        config.heads = 2
+        config.layers = 2
+        var rng = RandomGenerator(seed: 9)
+        let model = TransformerModel(config: config, vocabularySize: 6, rng: &rng)
+        let t = 5, v = 6
+        // Per row, the sequence of names it generates one character at a time.
+        let rows: [[[Int32]]] = [[[1, 2, 3, 4, 5, 1, 2], [3]], [[2], [4, 4], [5, 1]], [[3, 3, 3]]]
+        var texts = rows.map { $0.flatMap { name in (0...name.count).map { Array(name.prefix($0)) } } }
+        let calls = texts.map(\.count).max()!
+        for r in texts.indices { while texts[r].count < calls { texts[r].append([]) } }
+        var logits = Matrix(rows: 3, cols: v)
+        var reused = 0, withoutCache = 0, expected = 0
+        var previous: [[Int32]?] = [nil, nil, nil]
+        for call in 0..<calls {
+            var contexts = [Int32](repeating: 0, count: 3 * t)
+            var sequences: [[Int32]] = []
+            for r in 0..<3 {
+                let name = texts[r][call]
+                let padded = [Int32](repeating: 0, count: t) + name
+                let window = Array(padded.suffix(t))
+                for j in 0..<t { contexts[r * t + j] = window[j] }
+                // The sequence read: from the window's last start token, or the whole window.
+                let start = window.lastIndex(of: 0) ?? 0
+                let sequence = Array(window[start...])
+                sequences.append(sequence)
+                withoutCache += sequence.count
+                // One new position when the row's last sequence is a proper prefix of this one
+                // (neither cropped), else the whole sequence.
+                let cropped = !window.contains(0)
+                if let p = previous[r], !cropped, p.count < sequence.count, Array(sequence.prefix(p.count)) == p {
+                    expected += sequence.count - p.count
+                } else {
+                    expected += sequence.count
+                }
+                previous[r] = cropped ? nil : sequence
+                if call > 0 && name.count > 0 && name.count < t { reused += 1 }
+            }
+            model.logits(contexts: contexts, count: 3, into: &logits)
+            for r in 0..<3 {
+                let want = fullForwardLogits(model, sequences[r]).map(Double.init)
+                assertClose(Array(logits.data[(r * v)..<((r + 1) * v)]), want, tolerance: 1e-5, "call \(call) row \(r)")
+            }
+        }
+        XCTAssertGreaterThan(reused, 5, "the calls exercise the cache")
+        XCTAssertEqual(model.decoder!.computedPositions, expected, "positions computed with the cache")
+        XCTAssertLessThan(expected, withoutCache * 2 / 3)
+        XCTAssertEqual(texts[0].filter { $0.count >= t }.count, 3, "row 0 has windows cropped to the last T tokens")
+    }
+}
