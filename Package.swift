@@ -21,7 +21,7 @@ let package = Package(
         // NAMEGEN_PREFETCH: the matmul's C-tile prefetch (see MatmulMicroKernel.swift), release only.
         .target(name: "NameGen", swiftSettings: cpuFlags + [.define("NAMEGEN_PREFETCH", .when(configuration: .release))]),
         .executableTarget(name: "namegen", dependencies: ["NameGen"], swiftSettings: cpuFlags),
-        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py"],
+        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "transformer_common.py", "transformer_eval.py", "torch_transformer.py"],
                           swiftSettings: cpuFlags),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen"], swiftSettings: cpuFlags),
     ],

@@ -239,6 +239,28 @@ public final class TransformerModel {
             return n
         }
 
+        /// Packs rows first ..< first + count of padded tokens (·, T) without targets: a row's
+        /// sequence runs to its last token that is not the start token (at least position 0).
+        func pack(tokens paddedTokens: [Int32], from first: Int, count: Int, t: Int) -> Int {
+            precondition(count <= sequences && paddedTokens.count >= (first + count) * t)
+            var n = 0
+            for b in 0..<count {
+                let row = (first + b) * t
+                var length = t
+                while length > 1 && paddedTokens[row + length - 1] == Vocabulary.boundary { length -= 1 }
+                layout.starts[b] = n
+                layout.lengths[b] = length
+                for p in 0..<length {
+                    tokens[n] = paddedTokens[row + p]
+                    positions[n] = Int32(p)
+                    n += 1
+                }
+            }
+            layout.count = count
+            setRows(n)
+            return n
+        }
+
         func setRows(_ n: Int) {
             for keyPath in [\Workspace.embedded, \.lnf, \.logits] { self[keyPath: keyPath].rows = n }
             if training {
@@ -361,30 +383,49 @@ public final class TransformerModel {
 
     // MARK: Evaluation
 
+    /// Logits at every position in inference mode: tokens (count, T) as in training, each row
+    /// [start, c1, …, cn] right-padded with start tokens → logits (count·T, V), row n·T + t
+    /// predicting the token after position t. A row's sequence ends at its last character (start
+    /// tokens only pad); padding rows of logits are set to 0.
+    public func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
+        let t = config.blockSize, v = vocabularySize
+        precondition(tokens.count >= count * t && logits.count >= count * t * v)
+        if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: Self.inferenceChunk, training: false) }
+        let ws = inferenceWorkspace!
+        var unused = RandomGenerator(seed: 0)
+        var start = 0
+        while start < count {
+            let m = min(Self.inferenceChunk, count - start)
+            _ = ws.pack(tokens: tokens, from: start, count: m, t: t)
+            forward(ws: ws, training: false, rng: &unused)
+            for b in 0..<m {
+                let first = ws.layout.starts[b], length = ws.layout.lengths[b]
+                let out = (start + b) * t * v
+                for i in 0..<(length * v) { logits.data[out + i] = ws.logits.data[first * v + i] }
+                for i in (length * v)..<(t * v) { logits.data[out + i] = 0 }
+            }
+            start += m
+        }
+    }
+
+    /// Sequences per forward pass in inference: 64 names of T positions (about 5 MB of
+    /// activations at the default size).
+    static let inferenceChunk = 64
+
     /// Σ −log p(target) over every real target of `count` padded sequences (as for
     /// `trainingStep`), in inference mode, log-softmax in Double; and the number of targets.
     public func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
-        let chunk = 256, t = config.blockSize
-        if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: chunk, training: false) }
-        let ws = inferenceWorkspace!
-        var unused = RandomGenerator(seed: 0)
+        let t = config.blockSize, v = vocabularySize
+        var logits = Matrix(rows: count * t, cols: v)
+        sequenceLogits(tokens: tokens, count: count, into: &logits)
         var total: Double = 0, n = 0
-        var start = 0
-        let v = vocabularySize
-        while start < count {
-            let m = min(chunk, count - start)
-            let rows = ws.pack(tokens: Array(tokens[(start * t)..<((start + m) * t)]),
-                               targets: Array(targets[(start * t)..<((start + m) * t)]), count: m, t: t)
-            forward(ws: ws, training: false, rng: &unused)
-            for r in 0..<rows {
-                var maxLogit = -Float.infinity
-                for c in 0..<v { maxLogit = max(maxLogit, ws.logits.data[r * v + c]) }
-                var sum: Double = 0
-                for c in 0..<v { sum += Foundation.exp(Double(ws.logits.data[r * v + c] - maxLogit)) }
-                total += Foundation.log(sum) - Double(ws.logits.data[r * v + Int(ws.targets[r])] - maxLogit)
-            }
-            n += rows
-            start += m
+        for r in 0..<(count * t) where targets[r] >= 0 {
+            var maxLogit = -Float.infinity
+            for c in 0..<v { maxLogit = max(maxLogit, logits.data[r * v + c]) }
+            var sum: Double = 0
+            for c in 0..<v { sum += Foundation.exp(Double(logits.data[r * v + c] - maxLogit)) }
+            total += Foundation.log(sum) - Double(logits.data[r * v + Int(targets[r])] - maxLogit)
+            n += 1
         }
         return (total, n)
     }
