@@ -4,8 +4,10 @@
 ///
 /// Every reduction runs in one fixed order that does not depend on the vector width (sums over
 /// the columns of a row run left to right, sums over positions run j = 0, 1, …), and no product
-/// is fused into an FMA, so the results are the same on every CPU. exp and tanh are
-/// `VectorMath`'s polynomials.
+/// is fused into an FMA, so the results are the same on every CPU. exp and tanh are computed by
+/// `VectorMath` (the kernel set chosen at run time, the same polynomials everywhere), each over a
+/// whole buffer in one call; everything here is plain scalar code that needs no instruction-set
+/// flag.
 public enum TransformerKernels {
     // MARK: LayerNorm
 
@@ -93,33 +95,19 @@ public enum TransformerKernels {
     static let geluCubic: Float = 0.044_715
 
     /// out = ½x(1 + t), t = tanh(√(2/π)(x + 0.044715x³)), element-wise over count values;
-    /// t is kept for backward.
+    /// t is kept for backward. out first holds tanh's argument.
     public static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
         precondition(out.count >= count && tanhOut.count >= count && x.count >= count)
-        @inline(__always)
-        func gelu(_ v: SIMD8<Float>) -> (y: SIMD8<Float>, t: SIMD8<Float>) {
-            let u = geluScale * (v + geluCubic * v * v * v)
-            let t = VectorMath.tanh8(u)
-            return (0.5 * v * (1 + t), t)
-        }
         x.withUnsafeBufferPointer { xs in
-            out.withUnsafeMutableBufferPointer { ys in
-                tanhOut.withUnsafeMutableBufferPointer { ts in
-                    let xp = UnsafeRawPointer(xs.baseAddress!), yp = UnsafeMutableRawPointer(ys.baseAddress!)
-                    let tp = UnsafeMutableRawPointer(ts.baseAddress!)
-                    var i = 0
-                    while i + 8 <= count {
-                        let r = gelu(xp.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-                        yp.storeBytes(of: r.y, toByteOffset: i * 4, as: SIMD8<Float>.self)
-                        tp.storeBytes(of: r.t, toByteOffset: i * 4, as: SIMD8<Float>.self)
-                        i += 8
-                    }
-                    if i < count {
-                        var v = SIMD8<Float>()
-                        for l in 0..<(count - i) { v[l] = xs[i + l] }
-                        let r = gelu(v)
-                        for l in 0..<(count - i) { ys[i + l] = r.y[l]; ts[i + l] = r.t[l] }
-                    }
+            out.withUnsafeMutableBufferPointer { us in
+                for i in 0..<count { let v = xs[i]; us[i] = geluScale * (v + geluCubic * v * v * v) }
+            }
+        }
+        VectorMath.tanh(&tanhOut, out, count: count)
+        x.withUnsafeBufferPointer { xs in
+            tanhOut.withUnsafeBufferPointer { ts in
+                out.withUnsafeMutableBufferPointer { ys in
+                    for i in 0..<count { ys[i] = 0.5 * xs[i] * (1 + ts[i]) }
                 }
             }
         }
@@ -179,47 +167,63 @@ public enum TransformerKernels {
     /// `mask` (N, H, T), when given, is the dropout mask applied to the probabilities.
     public static func attentionForward(out: inout Matrix, probabilities: inout [Float], qkv: Matrix, mask: [Float]?,
                                         layout: Layout, heads: Int, maxLength t: Int) {
-        let c = out.cols, h = heads, d = c / heads
-        precondition(qkv.cols == 3 * c && c % heads == 0 && probabilities.count >= qkv.rows * h * t)
-        precondition(mask.map { $0.count >= qkv.rows * h * t } ?? true)
+        let c = out.cols, h = heads, d = c / heads, n = qkv.rows
+        precondition(qkv.cols == 3 * c && c % heads == 0 && probabilities.count >= n * h * t)
+        precondition(mask.map { $0.count >= n * h * t } ?? true)
         let scale = 1 / Float(d).squareRoot()
+        // 1. Scores q_i·k_j/√D shifted by their row's maximum; −100 past the row's position
+        //    (exp gives almost 0 there, and step 3 sets it to exactly 0).
+        qkv.data.withUnsafeBufferPointer { qkvp in
+            probabilities.withUnsafeMutableBufferPointer { pp in
+                for s in 0..<layout.count {
+                    let start = layout.starts[s], length = layout.lengths[s]
+                    precondition(length <= t)
+                    for i in 0..<length {
+                        let ri = start + i
+                        for head in 0..<h {
+                            let q = qkvp.baseAddress! + ri &* 3 &* c + head &* d
+                            let p = pp.baseAddress! + (ri &* h + head) &* t
+                            var maxScore = -Float.infinity
+                            for j in 0...i {
+                                let k = qkvp.baseAddress! + (start + j) &* 3 &* c + c + head &* d
+                                let score = dot(q, k, d) * scale
+                                p[j] = score
+                                maxScore = max(maxScore, score)
+                            }
+                            for j in 0...i { p[j] -= maxScore }
+                            for j in (i + 1)..<t { p[j] = -100 }
+                        }
+                    }
+                }
+            }
+        }
+        // 2. exp of all of them at once.
+        VectorMath.expInPlace(&probabilities, count: n * h * t)
+        // 3. Normalise each row, then out_i = Σ_j p[i, j]·mask[i, j]·v_j.
         let noMask: [Float] = []
         qkv.data.withUnsafeBufferPointer { qkvp in
             out.data.withUnsafeMutableBufferPointer { outp in
                 probabilities.withUnsafeMutableBufferPointer { pp in
                     (mask ?? noMask).withUnsafeBufferPointer { mp in
                         let hasMask = mask != nil
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(t, 8)) { w in
-                            for s in 0..<layout.count {
-                                let start = layout.starts[s], length = layout.lengths[s]
-                                precondition(length <= t)
-                                for i in 0..<length {
-                                    let ri = start + i
-                                    for head in 0..<h {
-                                        let q = qkvp.baseAddress! + ri &* 3 &* c + head &* d
-                                        let p = pp.baseAddress! + (ri &* h + head) &* t
-                                        var maxScore = -Float.infinity
-                                        for j in 0...i {
-                                            let k = qkvp.baseAddress! + (start + j) &* 3 &* c + c + head &* d
-                                            let score = dot(q, k, d) * scale
-                                            p[j] = score
-                                            maxScore = max(maxScore, score)
-                                        }
-                                        expShifted(p, count: i + 1, shift: maxScore)
-                                        var sum: Float = 0
-                                        for j in 0...i { sum += p[j] }
-                                        let inv = 1 / sum
-                                        for j in 0...i { p[j] *= inv }
-                                        for j in (i + 1)..<t { p[j] = 0 }
-                                        // weights = p · mask
-                                        for j in 0...i { w[j] = hasMask ? p[j] * mp[(ri &* h + head) &* t + j] : p[j] }
-                                        let y = outp.baseAddress! + ri &* c + head &* d
-                                        for e in 0..<d { y[e] = 0 }
-                                        for j in 0...i {
-                                            let v = qkvp.baseAddress! + (start + j) &* 3 &* c + 2 &* c + head &* d
-                                            let wj = w[j]
-                                            for e in 0..<d { y[e] += wj * v[e] }
-                                        }
+                        for s in 0..<layout.count {
+                            let start = layout.starts[s], length = layout.lengths[s]
+                            for i in 0..<length {
+                                let ri = start + i
+                                for head in 0..<h {
+                                    let row = (ri &* h + head) &* t
+                                    let p = pp.baseAddress! + row
+                                    var sum: Float = 0
+                                    for j in 0...i { sum += p[j] }
+                                    let inv = 1 / sum
+                                    for j in 0...i { p[j] *= inv }
+                                    for j in (i + 1)..<t { p[j] = 0 }
+                                    let y = outp.baseAddress! + ri &* c + head &* d
+                                    for e in 0..<d { y[e] = 0 }
+                                    for j in 0...i {
+                                        let v = qkvp.baseAddress! + (start + j) &* 3 &* c + 2 &* c + head &* d
+                                        let wj = hasMask ? p[j] * mp[row + j] : p[j]
+                                        for e in 0..<d { y[e] += wj * v[e] }
                                     }
                                 }
                             }
@@ -293,35 +297,55 @@ public enum TransformerKernels {
         }
     }
 
-    /// One row of incremental (cached) attention: the query q (D) of position `length − 1`
-    /// against the `length` keys and values of the cache, rows `rowStride` floats apart.
-    /// out (D) = Σ_j softmax(q·k_j/√D)_j v_j; `scores` is scratch of at least `length` floats.
-    public static func attendCached(out: inout [Float], outOffset: Int, q: [Float], qOffset: Int,
-                                    keys: [Float], values: [Float], cacheOffset: Int, rowStride: Int,
-                                    length: Int, headSize d: Int, scores: inout [Float]) {
-        precondition(scores.count >= length && length >= 1)
+    /// Incremental (cached) attention for n rows, one new position each: row i's query (in
+    /// qkv (n, 3C), head h at columns h·D) attends over the `lengths[i]` keys and values of its
+    /// cache, which start at `offsets[i]` in `keys` and `values` and lie C floats apart:
+    ///   out_i (C) = Σ_j softmax_j(q_i · k_j / √D) v_j,  per head.
+    /// `scores` is scratch of n·H·T floats.
+    public static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
+                                       offsets: [Int], lengths: [Int], rows n: Int, heads h: Int, maxLength t: Int,
+                                       scores: inout [Float]) {
+        let c = out.cols, d = c / h
+        precondition(qkv.cols == 3 * c && scores.count >= n * h * t && offsets.count >= n && lengths.count >= n)
         let scale = 1 / Float(d).squareRoot()
-        q.withUnsafeBufferPointer { qp in
+        qkv.data.withUnsafeBufferPointer { qp in
             keys.withUnsafeBufferPointer { kp in
-                values.withUnsafeBufferPointer { vp in
-                    out.withUnsafeMutableBufferPointer { op in
-                        scores.withUnsafeMutableBufferPointer { sp in
-                            let qv = qp.baseAddress! + qOffset
+                scores.withUnsafeMutableBufferPointer { sp in
+                    for i in 0..<n {
+                        let length = lengths[i]
+                        precondition(length >= 1 && length <= t)
+                        for head in 0..<h {
+                            let q = qp.baseAddress! + i &* 3 &* c + head &* d
+                            let p = sp.baseAddress! + (i &* h + head) &* t
                             var maxScore = -Float.infinity
                             for j in 0..<length {
-                                let s = dot(qv, kp.baseAddress! + cacheOffset + j &* rowStride, d) * scale
-                                sp[j] = s
-                                maxScore = max(maxScore, s)
+                                let score = dot(q, kp.baseAddress! + offsets[i] + j &* c + head &* d, d) * scale
+                                p[j] = score
+                                maxScore = max(maxScore, score)
                             }
-                            expShifted(sp.baseAddress!, count: length, shift: maxScore)
+                            for j in 0..<length { p[j] -= maxScore }
+                            for j in length..<t { p[j] = -100 }
+                        }
+                    }
+                }
+            }
+        }
+        VectorMath.expInPlace(&scores, count: n * h * t)
+        values.withUnsafeBufferPointer { vp in
+            scores.withUnsafeBufferPointer { sp in
+                out.data.withUnsafeMutableBufferPointer { op in
+                    for i in 0..<n {
+                        let length = lengths[i]
+                        for head in 0..<h {
+                            let p = sp.baseAddress! + (i &* h + head) &* t
                             var sum: Float = 0
-                            for j in 0..<length { sum += sp[j] }
+                            for j in 0..<length { sum += p[j] }
                             let inv = 1 / sum
-                            let y = op.baseAddress! + outOffset
+                            let y = op.baseAddress! + i &* c + head &* d
                             for e in 0..<d { y[e] = 0 }
                             for j in 0..<length {
-                                let wj = sp[j] * inv
-                                let v = vp.baseAddress! + cacheOffset + j &* rowStride
+                                let wj = p[j] * inv
+                                let v = vp.baseAddress! + offsets[i] + j &* c + head &* d
                                 for e in 0..<d { y[e] += wj * v[e] }
                             }
                         }
@@ -342,19 +366,5 @@ public enum TransformerKernels {
     @inline(__always)
     static func dot(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         dot(UnsafePointer(a), b, n)
-    }
-
-    /// x[j] = exp(x[j] − shift) for j < count, eight lanes at a time (VectorMath's exp).
-    @inline(__always)
-    static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) {
-        var i = 0
-        while i < count {
-            let lanes = min(8, count - i)
-            var v = SIMD8<Float>(repeating: 0)
-            for l in 0..<lanes { v[l] = x[i + l] - shift }
-            let e = VectorMath.exp8(v)
-            for l in 0..<lanes { x[i + l] = e[l] }
-            i += 8
-        }
     }
 }

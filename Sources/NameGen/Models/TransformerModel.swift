@@ -468,7 +468,9 @@ public final class TransformerModel {
         var fc, tanh, gelu: Matrix
         var rowLogits: Matrix
         var cache: LayerNorm.Cache
+        /// Attention scores (capacity, H, T); each active row's cache offset and length.
         var scores: [Float]
+        var offsets: [Int], lengths: [Int]
         /// Positions computed so far (how much the cache saved, for tests).
         var computedPositions = 0
 
@@ -492,7 +494,9 @@ public final class TransformerModel {
             (tanh, gelu) = (fc, fc)
             rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
             cache = LayerNorm.Cache(rows: capacity)
-            scores = [Float](repeating: 0, count: c.blockSize)
+            scores = [Float](repeating: 0, count: capacity * c.heads * c.blockSize)
+            offsets = [Int](repeating: 0, count: capacity)
+            lengths = offsets
         }
 
         func logits(contexts: [Int32], count: Int, into out: inout Matrix) {
@@ -539,7 +543,7 @@ public final class TransformerModel {
 
         /// One new position for `active[0..<n]`: token `tokens[i]` at position `positions[i]`.
         func advance(rows n: Int) {
-            let c = model.config.embed, t = model.config.blockSize, h = model.config.heads, d = c / h
+            let c = model.config.embed, t = model.config.blockSize, h = model.config.heads
             for keyPath in [\Decoder.x, \.normed, \.attended, \.projected, \.middle, \.fc2, \.qkv, \.fc, \.tanh, \.gelu, \.rowLogits] {
                 self[keyPath: keyPath].rows = n
             }
@@ -555,13 +559,12 @@ public final class TransformerModel {
                         keys[layer][slot + e] = qkv.data[i * 3 * c + c + e]
                         values[layer][slot + e] = qkv.data[i * 3 * c + 2 * c + e]
                     }
-                    for head in 0..<h {
-                        TransformerKernels.attendCached(out: &attended.data, outOffset: i * c + head * d, q: qkv.data,
-                                                        qOffset: i * 3 * c + head * d, keys: keys[layer], values: values[layer],
-                                                        cacheOffset: r * t * c + head * d, rowStride: c, length: p + 1,
-                                                        headSize: d, scores: &scores)
-                    }
+                    offsets[i] = r * t * c
+                    lengths[i] = p + 1
                 }
+                TransformerKernels.attentionCached(out: &attended, qkv: qkv, keys: keys[layer], values: values[layer],
+                                                   offsets: offsets, lengths: lengths, rows: n, heads: h, maxLength: t,
+                                                   scores: &scores)
                 block.attention.proj.forward(out: &projected, input: attended)
                 TransformerKernels.add(&middle.data, x.data, projected.data, count: n * c)
                 block.ln2.forward(out: &normed, cache: &cache, x: middle)
