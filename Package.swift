@@ -1,14 +1,36 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The matmul core needs AVX2 + FMA code generation: without a target CPU, Swift targets baseline
-// x86-64 (SSE2) and `addingProduct` becomes a call to `fmaf` per element (about 100x slower).
-// x86-64-v3 is the AVX2/FMA/BMI2 level that every machine we build on has. arm64 needs no flag.
+// Kernel sets chosen at run time. The hot loops (Sources/NameGen/Kernels/Source) are compiled
+// three times, as three modules, each with its own instruction-set flags: Swift has no
+// per-function target attribute, so one module per set is the only way to get AVX-512 and AVX2
+// code from one source. Kernels/AVX512, Kernels/AVX2 and Kernels/Portable are symbolic links to
+// Kernels/Source. NameGen (CPUID detection in Kernels/CPUID) picks one set at start-up; it and
+// everything else is built without instruction-set flags, so the binary starts on any x86-64.
+// Without a flag Swift targets baseline x86-64 (SSE2), where `addingProduct` is a call to
+// `fmaf` per lane, so no hot loop may live outside the kernel modules.
+//
+// The kernel modules are optimised in debug builds too (-O): the tests train models, and
+// unoptimised SIMD code is about a hundred times slower.
 #if arch(x86_64)
-let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+let avx512Flags = ["-Xcc", "-march=x86-64-v4"]
+let avx2Flags = ["-Xcc", "-march=x86-64-v3"]
 #else
-let cpuFlags: [SwiftSetting] = []
+let avx512Flags: [String] = []
+let avx2Flags: [String] = []
 #endif
+
+/// A kernel-set module: Kernels/Source compiled with `flags` and the set's define.
+func kernelSet(_ name: String, directory: String, define: String, flags: [String]) -> Target {
+    .target(name: name, dependencies: ["KernelSupport"], path: "Sources/NameGen/Kernels/\(directory)",
+            swiftSettings: [
+                .define(define),
+                // The C-tile prefetch (see MatmulMicroKernel.swift), release only.
+                .define("NAMEGEN_PREFETCH", .when(configuration: .release)),
+                .unsafeFlags(flags),
+                .unsafeFlags(["-O"], .when(configuration: .debug)),
+            ])
+}
 
 let package = Package(
     name: "namegen",
@@ -18,12 +40,24 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
-        // NAMEGEN_PREFETCH: the matmul's C-tile prefetch (see MatmulMicroKernel.swift), release only.
-        .target(name: "NameGen", swiftSettings: cpuFlags + [.define("NAMEGEN_PREFETCH", .when(configuration: .release))]),
-        .executableTarget(name: "namegen", dependencies: ["NameGen"], swiftSettings: cpuFlags),
-        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "transformer_common.py", "transformer_eval.py", "torch_transformer.py"],
-                          swiftSettings: cpuFlags),
-        .testTarget(name: "NameGenTests", dependencies: ["NameGen"], swiftSettings: cpuFlags),
+        // CPUID and XGETBV (C: Swift has no inline assembly).
+        .target(name: "CPUFeatures", path: "Sources/NameGen/Kernels/CPUID"),
+        // The interface the sets implement and the types they share with NameGen.
+        .target(name: "KernelSupport", path: "Sources/NameGen/Kernels/Support"),
+        kernelSet("KernelsAVX512", directory: "AVX512", define: "NAMEGEN_AVX512", flags: avx512Flags),
+        kernelSet("KernelsAVX2", directory: "AVX2", define: "NAMEGEN_AVX2", flags: avx2Flags),
+        kernelSet("KernelsPortable", directory: "Portable", define: "NAMEGEN_PORTABLE", flags: []),
+        // For the tests only: the AVX-512 set's tile and packing logic compiled for AVX2, so that
+        // a machine without AVX-512 still runs it.
+        kernelSet("KernelsAVX512Layout", directory: "AVX512Layout", define: "NAMEGEN_AVX512_LAYOUT", flags: avx2Flags),
+        .target(name: "NameGen",
+                dependencies: ["CPUFeatures", "KernelSupport", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"],
+                exclude: ["Kernels/CPUID", "Kernels/Support", "Kernels/Source",
+                          "Kernels/AVX512", "Kernels/AVX2", "Kernels/Portable", "Kernels/AVX512Layout"]),
+        .executableTarget(name: "namegen", dependencies: ["NameGen"]),
+        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
+                                                                                       "transformer_eval.py", "torch_transformer.py"]),
+        .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,7 +2,7 @@ import Foundation
 import Dispatch
 import NameGen
 
-/// Matmul speed on the shapes namegen uses, timed like `../shared/bench/numpy_matmul.py`:
+/// Matmul speed on the shapes namegen uses, timed as `compare_numpy.py` times numpy:
 /// one warm-up call, then five runs of `reps` calls (reps ≈ 3e8 / flops, 5…20000), median of
 /// the five per-call times. Prints a table, or one JSON object per line with the numpy
 /// script's fields (`impl`, `variant`, `m`, `k`, `n`, `us`, `gflops`) plus `threads`.
@@ -24,7 +24,7 @@ enum MatmulBench {
     static func run(json: Bool, threads: Int, training: Bool, only: (Int, Int, Int)? = nil) {
         Matmul.maxThreads = threads
         if !json {
-            print("matmul (release build, median of 5 runs)")
+            print("matmul (release build, median of 5 runs, kernel set \(KernelDispatch.active.name))")
             print("form       M      K      N        µs/call     GFLOPS  threads")
         }
         for (m, k, n) in only.map({ [$0] }) ?? shapes {
@@ -51,7 +51,7 @@ enum MatmulBench {
         if json {
             let extra = section.map { ",\"section\":\"\($0)\"" } ?? ""
             print("{\"impl\":\"namegen\",\"variant\":\"\(variant)\",\"m\":\(m),\"k\":\(k),\"n\":\(n),"
-                  + "\"us\":\(rounded(us)),\"gflops\":\(rounded(gflops)),\"threads\":\(threads)\(extra)}")
+                  + "\"us\":\(rounded(us)),\"gflops\":\(rounded(gflops)),\"threads\":\(threads),\"kernels\":\"\(KernelDispatch.active.name)\"\(extra)}")
         } else {
             print("\(pad(variant, 4)) \(pad(m, 6)) \(pad(k, 6)) \(pad(n, 6)) \(pad(rounded(us), 14)) \(pad(rounded(gflops), 10)) \(pad(threads, 8))")
         }

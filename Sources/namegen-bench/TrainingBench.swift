@@ -2,7 +2,7 @@ import Foundation
 import NameGen
 
 /// Training throughput of the mlp model on names.txt: optimisation steps per second over the
-/// step loop only (forward, backward, update), as `../shared/bench/torch_mlp.py` measures
+/// step loop only (forward, backward, update), as `Sources/namegen-bench/torch_mlp.py` measures
 /// PyTorch. Prints the PyTorch command for the same recipe beside each figure.
 func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [Int], steps: Int) {
     if !json {
@@ -41,7 +41,7 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
         print("PyTorch, same recipe and thread count (in a venv with torch):")
         for batch in batchSizes {
             for t in threads {
-                print("  python3 ../shared/bench/torch_mlp.py --steps \(steps) --batch-size \(batch) --threads \(t)")
+                print("  python3 Sources/namegen-bench/torch_mlp.py --steps \(steps) --batch-size \(batch) --threads \(t)")
             }
         }
     }

@@ -7,10 +7,10 @@ import NameGen
 
 let spec = CommandSpec(
     name: "", abstract: "Times namegen's matmul core, mlp training and sampling.",
-    discussion: "Matmul figures are medians of five runs, timed as ../shared/bench/numpy_matmul.py times numpy; "
-        + "`make bench-numpy` runs the two side by side.",
+    discussion: "Matmul figures are medians of five runs, timed as Sources/namegen-bench/compare_numpy.py times numpy; "
+        + "`make bench-numpy` runs the two side by side. NAMEGEN_KERNELS=avx512|avx2|portable forces a kernel set.",
     options: [
-        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["matmul", "train", "sample", "transformer"]),
+        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["peak", "matmul", "train", "sample", "transformer"]),
         OptionSpec(["--threads"], value: "n", help: "Worker threads (train: both 1 and 2 unless given).",
                    default: "number of cores"),
         OptionSpec(["--json"], help: "One JSON object per line instead of tables."),
@@ -49,6 +49,24 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
 let options = parseOptions()
 let json = options.json, only = options.only
 let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+do {
+    try KernelDispatch.checkEnvironment()
+} catch let error as NameGenError {
+    FileHandle.standardError.write(Data("Error: \(error.message)\(error.hint.map { " " + $0 } ?? "")\n".utf8))
+    exit(error.exitCode)
+}
+let kernels = KernelDispatch.active.name
+let cpu = KernelDispatch.cpuName
+if json {
+    print("{\"bench\":\"system\",\"kernels\":\"\(kernels)\",\"cpu\":\"\(cpu)\",\"cores\":\(ProcessInfo.processInfo.activeProcessorCount)}")
+} else {
+    print("CPU: \(cpu.isEmpty ? "unknown" : cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores; kernel set: \(kernels)"
+          + " (supported: \(KernelDispatch.supported.map { $0.name }.joined(separator: ", ")))\n")
+}
+
+if only == nil || only == "peak" {
+    peakBench(json: json, threads: threads)
+}
 
 if only == nil || only == "matmul" {
     MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)

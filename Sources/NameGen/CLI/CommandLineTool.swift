@@ -43,7 +43,16 @@ public enum CommandLineTool {
     public static func main(_ arguments: [String]) -> Int32 {
         // Large products (sampling and eval batches) use every core; train's --threads overrides.
         Matmul.maxThreads = ProcessInfo.processInfo.activeProcessorCount
-        return run(arguments, console: .standard())
+        let console = Console.standard()
+        do {
+            try KernelDispatch.checkEnvironment()
+        } catch let error as NameGenError {
+            console.err("Error: \(error.message)" + (error.hint.map { " " + $0 } ?? "") + "\n")
+            return error.exitCode
+        } catch {
+            return 64
+        }
+        return run(arguments, console: console)
     }
 
     /// Runs the tool and returns its exit status.
@@ -58,7 +67,7 @@ public enum CommandLineTool {
             console.out(overview)
             return 0
         case "--version":
-            console.out("namegen \(version)\n")
+            console.out("namegen \(version) (kernels: \(KernelDispatch.active.name))\n")
             return 0
         case "help":
             guard let name = rest.first else { console.out(overview); return 0 }

@@ -1,17 +1,16 @@
+import KernelSupport
+
 /// Column-wise kernels over a row-major (N, C) batch: the reductions of BatchNorm1d and of a
-/// Linear layer's bias gradient. Every loop runs over rows outside and the C columns inside, so
-/// the inner loops are contiguous and the compiler vectorises them.
+/// Linear layer's bias gradient. They forward to the active kernel set, which sums each column
+/// over the rows in order, so the result does not depend on the vector width.
 public enum BatchNormKernels {
     /// sums[c] += Σₙ x[n, c]
     public static func addColumnSums(_ sums: inout [Float], of x: Matrix) {
-        let n = x.rows, c = x.cols
-        precondition(sums.count == c)
+        precondition(sums.count == x.cols)
+        guard x.count > 0 else { return }
         x.data.withUnsafeBufferPointer { xs in
             sums.withUnsafeMutableBufferPointer { s in
-                for r in 0..<n {
-                    let row = xs.baseAddress! + r &* c
-                    for j in 0..<c { s[j] += row[j] }
-                }
+                KernelDispatch.active.addColumnSums(s.baseAddress!, xs.baseAddress!, rows: x.rows, columns: x.cols)
             }
         }
     }
@@ -27,7 +26,7 @@ public enum BatchNormKernels {
         let n = x.rows, c = x.cols
         precondition(n > 0 && out.rows == n && out.cols == c && xhat.rows == n && xhat.cols == c)
         precondition(mean.count == c && variance.count == c && rstd.count == c && gamma.count == c && beta.count == c)
-        let invN = 1 / Float(n)
+        guard c > 0 else { return }
         x.data.withUnsafeBufferPointer { xs in
         xhat.data.withUnsafeMutableBufferPointer { xh in
         out.data.withUnsafeMutableBufferPointer { o in
@@ -36,34 +35,10 @@ public enum BatchNormKernels {
         rstd.withUnsafeMutableBufferPointer { rs in
         gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
-            // Row pointers keep the inner loops free of index arithmetic (and its overflow
-            // checks), so that they vectorise.
-            let x0 = xs.baseAddress!, h0 = xh.baseAddress!, o0 = o.baseAddress!
-            for j in 0..<c { mu[j] = 0; va[j] = 0 }
-            for r in 0..<n {
-                let xr = x0 + r &* c
-                for j in 0..<c { mu[j] += xr[j] }
-            }
-            for j in 0..<c { mu[j] *= invN }
-            for r in 0..<n {
-                let xr = x0 + r &* c
-                for j in 0..<c {
-                    let d = xr[j] - mu[j]
-                    va[j] += d * d
-                }
-            }
-            for j in 0..<c {
-                va[j] *= invN
-                rs[j] = 1 / (va[j] + epsilon).squareRoot()
-            }
-            for r in 0..<n {
-                let xr = x0 + r &* c, hr = h0 + r &* c, or = o0 + r &* c
-                for j in 0..<c {
-                    let h = (xr[j] - mu[j]) * rs[j]
-                    hr[j] = h
-                    or[j] = g[j] * h + b[j]
-                }
-            }
+            KernelDispatch.active.batchNormForward(BatchNormForward(
+                out: o.baseAddress!, xhat: xh.baseAddress!, mean: mu.baseAddress!, variance: va.baseAddress!,
+                rstd: rs.baseAddress!, x: xs.baseAddress!, gamma: g.baseAddress!, beta: b.baseAddress!,
+                rows: n, columns: c, epsilon: epsilon))
         }}}}}}}}
     }
 
@@ -73,6 +48,7 @@ public enum BatchNormKernels {
         let n = x.rows, c = x.cols
         precondition(out.rows == n && out.cols == c && mean.count == c && variance.count == c)
         precondition(gamma.count == c && beta.count == c)
+        guard n > 0 && c > 0 else { return }
         var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
         for j in 0..<c {
             scale[j] = gamma[j] / (variance[j] + epsilon).squareRoot()
@@ -82,10 +58,8 @@ public enum BatchNormKernels {
             out.data.withUnsafeMutableBufferPointer { o in
                 scale.withUnsafeBufferPointer { sc in
                     shift.withUnsafeBufferPointer { sh in
-                        for r in 0..<n {
-                            let xr = xs.baseAddress! + r &* c, or = o.baseAddress! + r &* c
-                            for j in 0..<c { or[j] = xr[j] * sc[j] + sh[j] }
-                        }
+                        KernelDispatch.active.batchNormInference(o.baseAddress!, xs.baseAddress!, scale: sc.baseAddress!,
+                                                                 shift: sh.baseAddress!, rows: n, columns: c)
                     }
                 }
             }
@@ -103,7 +77,7 @@ public enum BatchNormKernels {
         precondition(dx.rows == n && dx.cols == c && xhat.rows == n && xhat.cols == c)
         precondition(dGamma.count == c && dBeta.count == c && sumDy.count == c && sumDyXhat.count == c)
         precondition(gamma.count == c && rstd.count == c)
-        let fn = Float(n)
+        guard n > 0 && c > 0 else { return }
         dy.data.withUnsafeBufferPointer { g in
         xhat.data.withUnsafeBufferPointer { xh in
         dx.data.withUnsafeMutableBufferPointer { d in
@@ -113,32 +87,10 @@ public enum BatchNormKernels {
         sumDyXhat.withUnsafeMutableBufferPointer { s2 in
         gamma.withUnsafeBufferPointer { ga in
         rstd.withUnsafeBufferPointer { rs in
-            let g0 = g.baseAddress!, h0 = xh.baseAddress!, d0 = d.baseAddress!
-            for j in 0..<c { s1[j] = 0; s2[j] = 0 }
-            for r in 0..<n {
-                let gr = g0 + r &* c, hr = h0 + r &* c
-                for j in 0..<c {
-                    s1[j] += gr[j]
-                    s2[j] += gr[j] * hr[j]
-                }
-            }
-            for j in 0..<c {
-                dbe[j] += s1[j]
-                dga[j] += s2[j]
-            }
-            // Per-column coefficients: dx = k·dy − s1·k/N − xhat·s2·k/N with k = gamma·rstd;
-            // s1 and s2 are scaled in place once they have been added into the gradients.
-            for j in 0..<c {
-                let k = ga[j] * rs[j]
-                s1[j] *= k / fn
-                s2[j] *= k / fn
-            }
-            for r in 0..<n {
-                let gr = g0 + r &* c, hr = h0 + r &* c, dr = d0 + r &* c
-                for j in 0..<c {
-                    dr[j] = ga[j] * rs[j] * gr[j] - s1[j] - hr[j] * s2[j]
-                }
-            }
+            KernelDispatch.active.batchNormBackward(BatchNormBackward(
+                dx: d.baseAddress!, dGamma: dga.baseAddress!, dBeta: dbe.baseAddress!, sumDy: s1.baseAddress!,
+                sumDyXhat: s2.baseAddress!, dy: g.baseAddress!, xhat: xh.baseAddress!, gamma: ga.baseAddress!,
+                rstd: rs.baseAddress!, rows: n, columns: c))
         }}}}}}}}}
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Persistent worker threads for `Matmul`: `DispatchQueue.concurrentPerform` costs more than a
-/// batch-32 product takes (tens of µs to wake its threads), so products above
+/// batch-32 product takes (it wakes its threads for every call), so products above
 /// `Matmul.parallelMinFlops` hand their parts to workers that are already running.
 ///
 /// Protocol: one atomic word `state` holds (job generation, part count, next unclaimed part).
@@ -15,25 +15,18 @@ import Synchronization
 ///
 /// After a job a worker polls for the next one for `spinNanoseconds` (training issues products
 /// microseconds apart), then parks on a condition variable: idle workers use no CPU. 1 ms
-/// outlasts a whole batch-32 training step (about 0.6 ms); with 200 µs the worker parked about
-/// every second step, and on this VM the wake-ups cost up to half the 2-thread step rate
-/// (950 against 1,700 steps/s, in the same session).
+/// outlasts a whole batch-32 training step, so a worker does not park between steps (waking it
+/// costs more than a step's products take).
 ///
 /// Oversubscription: when another process keeps a core busy, a spinning worker takes CPU time
 /// from the caller, and a worker that has claimed a part can be descheduled for a whole time
 /// slice while the caller waits for it. Each worker therefore watches its own share of the CPU:
 /// over windows of `shareWindowNanoseconds` of wanting to run (spinning or computing, not
 /// parked), the thread's CPU time against the wall time. Below `minimumShare` in two windows in
-/// a row, another task is taking the core (a CPU-bound process beside the two threads gave the
-/// worker 50%; an idle machine 100%), and the pool goes into back-off: every call runs all its
-/// parts on the calling thread for a while (50 ms, doubling up to 2 s while the signal keeps
+/// a row, another task is taking the core, and the pool goes into back-off: every call runs all
+/// its parts on the calling thread for a while (50 ms, doubling up to 2 s while the signal keeps
 /// coming) and idle workers park. This changes who computes a part, never what is computed.
-///
-/// Two earlier signals misfired on an idle 2-core VM and are gone: counting preemptions (kernel
-/// threads and daemons preempt a spinning worker several times in 50 ms, for microseconds each),
-/// and a caller that waited long for a worker (a worker woken after a pause ran its first parts
-/// up to 3× slower for about a millisecond; each false back-off parked the worker again, so the
-/// next return was slow again, and back-offs doubled into "slow periods" of one thread).
+/// (docs/PERFORMANCE.md has the measurements behind this rule and the signals it replaced.)
 ///
 /// One job runs at a time. A call that finds the pool busy (another thread, or a product
 /// started from inside a task) runs all its parts on the calling thread instead. The parts
@@ -204,7 +197,7 @@ final class WorkerPool: @unchecked Sendable {
         /// core, that is, the thread was on the CPU for less than `minimumShare` of the wall
         /// time in this window and in the one before; a new window then starts. False before
         /// that. One short window alone is not enough: the first 20 ms of a new process's worker
-        /// lost 8 ms to three preemptions, every time, with nothing else running.
+        /// can lose a third of its first window to preemptions with nothing else running.
         mutating func isContended(now: UInt64) -> Bool {
             guard now - wall >= WorkerPool.shareWindowNanoseconds else { return false }
             var next = ShareWindow()

@@ -8,33 +8,32 @@ import Foundation
 ///   logits (N, V), targets (N) → loss (scalar), dLogits (N, V)
 public enum CrossEntropy {
     /// Returns the mean loss and overwrites dLogits with its gradient. `probabilities` is
-    /// (N, V) scratch. The loss is summed in Double.
+    /// (N, V) scratch. The softmax runs in the active kernel set (each row shifted by its
+    /// maximum, exponentiated, summed over 16 logical lanes in a fixed order); the loss is
+    /// summed in Double.
     public static func forwardBackward(dLogits: inout Matrix, probabilities: inout Matrix,
                                        logits: Matrix, targets: [Int32]) -> Float {
         let n = logits.rows, v = logits.cols
         precondition(targets.count >= n && dLogits.rows == n && dLogits.cols == v)
         precondition(probabilities.rows == n && probabilities.cols == v)
-        // Shift each row by its maximum, exponentiate all rows at once, then normalise.
-        for r in 0..<n {
-            var m = -Float.infinity
-            for c in 0..<v { m = max(m, logits.data[r * v + c]) }
-            for c in 0..<v { probabilities.data[r * v + c] = logits.data[r * v + c] - m }
-        }
-        VectorMath.expInPlace(&probabilities.data, count: n * v)
-        var total: Double = 0
-        let invN = 1 / Float(n)
-        for r in 0..<n {
-            var sum: Float = 0, m = -Float.infinity
-            for c in 0..<v {
-                sum += probabilities.data[r * v + c]
-                m = max(m, logits.data[r * v + c])
+        guard n > 0 else { return 0 }
+        precondition(v >= 2, "cross-entropy needs at least two classes")
+        // The scratch holds each row's Σ exp(shifted) and shifted target logit (2N ≤ N·V floats).
+        logits.data.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                dLogits.data.withUnsafeMutableBufferPointer { d in
+                    probabilities.data.withUnsafeMutableBufferPointer { p in
+                        KernelDispatch.active.softmaxCrossEntropy(d.baseAddress!, l.baseAddress!, targets: t.baseAddress!,
+                                                                  rows: n, columns: v, scale: 1 / Float(n),
+                                                                  rowSum: p.baseAddress!, rowShiftedTarget: p.baseAddress! + n)
+                    }
+                }
             }
-            let t = Int(targets[r])
+        }
+        var total: Double = 0
+        for r in 0..<n {
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum
-            total += Double(Foundation.log(sum)) - Double(logits.data[r * v + t] - m)
-            let inv = 1 / sum
-            for c in 0..<v { dLogits.data[r * v + c] = probabilities.data[r * v + c] * inv * invN }
-            dLogits.data[r * v + t] -= invN
+            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(n))
     }

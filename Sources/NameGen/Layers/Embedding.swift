@@ -18,18 +18,35 @@ public final class Embedding {
     public func forward(out: inout Matrix, tokens: [Int32]) {
         let e = dimensions
         precondition(tokens.count * e >= out.count)
-        for i in 0..<(out.count / e) {
-            let row = Int(tokens[i]) * e
-            for k in 0..<e { out.data[i * e + k] = table.value.data[row + k] }
+        let count = out.count / e
+        guard count > 0 else { return }
+        let rows = table.value.rows
+        precondition(tokens.prefix(count).allSatisfy { $0 >= 0 && Int($0) < rows }, "token out of the table")
+        tokens.withUnsafeBufferPointer { t in
+            table.value.data.withUnsafeBufferPointer { w in
+                out.data.withUnsafeMutableBufferPointer { o in
+                    KernelDispatch.active.embeddingGather(o.baseAddress!, w.baseAddress!, tokens: t.baseAddress!,
+                                                          count: count, width: e)
+                }
+            }
         }
     }
 
     /// Adds each row of dOut (N, T·E) into the gradient of the table row it was read from.
     public func backward(dOut: Matrix, tokens: [Int32]) {
         let e = dimensions
-        for i in 0..<(dOut.count / e) {
-            let row = Int(tokens[i]) * e
-            for k in 0..<e { table.grad.data[row + k] += dOut.data[i * e + k] }
+        let count = dOut.count / e
+        precondition(tokens.count >= count)
+        guard count > 0 else { return }
+        let rows = table.grad.rows
+        precondition(tokens.prefix(count).allSatisfy { $0 >= 0 && Int($0) < rows }, "token out of the table")
+        tokens.withUnsafeBufferPointer { t in
+            dOut.data.withUnsafeBufferPointer { d in
+                table.grad.data.withUnsafeMutableBufferPointer { g in
+                    KernelDispatch.active.embeddingScatter(g.baseAddress!, d.baseAddress!, tokens: t.baseAddress!,
+                                                           count: count, width: e)
+                }
+            }
         }
     }
 }

@@ -91,8 +91,12 @@ final class CLITests: XCTestCase {
         }
     }
 
-    func testVersion() {
-        XCTAssertEqual(run(["--version"]).out, "namegen \(CommandLineTool.version)\n")
+    func testVersionNamesTheKernelSetInUse() {
+        XCTAssertTrue(KernelDispatch.supported.contains { $0.name == "portable" })
+        for set in KernelDispatch.supported {
+            let out = KernelDispatch.withKernels(set) { run(["--version"]).out }
+            XCTAssertEqual(out, "namegen \(CommandLineTool.version) (kernels: \(set.name))\n")
+        }
     }
 
     func testUnknownOptionSuggestsTheNearestAndExits64() {

@@ -32,11 +32,14 @@ final class MatmulTests: XCTestCase {
         for form in Form.allCases {
             for (m, k, n) in Self.shapes {
                 let (a, b) = operands(form, m, k, n, &rng)
-                var fast = Matrix(rows: m, cols: n), naive = Matrix(rows: m, cols: n)
-                Self.fast(form, &fast, a, b, accumulate: false)
+                var naive = Matrix(rows: m, cols: n)
                 Self.naive(form, &naive, a, b, accumulate: false)
-                assertClose(fast, naive, bound: errorBound(form, a, b, c0: nil),
-                            "\(form) \(m)×\(k)×\(n)")
+                let bound = errorBound(form, a, b, c0: nil)
+                KernelSetsUnderTest.forEach { set in
+                    var fast = Matrix(rows: m, cols: n)
+                    Self.fast(form, &fast, a, b, accumulate: false)
+                    assertClose(fast, naive, bound: bound, "\(set.name) \(form) \(m)×\(k)×\(n)")
+                }
             }
         }
     }
@@ -47,18 +50,22 @@ final class MatmulTests: XCTestCase {
             for (m, k, n) in [(1, 1, 1), (7, 13, 17), (32, 200, 27), (101, 600, 35), (7, 70_000, 3), (4, 0, 3)] {
                 let (a, b) = operands(form, m, k, n, &rng)
                 let c0 = random(m, n, &rng)
-                var fast = c0, naive = c0
-                Self.fast(form, &fast, a, b, accumulate: true)
+                var naive = c0
                 Self.naive(form, &naive, a, b, accumulate: true)
-                assertClose(fast, naive, bound: errorBound(form, a, b, c0: c0),
-                            "\(form) accumulate \(m)×\(k)×\(n)")
-                if k > 0 { XCTAssertNotEqual(fast, c0, "\(form) accumulate changed nothing") }
+                let bound = errorBound(form, a, b, c0: c0)
+                KernelSetsUnderTest.forEach { set in
+                    var fast = c0
+                    Self.fast(form, &fast, a, b, accumulate: true)
+                    assertClose(fast, naive, bound: bound, "\(set.name) \(form) accumulate \(m)×\(k)×\(n)")
+                    if k > 0 { XCTAssertNotEqual(fast, c0, "\(set.name) \(form) accumulate changed nothing") }
+                }
             }
         }
     }
 
     /// Without `accumulate`, whatever C held before is overwritten (K = 0 gives zeros).
     func testOverwriteIgnoresPreviousContents() {
+        KernelSetsUnderTest.forEach { set in
         var rng = RandomGenerator(seed: 3)
         for form in Form.allCases {
             for (m, k, n) in [(7, 13, 17), (4, 0, 3), (101, 600, 35)] {
@@ -66,30 +73,82 @@ final class MatmulTests: XCTestCase {
                 var fromGarbage = random(m, n, &rng), fromZero = Matrix(rows: m, cols: n)
                 Self.fast(form, &fromGarbage, a, b, accumulate: false)
                 Self.fast(form, &fromZero, a, b, accumulate: false)
-                XCTAssertEqual(fromGarbage, fromZero, "\(form) \(m)×\(k)×\(n)")
+                XCTAssertEqual(fromGarbage, fromZero, "\(set.name) \(form) \(m)×\(k)×\(n)")
             }
+        }
         }
     }
 
     /// `Matmul` never splits K between threads and picks its path from the shape alone, so
     /// each element is summed in the same order for any thread count: bit-identical results.
     func testResultDoesNotDependOnThreadCount() {
+        KernelSetsUnderTest.forEach { set in
         var rng = RandomGenerator(seed: 11)
-        let saved = Matmul.maxThreads
-        defer { Matmul.maxThreads = saved }
         for form in Form.allCases {
             for (m, k, n) in [(70, 530, 61), (5, 600, 100), (1, 513, 1041), (7, 70_000, 3), (64, 160, 200), (200, 64, 200), (256, 40, 256)] {
                 XCTAssertGreaterThanOrEqual(2 * m * k * n, Matmul.parallelMinFlops)
                 let (a, b) = operands(form, m, k, n, &rng)
                 var results: [Matrix] = []
                 for threads in [1, 2, 3] {
-                    Matmul.maxThreads = threads
                     var c = Matrix(rows: m, cols: n)
-                    Self.fast(form, &c, a, b, accumulate: false)
+                    Self.fast(form, &c, a, b, accumulate: false, threads: threads)
                     results.append(c)
                 }
-                XCTAssertEqual(results[0], results[1], "\(form) \(m)×\(k)×\(n): 1 vs 2 threads")
-                XCTAssertEqual(results[0], results[2], "\(form) \(m)×\(k)×\(n): 1 vs 3 threads")
+                XCTAssertEqual(results[0], results[1], "\(set.name) \(form) \(m)×\(k)×\(n): 1 vs 2 threads")
+                XCTAssertEqual(results[0], results[2], "\(set.name) \(form) \(m)×\(k)×\(n): 1 vs 3 threads")
+            }
+        }
+        }
+    }
+
+    /// Every set with FMA sums each element in one order (over k in increasing order, one FMA
+    /// per term, from 0, per KC block), so each must give exactly the bits of a scalar loop
+    /// written in that order: the same bits on AVX-512, AVX2 and NEON, whatever the tile shape.
+    func testSetsWithFMASumInTheCanonicalOrderBitForBit() {
+        var rng = RandomGenerator(seed: 19)
+        var checked = 0
+        for form in Form.allCases {
+            for (m, k, n) in Self.shapes + [(33, 1024, 40)] where m * n * k > 0 {
+                let (a, b) = operands(form, m, k, n, &rng)
+                let c0 = random(m, n, &rng)
+                for accumulate in [false, true] {
+                    var expected = c0
+                    Self.canonical(form, &expected, a, b, accumulate: accumulate)
+                    KernelSetsUnderTest.forEach { set in
+                        guard KernelSetsUnderTest.fuses(set) else { return }
+                        var c = c0
+                        Self.fast(form, &c, a, b, accumulate: accumulate, threads: 2)
+                        XCTAssertEqual(c, expected, "\(set.name) \(form) \(m)×\(k)×\(n) accumulate \(accumulate)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 0)
+    }
+
+    /// The reference for `testSetsWithFMASumInTheCanonicalOrderBitForBit`: per element, a Float
+    /// sum over each KC block in increasing k with one FMA per term (`addingProduct`, which is
+    /// exact: fmaf), the blocks added into C in order. Direct products are one block of all K.
+    static func canonical(_ form: Form, _ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool) {
+        let (m, k) = form == .tn ? (a.cols, a.rows) : (a.rows, a.cols)
+        let n = form == .nt ? b.rows : b.cols
+        let direct = k <= Matmul.directMaxK && m * n * k <= Matmul.directMaxVolume
+        let blocks = direct ? 1 : (k + Matmul.kcMax - 1) / Matmul.kcMax
+        let kc = (k + blocks - 1) / blocks
+        for i in 0..<m {
+            for j in 0..<n {
+                var p0 = 0
+                while p0 < k {
+                    var s: Float = 0
+                    for p in p0..<min(k, p0 + kc) {
+                        let x = form == .tn ? a[p, i] : a[i, p]
+                        let y = form == .nt ? b[j, p] : b[p, j]
+                        s = s.addingProduct(x, y)
+                    }
+                    c[i, j] = (p0 > 0 || accumulate) ? c[i, j] + s : s
+                    p0 += kc
+                }
             }
         }
     }
@@ -99,14 +158,11 @@ final class MatmulTests: XCTestCase {
     /// the same product computed alone), for many back-to-back calls.
     func testConcurrentCallersGetTheirOwnResults() {
         var rng = RandomGenerator(seed: 5)
-        let saved = Matmul.maxThreads
-        Matmul.maxThreads = 2
-        defer { Matmul.maxThreads = saved }
         let shapes = [(64, 160, 200), (70, 530, 61), (200, 64, 200), (96, 100, 96)]
         let problems = shapes.map { operands(.nn, $0.0, $0.1, $0.2, &rng) }
         let expected = problems.map { (a, b) -> Matrix in
             var c = Matrix(rows: a.rows, cols: b.cols)
-            Matmul.nn(&c, a, b)
+            Matmul.nn(&c, a, b, threads: 2)
             return c
         }
         let mismatches = UnsafeMutableBufferPointer<Int>.allocate(capacity: problems.count)
@@ -117,7 +173,7 @@ final class MatmulTests: XCTestCase {
             let (a, b) = problems[t]
             var c = Matrix(rows: a.rows, cols: b.cols)
             for _ in 0..<5 {
-                Matmul.nn(&c, a, b)
+                Matmul.nn(&c, a, b, threads: 2)
                 if c != expected[t] { counts[t] += 1 }
             }
         }
@@ -178,11 +234,11 @@ final class MatmulTests: XCTestCase {
         return x
     }
 
-    static func fast(_ form: Form, _ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool) {
+    static func fast(_ form: Form, _ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool, threads: Int = 1) {
         switch form {
-        case .nn: Matmul.nn(&c, a, b, accumulate: accumulate)
-        case .nt: Matmul.nt(&c, a, b, accumulate: accumulate)
-        case .tn: Matmul.tn(&c, a, b, accumulate: accumulate)
+        case .nn: Matmul.nn(&c, a, b, accumulate: accumulate, threads: threads)
+        case .nt: Matmul.nt(&c, a, b, accumulate: accumulate, threads: threads)
+        case .tn: Matmul.tn(&c, a, b, accumulate: accumulate, threads: threads)
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import NameGen
+@testable import NameGen
 
 /// The hand-vectorised exp and tanh against Foundation (Double), over dense sweeps, ragged
 /// lengths (the scalar tail path) and the clamp edges.
@@ -8,7 +8,8 @@ import NameGen
 /// Errors are measured in ulps of the Float result: |y − f(x)| / ulp(f(x)), with f(x) computed
 /// in Double from the same Float x (so only the kernel's error is measured, not the rounding of
 /// the argument) and ulp(t) = 2^(e − 23) for the Float binade 2^e ≤ |t| < 2^(e+1) (normal range).
-/// A correctly rounded function would be within 0.5 ulp.
+/// A correctly rounded function would be within 0.5 ulp. Every test runs under each kernel set
+/// this machine can run.
 final class VectorMathTests: XCTestCase {
     /// Float ulp at the magnitude of t (t in the normal Float range).
     private func ulp(_ t: Double) -> Double {
@@ -39,7 +40,8 @@ final class VectorMathTests: XCTestCase {
     /// Float rounding of the few operations adds at most about one more.
     static let expBoundUlps = 2.0
 
-    func testExpAccuracyOverADenseSweep() {
+    func testExpAccuracyOverADenseSweep() { KernelSetsUnderTest.forEach { _ in checkExpAccuracyOverADenseSweep() } }
+    private func checkExpAccuracyOverADenseSweep() {
         // 200,001 points: not a multiple of 8, so the last element goes through the tail path.
         let x = sweep(-80, 80, 200_001)
         var y = [Float](repeating: 0, count: x.count)
@@ -58,7 +60,8 @@ final class VectorMathTests: XCTestCase {
     /// The clamp edges: inside [−87.3, 88.7] (the span where exp is a normal, finite Float) the
     /// bound holds up to the edges; outside, the input is clamped, so exp never returns inf,
     /// 0 or a subnormal: exp(x ≥ 88.7) = exp(88.7) ≈ 3.3e38 and exp(x ≤ −87.3) = exp(−87.3) ≈ 1.2e-38.
-    func testExpClampEdges() {
+    func testExpClampEdges() { KernelSetsUnderTest.forEach { _ in checkExpClampEdges() } }
+    private func checkExpClampEdges() {
         let inside = sweep(80, 88.7, 5_001) + sweep(-87.3, -80, 5_001) + [88.7, -87.3]
         var y = [Float](repeating: 0, count: inside.count)
         VectorMath.exp(&y, inside, count: inside.count)
@@ -97,7 +100,8 @@ final class VectorMathTests: XCTestCase {
     /// the subtraction. So ≤ 1 + 0.45·2 + 1 ≈ 3 ulps (the measured worst is reported in the log).
     static let tanhBoundUlps = 3.0
 
-    func testTanhAccuracyOverADenseSweep() {
+    func testTanhAccuracyOverADenseSweep() { KernelSetsUnderTest.forEach { _ in checkTanhAccuracyOverADenseSweep() } }
+    private func checkTanhAccuracyOverADenseSweep() {
         let x = sweep(-20, 20, 200_001)
             + [0, -0.0, 1e-30, -1e-30, .leastNonzeroMagnitude, .leastNormalMagnitude, -.leastNormalMagnitude,
                0.625, -0.625, Float(0.625).nextDown, Float(0.625).nextUp, -Float(0.625).nextDown,
@@ -124,7 +128,8 @@ final class VectorMathTests: XCTestCase {
 
     /// Every length from 1 to 17 (the tail path alone, a full vector plus a tail, two vectors plus
     /// one): each output within the bound, and nothing written past `count`.
-    func testRaggedLengthsUseTheTailPathCorrectly() {
+    func testRaggedLengthsUseTheTailPathCorrectly() { KernelSetsUnderTest.forEach { _ in checkRaggedLengthsUseTheTailPathCorrectly() } }
+    private func checkRaggedLengthsUseTheTailPathCorrectly() {
         var rng = RandomGenerator(seed: 61)
         let sentinel: Float = 12345
         for count in 1...17 {

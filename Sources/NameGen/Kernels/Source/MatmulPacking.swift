@@ -1,12 +1,14 @@
-#if arch(x86_64)
+import KernelSupport
+#if arch(x86_64) && !NAMEGEN_PORTABLE
 import _Builtin_intrinsics.intel
 #endif
 
-/// Packing of operand panels for `MatmulMicroKernel` (GotoBLAS style).
+/// Packing of operand panels for `MicroKernel` (GotoBLAS style). NR is the set's panel width
+/// (`KernelConfig.panelWidth`, 16 or 32) and MR its tile rows (`KernelConfig.tileRows`).
 ///
-/// A packed B panel holds `kc` rows of 16 floats: element (p, j) at `dst[p * 16 + j]`, columns
-/// past the matrix edge set to 0. A packed A panel holds `kc` columns of 6 floats: element (i, p)
-/// at `dst[p * 6 + i]`, rows past the edge set to 0. Both are read by the micro-kernel with unit
+/// A packed B panel holds `kc` rows of NR floats: element (p, j) at `dst[p * NR + j]`, columns
+/// past the matrix edge set to 0. A packed A panel holds `kc` columns of MR floats: element
+/// (i, p) at `dst[p * MR + i]`, rows past the edge set to 0. Both are read by the micro-kernel with unit
 /// stride, so a panel streams from L1/L2 with no TLB or cache-set conflicts, whatever the
 /// leading dimension of the source.
 ///
@@ -14,40 +16,39 @@ import _Builtin_intrinsics.intel
 /// for A. Either stride may be 1; the two common layouts have fast paths (a row copy, or an
 /// 8×8 in-register transpose for B stored as (N, K) in the nt form).
 enum MatmulPacking {
-    /// Packs columns j0..<j0+width (width ≤ 16) and rows p0..<p0+kc of B into one 16-wide panel.
+    static let nr = KernelConfig.panelWidth, mr = KernelConfig.tileRows
+
+    /// Packs columns j0..<j0+width (width ≤ NR) and rows p0..<p0+kc of B into one NR-wide panel.
     static func packBPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            p0: Int, kc: Int, j0: Int, width: Int,
                            into dst: UnsafeMutablePointer<Float>) {
         if colStride == 1 {
             let base = src + p0 * rowStride + j0
-            if width == 16 {
+            if width == nr {
                 for p in 0..<kc {
-                    UnsafeMutableRawPointer(dst + p * 16).storeBytes(
-                        of: UnsafeRawPointer(base + p * rowStride).loadUnaligned(as: SIMD16<Float>.self),
-                        as: SIMD16<Float>.self)
+                    for q in stride(from: 0, to: nr, by: 16) { store16(load16(base + p * rowStride + q), dst + p * nr + q) }
                 }
             } else {
                 for p in 0..<kc {
-                    let s = base + p * rowStride, d = dst + p * 16
+                    let s = base + p * rowStride, d = dst + p * nr
                     for j in 0..<width { d[j] = s[j] }
-                    for j in width..<16 { d[j] = 0 }
+                    for j in width..<nr { d[j] = 0 }
                 }
             }
             return
         }
         // B stored transposed: column j of the panel is a contiguous run src[j * colStride + p].
         var p = 0
-        #if arch(x86_64)
+        #if arch(x86_64) && !NAMEGEN_PORTABLE
         if rowStride == 1 {
             while p + 8 <= kc {
-                for half in 0..<2 {
-                    let jj = half * 8
+                for jj in stride(from: 0, to: nr, by: 8) {
                     if jj + 8 <= width {
-                        transpose8x8(src + (j0 + jj) * colStride + p0 + p, colStride, dst + p * 16 + jj, 16)
+                        transpose8x8(src + (j0 + jj) * colStride + p0 + p, colStride, dst + p * nr + jj, nr)
                     } else {
                         for q in 0..<8 {
                             for j in jj..<jj + 8 {
-                                dst[(p + q) * 16 + j] = j < width ? src[(j0 + j) * colStride + (p0 + p + q)] : 0
+                                dst[(p + q) * nr + j] = j < width ? src[(j0 + j) * colStride + (p0 + p + q)] : 0
                             }
                         }
                     }
@@ -57,33 +58,31 @@ enum MatmulPacking {
         }
         #endif
         while p < kc {
-            let d = dst + p * 16
-            for j in 0..<16 {
+            let d = dst + p * nr
+            for j in 0..<nr {
                 d[j] = j < width ? src[(p0 + p) * rowStride + (j0 + j) * colStride] : 0
             }
             p += 1
         }
     }
 
-    /// Packs `count` full 16-wide panels of a row-major B (column stride 1), columns
-    /// j0..<j0+16·count and rows p0..<p0+kc, panel q at dst + q·panelStride (same layout as
-    /// `packBPanel`). Walks B row by row, so each row's slice is read as one contiguous run:
-    /// panel by panel, every 64-byte read was a new row N floats away (a new page at N = 1024),
-    /// and nn and tn, whose B is row-major, ran 3-4% behind nt at 1024³ on two threads.
+    /// Packs `count` full NR-wide panels of a row-major B (column stride 1), columns
+    /// j0..<j0+NR·count and rows p0..<p0+kc, panel q at dst + q·panelStride (same layout as
+    /// `packBPanel`). Walks B row by row, so each row's slice is read as one contiguous run
+    /// (panel by panel, every 64-byte read was a new row N floats away, a new page at N = 1024).
     static func packBPanels(_ src: UnsafePointer<Float>, rowStride: Int, p0: Int, kc: Int, j0: Int, count: Int,
                             into dst: UnsafeMutablePointer<Float>, panelStride: Int) {
         for p in 0..<kc {
-            let row = UnsafeRawPointer(src + (p0 + p) * rowStride + j0)
-            let out = UnsafeMutableRawPointer(dst + p * 16)
+            let row = src + (p0 + p) * rowStride + j0
+            let out = dst + p * nr
             for q in 0..<count {
-                (out + q * panelStride * 4).storeBytes(of: (row + q * 64).loadUnaligned(as: SIMD16<Float>.self),
-                                                       as: SIMD16<Float>.self)
+                for v in stride(from: 0, to: nr, by: 16) { store16(load16(row + q * nr + v), out + q * panelStride + v) }
             }
         }
     }
 
-    /// Packs rows i0..<i0+mc and columns p0..<p0+kc of A into consecutive 6-row panels
-    /// (panel q at dst + q * 6 * kc), zero-padding the last one.
+    /// Packs rows i0..<i0+mc and columns p0..<p0+kc of A into consecutive MR-row panels
+    /// (panel q at dst + q * MR * kc), zero-padding the last one.
     static func packABlock(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            i0: Int, mc: Int, p0: Int, kc: Int,
                            into dst: UnsafeMutablePointer<Float>) {
@@ -91,63 +90,66 @@ enum MatmulPacking {
         if rowStride == 1 {
             // A stored transposed (tn): each column p of the block is one contiguous run, so
             // walk p in the outer loop and read each run once, scattering it over the panels.
-            let panels = mc / 6
+            let panels = mc / mr
             for p in 0..<kc {
                 let s = src + (p0 + p) * colStride + i0
                 for q in 0..<panels {
-                    copy6(from: s + q * 6, to: dst + q * 6 * kc + p * 6)
+                    copyColumn(from: s + q * mr, to: dst + q * mr * kc + p * mr)
                 }
             }
-            ir = panels * 6
+            ir = panels * mr
         }
         while ir < mc {
             packAPanel(src, rowStride: rowStride, colStride: colStride, i0: i0 + ir,
-                       height: min(6, mc - ir), p0: p0, kc: kc, into: dst + ir * kc)
-            ir += 6
+                       height: min(mr, mc - ir), p0: p0, kc: kc, into: dst + ir * kc)
+            ir += mr
         }
     }
 
-    /// Packs rows i0..<i0+height (height ≤ 6) and columns p0..<p0+kc of A into one 6-row panel.
+    /// Packs rows i0..<i0+height (height ≤ MR) and columns p0..<p0+kc of A into one MR-row panel.
     static func packAPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            i0: Int, height: Int, p0: Int, kc: Int,
                            into dst: UnsafeMutablePointer<Float>) {
         let base = src + i0 * rowStride + p0 * colStride
-        if height == 6 && colStride == 1 {
-            // Rows are contiguous runs: read six streams, write interleaved, eight k at a time
-            // through a register transpose (the spill past the panel's end lands in the next
-            // panel or in the buffer's slack; see `transpose6x8`).
-            let r0 = base, r1 = base + rowStride, r2 = base + 2 * rowStride
-            let r3 = base + 3 * rowStride, r4 = base + 4 * rowStride, r5 = base + 5 * rowStride
+        if height == mr && colStride == 1 {
+            // Rows are contiguous runs: read MR streams, write interleaved, eight k at a time
+            // through a register transpose (see `transposeRows`).
             var p = 0
-            #if arch(x86_64)
+            #if arch(x86_64) && !NAMEGEN_PORTABLE
             while p + 8 <= kc {
-                transpose6x8(base + p, rowStride, dst + p * 6)
+                transposeRows(base + p, rowStride, dst + p * mr)
                 p += 8
             }
             #endif
             for p in p..<kc {
-                let d = dst + p * 6
-                d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
+                let d = dst + p * mr
+                for i in 0..<mr { d[i] = base[i * rowStride + p] }
             }
-        } else if height == 6 && rowStride == 1 {
-            for p in 0..<kc { copy6(from: base + p * colStride, to: dst + p * 6) }
+        } else if height == mr && rowStride == 1 {
+            for p in 0..<kc { copyColumn(from: base + p * colStride, to: dst + p * mr) }
         } else {
             for p in 0..<kc {
-                let d = dst + p * 6
-                for i in 0..<6 { d[i] = i < height ? base[i * rowStride + p * colStride] : 0 }
+                let d = dst + p * mr
+                for i in 0..<mr { d[i] = i < height ? base[i * rowStride + p * colStride] : 0 }
             }
         }
     }
 
-    /// dst[0..<6] = src[0..<6], as one 4-float and one 2-float move.
+    /// dst[0..<MR] = src[0..<MR]: one 8-float move, or a 4-float and a 2-float move for MR = 6.
     @inline(__always)
-    static func copy6(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+    static func copyColumn(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
         let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-        d.storeBytes(of: s.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-        (d + 16).storeBytes(of: (s + 16).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+        if mr == 8 {
+            d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        } else if mr == 6 {
+            d.storeBytes(of: s.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            (d + 16).storeBytes(of: (s + 16).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+        } else {
+            for i in 0..<mr { dst[i] = src[i] }
+        }
     }
 
-    #if arch(x86_64)
+    #if arch(x86_64) && !NAMEGEN_PORTABLE
     typealias Rows8 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
                        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
 
@@ -189,17 +191,24 @@ enum MatmulPacking {
         store8(o.4, dst + 4 * ldd); store8(o.5, dst + 5 * ldd); store8(o.6, dst + 6 * ldd); store8(o.7, dst + 7 * ldd)
     }
 
-    /// dst[q * 6 + r] = rows[r][q] for r in 0..<6, q in 0..<8: an 8×8 transpose with two dummy
-    /// rows, stored as eight overlapping 8-float writes in increasing order, so each write's
-    /// two extra floats are overwritten by the next one. The last write spills two floats past
-    /// dst + 48, which the caller must own and overwrite later (or ignore).
+    /// dst[q * MR + r] = src[r * lds + q] for r < MR, q < 8. MR = 8 is a plain 8×8 transpose.
+    /// MR = 6 is an 8×8 transpose with two dummy rows, stored as eight overlapping 8-float writes
+    /// in increasing order, so each write's two extra floats are overwritten by the next one;
+    /// the last write spills two floats past dst + 48, which the caller must own and overwrite
+    /// later (or ignore). Other MR go through a scalar loop.
     @inline(__always)
-    static func transpose6x8(_ r0: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>) {
-        let r5 = load8(r0 + 5 * lds)
-        let o = transpose((load8(r0), load8(r0 + lds), load8(r0 + 2 * lds), load8(r0 + 3 * lds),
-                           load8(r0 + 4 * lds), r5, r5, r5))
-        store8(o.0, dst); store8(o.1, dst + 6); store8(o.2, dst + 12); store8(o.3, dst + 18)
-        store8(o.4, dst + 24); store8(o.5, dst + 30); store8(o.6, dst + 36); store8(o.7, dst + 42)
+    static func transposeRows(_ r0: UnsafePointer<Float>, _ lds: Int, _ dst: UnsafeMutablePointer<Float>) {
+        if mr == 8 {
+            transpose8x8(r0, lds, dst, 8)
+        } else if mr == 6 {
+            let r5 = load8(r0 + 5 * lds)
+            let o = transpose((load8(r0), load8(r0 + lds), load8(r0 + 2 * lds), load8(r0 + 3 * lds),
+                               load8(r0 + 4 * lds), r5, r5, r5))
+            store8(o.0, dst); store8(o.1, dst + 6); store8(o.2, dst + 12); store8(o.3, dst + 18)
+            store8(o.4, dst + 24); store8(o.5, dst + 30); store8(o.6, dst + 36); store8(o.7, dst + 42)
+        } else {
+            for q in 0..<8 { for r in 0..<mr { dst[q * mr + r] = r0[r * lds + q] } }
+        }
     }
     #endif
 }

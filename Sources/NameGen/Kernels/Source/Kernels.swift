@@ -1,0 +1,91 @@
+import KernelSupport
+
+/// This module's kernel set (see `KernelSet`; the name says which one: KernelConfig).
+public enum Kernels: KernelSet {
+    public static var name: String { KernelConfig.name }
+    public static var matmulTileRows: Int { KernelConfig.tileRows }
+    public static var matmulPanelWidth: Int { KernelConfig.panelWidth }
+
+    public static func matmulPackB(_ job: MatmulJob, panels: Range<Int>) {
+        MatmulCompute.packB(job, panels: panels)
+    }
+
+    public static func matmulCompute(_ job: MatmulJob, rows: Range<Int>, columns: Range<Int>) {
+        MatmulCompute.compute(job, rows: rows, columns: columns)
+    }
+
+    public static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        ElementWise.map(y, x, count, ElementWise.exp16)
+    }
+
+    public static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        ElementWise.map(y, x, count, ElementWise.tanh16)
+    }
+
+    public static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                    _ y: UnsafePointer<Float>, count: Int) {
+        ElementWise.map2(dx, dy, y, count) { g, y in g * (1 - y * y) }
+    }
+
+    public static func relu(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        ElementWise.map(y, x, count) { x in x.replacing(with: 0, where: .!(x .> 0)) }
+    }
+
+    public static func reluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                    _ y: UnsafePointer<Float>, count: Int) {
+        ElementWise.map2(dx, dy, y, count) { g, y in g.replacing(with: 0, where: .!(y .> 0)) }
+    }
+
+    public static func multiply(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                _ y: UnsafePointer<Float>, count: Int) {
+        ElementWise.map2(z, x, y, count) { $0 * $1 }
+    }
+
+    public static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,
+                               lr: Float, weightDecay: Float) {
+        ElementWise.sgdStep(w, g, count: count, lr: lr, weightDecay: weightDecay)
+    }
+
+    public static func adamwStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                                 _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                                 count: Int, _ step: AdamWStep) {
+        ElementWise.adamwStep(w, g, m, v, count: count, step)
+    }
+
+    public static func addColumnSums(_ sums: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                     rows: Int, columns: Int) {
+        BatchKernels.addColumnSums(sums, x, rows: rows, columns: columns)
+    }
+
+    public static func batchNormForward(_ p: BatchNormForward) { BatchKernels.batchNormForward(p) }
+
+    public static func batchNormInference(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                          scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                          rows: Int, columns: Int) {
+        BatchKernels.batchNormInference(out, x, scale: scale, shift: shift, rows: rows, columns: columns)
+    }
+
+    public static func batchNormBackward(_ p: BatchNormBackward) { BatchKernels.batchNormBackward(p) }
+
+    public static func softmaxCrossEntropy(_ dLogits: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
+                                           targets: UnsafePointer<Int32>, rows: Int, columns: Int, scale: Float,
+                                           rowSum: UnsafeMutablePointer<Float>,
+                                           rowShiftedTarget: UnsafeMutablePointer<Float>) {
+        BatchKernels.softmaxCrossEntropy(dLogits, logits, targets: targets, rows: rows, columns: columns, scale: scale,
+                                         rowSum: rowSum, rowShiftedTarget: rowShiftedTarget)
+    }
+
+    public static func embeddingGather(_ out: UnsafeMutablePointer<Float>, _ table: UnsafePointer<Float>,
+                                       tokens: UnsafePointer<Int32>, count: Int, width: Int) {
+        BatchKernels.embeddingGather(out, table, tokens: tokens, count: count, width: width)
+    }
+
+    public static func embeddingScatter(_ grad: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                                        tokens: UnsafePointer<Int32>, count: Int, width: Int) {
+        BatchKernels.embeddingScatter(grad, dOut, tokens: tokens, count: count, width: width)
+    }
+
+    public static func peakFMA(iterations: Int, sink: UnsafeMutablePointer<Float>) -> Int {
+        Peak.run(iterations: iterations, sink: sink)
+    }
+}

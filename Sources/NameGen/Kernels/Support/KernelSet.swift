@@ -1,0 +1,159 @@
+/// The interface every kernel set implements: one module per instruction set (KernelsAVX512,
+/// KernelsAVX2, KernelsPortable), each compiled from the same source (Kernels/Source) with its
+/// own `-march` flags, and each exporting an `enum Kernels: KernelSet`. NameGen picks one at
+/// start-up (`KernelDispatch`) and calls it through this protocol; nothing outside the kernel
+/// modules is compiled with instruction-set flags, so the binary starts on any x86-64 CPU.
+///
+/// Results must not depend on the set (the same seed gives the same checkpoint everywhere),
+/// so every kernel fixes its arithmetic order independently of the vector width:
+/// - a matmul output element is summed over k in increasing order, one FMA per term, from 0,
+///   per KC block (KC and the direct/blocked choice are made by the caller, the same for all sets);
+/// - element-wise functions use the same polynomials, with FMA;
+/// - every other reduction runs in a fixed order: column sums row by row, and row sums over
+///   16 logical lanes (whatever the register width) closed by one fixed tree (`sum16`).
+/// The portable set on x86-64 without FMA computes `a * b + c` in two roundings instead, so its
+/// results may differ in the last bits; on arm64 (NEON has FMA) it matches the other sets.
+public protocol KernelSet {
+    /// "avx512", "avx2" or "portable".
+    static var name: String { get }
+
+    // MARK: matmul (see NameGen's Matmul for the algorithm around these)
+
+    /// Rows of C per micro-kernel tile; parts of a threaded product start on multiples of it.
+    static var matmulTileRows: Int { get }
+    /// Columns per packed B panel (a multiple of 16); parts start on multiples of it.
+    static var matmulPanelWidth: Int { get }
+    /// Packs panels `panels` (of width `matmulPanelWidth`) of B for the KC blocks of
+    /// `job.kRange` into `job.packedB`.
+    static func matmulPackB(_ job: MatmulJob, panels: Range<Int>)
+    /// Computes C[rows, columns] of the job on the calling thread.
+    static func matmulCompute(_ job: MatmulJob, rows: Range<Int>, columns: Range<Int>)
+
+    // MARK: element-wise
+
+    /// y[i] = exp(x[i]); x is clamped to [-87.3, 88.7]. y may be x.
+    static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
+    /// y[i] = tanh(x[i]). y may be x.
+    static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
+    /// dx[i] = dy[i] · (1 − y[i]²)
+    static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                             _ y: UnsafePointer<Float>, count: Int)
+    /// y[i] = max(x[i], 0)
+    static func relu(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
+    /// dx[i] = y[i] > 0 ? dy[i] : 0
+    static func reluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                             _ y: UnsafePointer<Float>, count: Int)
+    /// z[i] = x[i] · y[i]
+    static func multiply(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                         _ y: UnsafePointer<Float>, count: Int)
+    /// w[i] −= lr · (g[i] + wd · w[i])
+    static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,
+                        lr: Float, weightDecay: Float)
+    /// One AdamW step over `count` parameters (see `AdamWStep`).
+    static func adamwStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                          _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                          count: Int, _ step: AdamWStep)
+
+    // MARK: rows and columns of a row-major (N, C) batch
+
+    /// sums[c] += Σₙ x[n, c], summed row by row.
+    static func addColumnSums(_ sums: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, columns: Int)
+    /// Training-mode BatchNorm (see NameGen's BatchNormKernels for the formulas).
+    static func batchNormForward(_ p: BatchNormForward)
+    /// Inference-mode BatchNorm: out = x · scale + shift, per column.
+    static func batchNormInference(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                   scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, rows: Int, columns: Int)
+    /// Backward of `batchNormForward`.
+    static func batchNormBackward(_ p: BatchNormBackward)
+    /// Softmax cross-entropy of each row of logits (N, V) against its target, fused with its
+    /// gradient: dLogits[n] = (softmax(logits[n]) − onehot(target[n])) · scale. Writes, per row,
+    /// rowSum[n] = Σ exp(logits[n] − max) and rowShiftedTarget[n] = logits[n, target] − max,
+    /// from which the caller forms the loss log(rowSum) − rowShiftedTarget.
+    static func softmaxCrossEntropy(_ dLogits: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
+                                    targets: UnsafePointer<Int32>, rows: Int, columns: Int, scale: Float,
+                                    rowSum: UnsafeMutablePointer<Float>, rowShiftedTarget: UnsafeMutablePointer<Float>)
+    /// out[i·E ..< (i+1)·E] = table[tokens[i]·E ..< (tokens[i]+1)·E] for i < count.
+    static func embeddingGather(_ out: UnsafeMutablePointer<Float>, _ table: UnsafePointer<Float>,
+                                tokens: UnsafePointer<Int32>, count: Int, width: Int)
+    /// grad[tokens[i]·E ..< …] += dOut[i·E ..< …], in increasing i.
+    static func embeddingScatter(_ grad: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                                 tokens: UnsafePointer<Int32>, count: Int, width: Int)
+
+    // MARK: benchmarks
+
+    /// Runs `iterations` rounds of independent FMAs at the set's native vector width and
+    /// returns the number of floating-point operations done (2 per lane per FMA). The result
+    /// of the arithmetic is kept alive through `sink`.
+    static func peakFMA(iterations: Int, sink: UnsafeMutablePointer<Float>) -> Int
+}
+
+/// One AdamW update (PyTorch's order): w ← w·decay; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+/// w ← w − stepSize · m / (√v · invRootC2 + ε).
+public struct AdamWStep {
+    public var beta1: Float, beta2: Float, epsilon: Float
+    public var decay: Float, stepSize: Float, invRootC2: Float
+    public init(beta1: Float, beta2: Float, epsilon: Float, decay: Float, stepSize: Float, invRootC2: Float) {
+        (self.beta1, self.beta2, self.epsilon) = (beta1, beta2, epsilon)
+        (self.decay, self.stepSize, self.invRootC2) = (decay, stepSize, invRootC2)
+    }
+}
+
+/// Operands of training-mode BatchNorm over an (N, C) batch (biased variance, as PyTorch
+/// normalises): mean, variance and rstd are (C) outputs; xhat and out are (N, C) outputs.
+public struct BatchNormForward {
+    public var out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>
+    public var mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
+    public var x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+    public var rows: Int, columns: Int, epsilon: Float
+    public init(out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows: Int, columns: Int, epsilon: Float) {
+        (self.out, self.xhat, self.mean, self.variance, self.rstd) = (out, xhat, mean, variance, rstd)
+        (self.x, self.gamma, self.beta, self.rows, self.columns, self.epsilon) = (x, gamma, beta, rows, columns, epsilon)
+    }
+}
+
+/// Operands of BatchNorm's backward: dx (N, C) is overwritten, dGamma and dBeta (C) are added
+/// into, sumDy and sumDyXhat are (C) scratch.
+public struct BatchNormBackward {
+    public var dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>
+    public var sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
+    public var dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>
+    public var rows: Int, columns: Int
+    public init(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
+                sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
+                xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, columns: Int) {
+        (self.dx, self.dGamma, self.dBeta, self.sumDy, self.sumDyXhat) = (dx, dGamma, dBeta, sumDy, sumDyXhat)
+        (self.dy, self.xhat, self.gamma, self.rstd, self.rows, self.columns) = (dy, xhat, gamma, rstd, rows, columns)
+    }
+}
+
+/// Element (r, c) of a logical matmul operand lives at base[r * row + c * col].
+public struct MatmulStrides: Sendable {
+    public var row: Int, col: Int
+    public init(row: Int, col: Int) { (self.row, self.col) = (row, col) }
+}
+
+/// One product C(M,N) (+)= A(M,K) · B(K,N), its operands described by strides, and the choices
+/// the caller (NameGen's Matmul) made for it. Handed to worker threads, hence the unchecked
+/// Sendable: the pointers stay valid for the whole call, and parts write disjoint blocks of C.
+public struct MatmulJob: @unchecked Sendable {
+    public var a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    public var m: Int, n: Int, k: Int
+    public var sa: MatmulStrides, sb: MatmulStrides
+    public var accumulate: Bool
+    /// Small products: whole K per tile, operands read in place. Otherwise cache-blocked.
+    public var direct: Bool
+    /// The blocked path's packed B, shared by all parts; nil on the direct path.
+    public var packedB: UnsafeMutablePointer<Float>? = nil
+    /// The rows of B (the range of K) packed in `packedB`: whole KC blocks.
+    public var kRange: Range<Int> = 0..<0
+    /// The KC of the blocked path (the same for every kernel set: it fixes the summation order).
+    public var kc: Int = 0
+
+    public init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                m: Int, n: Int, k: Int, sa: MatmulStrides, sb: MatmulStrides, accumulate: Bool, direct: Bool) {
+        (self.a, self.b, self.c, self.m, self.n, self.k) = (a, b, c, m, n, k)
+        (self.sa, self.sb, self.accumulate, self.direct) = (sa, sb, accumulate, direct)
+    }
+}
