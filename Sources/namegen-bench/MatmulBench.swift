@@ -21,8 +21,8 @@ enum MatmulBench {
         ("tn", 200, 32, 80), ("tn", 200, 32, 200), ("tn", 27, 32, 200),
     ]
 
+    /// Call within `Matmul.$maxThreads.withValue(threads)`.
     static func run(json: Bool, threads: Int, training: Bool, only: (Int, Int, Int)? = nil) {
-        Matmul.maxThreads = threads
         if !json {
             print("matmul (release build, median of 5 runs, kernel set \(KernelDispatch.active.name))")
             print("form       M      K      N        µs/call     GFLOPS  threads")

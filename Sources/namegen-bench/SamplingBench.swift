@@ -3,11 +3,11 @@ import NameGen
 
 /// Sampling throughput: names per second for a model trained in-process on names.txt.
 /// Prints a table row per model, or one JSON object per line with `json`.
-func samplingBench(models: [LanguageModel], vocabulary: Vocabulary, json: Bool) {
+func samplingBench(models: [(name: String, model: LanguageModel)], vocabulary: Vocabulary, json: Bool) {
     if !json { print("\nsampling (batched, release build)\nmodel        names      seconds      names/s") }
-    for model in models {
+    for (name, model) in models {
         var options = SamplingOptions()
-        options.count = model.kind == .bigram ? 200_000 : 20_000
+        options.count = model is BigramModel ? 200_000 : 20_000
         var rng = RandomGenerator(seed: 1)
         _ = try? Sampler.sample(model: model, vocabulary: vocabulary, options: { var o = options; o.count = 1000; return o }(), rng: &rng)
         var best = Double.infinity
@@ -18,9 +18,9 @@ func samplingBench(models: [LanguageModel], vocabulary: Vocabulary, json: Bool) 
         }
         let rate = Double(options.count) / best
         if json {
-            print("{\"bench\":\"sample\",\"model\":\"\(model.kind.rawValue)\",\"names\":\(options.count),\"seconds\":\(String(format: "%.4f", best)),\"names_per_s\":\(Int(rate))}")
+            print("{\"bench\":\"sample\",\"model\":\"\(name)\",\"names\":\(options.count),\"seconds\":\(String(format: "%.4f", best)),\"names_per_s\":\(Int(rate))}")
         } else {
-            print(String(format: "%-8@ %9d %12.4f %12.0f", model.kind.rawValue, options.count, best, rate))
+            print(String(format: "%-8@ %9d %12.4f %12.0f", name, options.count, best, rate))
         }
     }
 }

@@ -13,7 +13,6 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
     let val = dataset.windows(.val, blockSize: 8)
     for batch in batchSizes {
         for t in threads {
-            Matmul.maxThreads = t
             var rng = RandomGenerator(seed: 42)
             let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
             var options = TrainingOptions()

@@ -64,8 +64,7 @@ func transformerTrainingBench(dataset: Dataset, json: Bool, threads: [Int], step
     }
     let names = dataset.names(.train).map { dataset.vocabulary.encode($0)! }
     let t = (names.map(\.count).max() ?? 0) + 1
-    for th in threads {
-        Matmul.maxThreads = th
+    for th in threads { Matmul.$maxThreads.withValue(th) {
         var rng = RandomGenerator(seed: 42)
         var config = TransformerConfig()
         config.blockSize = t
@@ -81,5 +80,5 @@ func transformerTrainingBench(dataset: Dataset, json: Bool, threads: [Int], step
         } else {
             print(String(format: "%5d  %7d  %9d  %9.3f  %9.1f", 32, th, steps, seconds, rate))
         }
-    }
+    } }
 }

@@ -5,29 +5,32 @@
 import Foundation
 import NameGen
 
+enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, transformer }
+let onlyOption = Option<Part>(["--only"], value: "part", help: "Run only one part.", default: nil)
+let threadsOption = Option<Int>(["--threads"], help: "Worker threads (train: both 1 and 2 unless given).", range: 1...256,
+                                default: nil, defaultText: "number of cores")
+let jsonFlag = Flag(["--json"], help: "One JSON object per line instead of tables.")
+let noTrainingFlag = Flag(["--no-training"], help: "Skip the \"training shapes\" section of the matmul bench.")
+let shapeOption = Option<String>(["--shape"], value: "M,K,N", help: "Time only this product (M×K by K×N), in the three forms.",
+                                 default: nil, allowsEmpty: true)
+let helpFlag = Flag(["-h", "--help"], help: "Show help information.")
+
 let spec = CommandSpec(
     name: "", abstract: "Times namegen's matmul core, mlp training and sampling.",
     discussion: "Matmul figures are medians of five runs, timed as Sources/namegen-bench/compare_numpy.py times numpy; "
         + "`make bench-numpy` runs the two side by side. NAMEGEN_KERNELS=avx512|avx2|portable forces a kernel set.",
-    options: [
-        OptionSpec(["--only"], value: "part", help: "Run only one part.", choices: ["peak", "matmul", "train", "sample", "transformer"]),
-        OptionSpec(["--threads"], value: "n", help: "Worker threads (train: both 1 and 2 unless given).",
-                   default: "number of cores"),
-        OptionSpec(["--json"], help: "One JSON object per line instead of tables."),
-        OptionSpec(["--no-training"], help: "Skip the \"training shapes\" section of the matmul bench."),
-        OptionSpec(["--shape"], value: "M,K,N", help: "Time only this product (M×K by K×N), in the three forms."),
-    ])
+    options: [onlyOption.spec, threadsOption.spec, jsonFlag.spec, noTrainingFlag.spec, shapeOption.spec])
 
 /// The parsed options, or exit 64 with a usage error (0 after --help).
 func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?) {
     do {
         let options = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), command: spec)
-        if options.flag("--help") {
+        if options.flag(helpFlag) {
             print(HelpText.help(spec, tool: "namegen-bench"), terminator: "")
             exit(0)
         }
         var shape: (Int, Int, Int)?
-        if let text = options.string("--shape") {
+        if let text = try options.value(shapeOption) {
             let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
             guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2],
                   [m, k, n].allSatisfy({ (1...4096).contains($0) }) else {
@@ -35,8 +38,8 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
             }
             shape = (m, k, n)
         }
-        return (options.string("--only"), try options.int("--threads", in: 1...256), options.flag("--json"),
-                !options.flag("--no-training"), shape)
+        return (try options.value(onlyOption)?.rawValue, try options.value(threadsOption), options.flag(jsonFlag),
+                !options.flag(noTrainingFlag), shape)
     } catch let error as NameGenError {
         FileHandle.standardError.write(Data(HelpText.usageError(error, command: spec, tool: "namegen-bench").utf8))
         exit(error.exitCode)
@@ -69,7 +72,9 @@ if only == nil || only == "peak" {
 }
 
 if only == nil || only == "matmul" {
-    MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)
+    Matmul.$maxThreads.withValue(threads) {
+        MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)
+    }
 }
 do {
     if only == nil || only == "train" {
@@ -84,8 +89,9 @@ do {
     }
     if only == nil || only == "sample" {
         let (bigram, dataset) = try benchBigram()
-        Matmul.maxThreads = threads
-        samplingBench(models: [bigram, benchMLP(dataset)], vocabulary: dataset.vocabulary, json: json)
+        Matmul.$maxThreads.withValue(threads) {
+            samplingBench(models: [("bigram", bigram), ("mlp", benchMLP(dataset))], vocabulary: dataset.vocabulary, json: json)
+        }
     }
 } catch let error as NameGenError {
     // The training and sampling benches read names.txt from the working directory.

@@ -85,49 +85,31 @@ public struct ParsedArguments {
         return previous[b.count]
     }
 
-    // MARK: - Typed access
+    // MARK: - Typed access, through the declarations
 
-    public func has(_ key: String) -> Bool { values[key] != nil || flags.contains(key) }
-    public func flag(_ key: String) -> Bool { flags.contains(key) }
-    public func string(_ key: String) -> String? { values[key] }
+    /// True when the option was given on the command line.
+    public func has(_ spec: OptionSpec) -> Bool { values[spec.key] != nil || flags.contains(spec.key) }
+    public func has<V>(_ option: Option<V>) -> Bool { has(option.spec) }
+    public func flag(_ flag: Flag) -> Bool { flags.contains(flag.key) }
 
-    /// An integer option in `range`, or `defaultValue` when absent.
-    public func int(_ key: String, in range: ClosedRange<Int>, default defaultValue: Int) throws -> Int {
-        try int(key, in: range) ?? defaultValue
-    }
-
-    public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = values[key] else { return nil }
-        let spec = command.option(named: key)!
-        guard let v = Int(text) else { throw UsageError.badValue(spec, text, "expected a whole number") }
-        guard range.contains(v) else { throw UsageError.badValue(spec, text, Self.describe(range)) }
-        return v
-    }
-
-    /// A finite floating-point option in `range`, or `defaultValue` when absent.
-    public func double(_ key: String, in range: ClosedRange<Double>, default defaultValue: Double) throws -> Double {
-        try double(key, in: range) ?? defaultValue
-    }
-
-    public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let text = values[key] else { return nil }
-        let spec = command.option(named: key)!
-        guard let v = Double(text), v.isFinite else { throw UsageError.badValue(spec, text, "expected a number") }
-        guard range.contains(v) else { throw UsageError.badValue(spec, text, Self.describe(range)) }
-        return v
-    }
-
-    /// A seed: any integer from 0 to 2⁶⁴−1.
-    public func seed(_ key: String) throws -> UInt64? {
-        guard let text = values[key] else { return nil }
-        guard let v = UInt64(text) else {
-            throw UsageError.badValue(command.option(named: key)!, text, "expected a whole number from 0 to 18446744073709551615")
+    /// The option's value: the one given, checked against its type and range, else its default
+    /// (nil when it has none).
+    public func value<V>(_ option: Option<V>) throws -> V? {
+        guard let text = values[option.key] else { return option.defaultValue }
+        switch option.convert(text) {
+        case .success(let v): return v
+        case .failure(let error): throw UsageError.badValue(option.spec, text, error.why)
         }
-        return v
     }
 
-    static func describe<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
-        "must be from \(range.lowerBound) to \(range.upperBound)"
+    /// The value of an option that has a default.
+    public func value<V>(_ option: Option<V>, default fallback: V) throws -> V {
+        try value(option) ?? fallback
+    }
+
+    /// The value given on the command line only (nil when absent), ignoring the default.
+    public func given<V>(_ option: Option<V>) throws -> V? {
+        values[option.key] == nil ? nil : try value(option)
     }
 }
 

@@ -42,7 +42,6 @@ public enum CommandLineTool {
     /// Runs the tool with `arguments` (without the program name) on the process's streams.
     public static func main(_ arguments: [String]) -> Int32 {
         // Large products (sampling and eval batches) use every core; train's --threads overrides.
-        Matmul.maxThreads = ProcessInfo.processInfo.activeProcessorCount
         let console = Console.standard()
         do {
             try KernelDispatch.checkEnvironment()
@@ -52,11 +51,14 @@ public enum CommandLineTool {
         } catch {
             return 64
         }
-        return run(arguments, console: console)
+        return Matmul.$maxThreads.withValue(ProcessInfo.processInfo.activeProcessorCount) {
+            run(arguments, console: console, stop: Interrupt.request)
+        }
     }
 
-    /// Runs the tool and returns its exit status.
-    public static func run(_ arguments: [String], console: Console) -> Int32 {
+    /// Runs the tool and returns its exit status. `stop` is what `train` watches between steps:
+    /// the tool passes the one its SIGINT/SIGTERM handlers set; tests pass their own.
+    public static func run(_ arguments: [String], console: Console, stop: StopRequest = StopRequest()) -> Int32 {
         guard let first = arguments.first else {
             console.out(overview)
             return 0
@@ -84,7 +86,7 @@ public enum CommandLineTool {
             }
             do {
                 let parsed = try ParsedArguments(rest, command: spec)
-                try command.run(parsed, console: console)
+                try command.run(parsed, console: console, stop: stop)
                 return 0
             } catch let error as NameGenError {
                 return report(error, command: spec, console: console)
@@ -120,5 +122,5 @@ public enum CommandLineTool {
 /// A subcommand: its options and what it does with them.
 protocol Subcommand {
     static var spec: CommandSpec { get }
-    static func run(_ arguments: ParsedArguments, console: Console) throws
+    static func run(_ arguments: ParsedArguments, console: Console, stop: StopRequest) throws
 }

@@ -9,7 +9,7 @@ enum CompletionCommand: Subcommand {
         options: [],
         positional: (name: "shell", help: "The shell.", choices: shells))
 
-    static func run(_ a: ParsedArguments, console: Console) throws {
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         guard let shell = a.positionals.first else {
             throw NameGenError(.usage, "Missing expected argument '<shell>'.")
         }
@@ -21,7 +21,8 @@ enum CompletionCommand: Subcommand {
     }
 
     static var specs: [CommandSpec] { CommandLineTool.commands.keys.sorted().map { CommandLineTool.commands[$0]!.spec } }
-    static let fileOptions: Set<String> = ["--data", "--checkpoint", "--log", "--out"]
+    /// Options whose value is a file or directory complete as paths.
+    static func completesPaths(_ o: OptionSpec) -> Bool { ["file", "path", "dir"].contains(o.valueName ?? "") }
 
     static func bash() -> String {
         var s = """
@@ -43,7 +44,7 @@ enum CompletionCommand: Subcommand {
                 let names = o.names.joined(separator: "|")
                 if let choices = o.choices {
                     s += "                \(names)) COMPREPLY=( $(compgen -W \"\(choices.joined(separator: " "))\" -- \"$cur\") ); return ;;\n"
-                } else if fileOptions.contains(o.key) {
+                } else if completesPaths(o) {
                     s += "                \(names)) COMPREPLY=( $(compgen -f -- \"$cur\") ); return ;;\n"
                 } else {
                     s += "                \(names)) return ;;\n"
@@ -100,7 +101,7 @@ enum CompletionCommand: Subcommand {
                 var action = ""
                 if !o.isFlag {
                     if let choices = o.choices { action = ":\(o.valueName!):(\(choices.joined(separator: " ")))" }
-                    else if fileOptions.contains(o.key) { action = ":\(o.valueName!):_files" }
+                    else if completesPaths(o) { action = ":\(o.valueName!):_files" }
                     else { action = ":\(o.valueName!):" }
                 }
                 for name in o.names { s += "                '\(name)[\(help)]\(action)' \\\n" }

@@ -6,24 +6,25 @@ enum InfoCommand: Subcommand {
         name: "info",
         abstract: "Describe a trained model.",
         discussion: "Prints the model kind, hyperparameters, parameter count per tensor and in total, the vocabulary, the data file and its hash, the steps trained and the losses.",
-        options: [
-            OptionSpec(["--checkpoint"], value: "path", help: "Checkpoint to read.", default: Checkpoint.defaultPath),
-        ])
+        options: [checkpoint.spec])
 
-    static func run(_ a: ParsedArguments, console: Console) throws {
-        let path = a.string("--checkpoint") ?? Checkpoint.defaultPath
+    static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
+                                           default: Checkpoint.defaultPath, allowsEmpty: true)
+
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
+        let path = try a.value(checkpoint, default: Checkpoint.defaultPath)
         let c = try Checkpoint.read(from: path)
-        let model = try ModelLoader.load(c)  // validates every tensor, so a damaged file is reported here too
+        let (setup, model) = try ModelRegistry.load(c)  // validates every tensor, so a damaged file is reported here too
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         func row(_ key: String, _ value: String) -> String { key.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n" }
-        var out = row("model", c.model.rawValue)
-        out += row("checkpoint", "\(path) (\(size) bytes, format \(Checkpoint.formatVersion))")
+        var out = row("model", c.model)
+        out += row("checkpoint", "\(path) (\(size) bytes, format \(c.format))")
         out += row("data", "\(c.dataFile) (\(c.dataNames) names, sha256 \(c.dataSHA256))")
         out += row("split", String(format: "seed %llu, train %.2f / val %.2f / test %.2f%@", c.split.seed, c.split.trainFraction,
                                    c.split.valFraction, c.split.testFraction, c.dedupe ? ", duplicates dropped" : ""))
         out += row("vocabulary", "\(c.vocabulary.size) tokens: · " + c.vocabulary.characters.map { String($0) }.joined(separator: " "))
         out += "hyperparameters\n"
-        for key in c.hyperparameters.keys.sorted() { out += row("  " + key, c.hyperparameters[key]!) }
+        for (key, value) in c.hyperparameterRows { out += row("  " + key, value) }
         // The model's own tensors: weights, and running statistics (state, not counted as parameters).
         let modelTensors = model.namedTensors()
         out += row("parameters", "\(model.parameterCount)")
@@ -34,18 +35,18 @@ enum InfoCommand: Subcommand {
                 + String(format: "%9d%@\n", t.elementCount, name.hasSuffix("running_mean") || name.hasSuffix("running_var") ? "  (state)" : "")
         }
         out += "training\n"
-        // The generator state and optimizer step count are for --resume, not for reading.
-        let shown = c.training.keys.filter { $0 != "rng_state" && $0 != "optimizer_steps" }.sorted()
-        let width = (shown.map(\.count).max() ?? 0) + 4
-        for key in shown { out += ("  " + key).padding(toLength: width, withPad: " ", startingAt: 0) + c.training[key]! + "\n" }
-        if c.model != .bigram {
+        let rows = c.run.rows
+        let width = max(rows.map(\.name.count).max() ?? 0, "best val loss".count) + 4
+        func line(_ key: String, _ value: String) -> String { ("  " + key).padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n" }
+        for (key, value) in rows { out += line(key, value) }
+        if setup.recipe != nil {
             // The best val loss: the one kept by --eval-every, else the final model's.
-            if let best = c.training["best_val_loss"] ?? c.training["val_loss"] {
-                out += ("  best val loss").padding(toLength: width, withPad: " ", startingAt: 0)
-                    + best + (c.training["best_step"].map { " (step \($0))" } ?? " (the final model)") + "\n"
+            if let best = c.run.best {
+                out += line("best val loss", "\(best.valLoss) (step \(best.step))")
+            } else if let val = c.run.losses.val {
+                out += line("best val loss", String(format: "%.6f", val) + " (the final model)")
             }
-            out += ("  resumable").padding(toLength: width, withPad: " ", startingAt: 0)
-                + (c.training["rng_state"] != nil ? "yes (namegen train --resume)" : "no") + "\n"
+            out += line("resumable", c.run.resume != nil && c.run.optimization != nil ? "yes (namegen train --resume)" : "no")
         }
         console.out(out)
     }

@@ -6,42 +6,51 @@ enum SampleCommand: Subcommand {
         name: "sample",
         abstract: "Generate names from a trained model.",
         discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file.",
-        options: [
-            OptionSpec(["-n", "--count"], value: "n", help: "Number of names.", default: "10"),
-            OptionSpec(["--seed"], value: "n", help: "Random seed; the same seed prints the same names.", default: "a new one each run"),
-            OptionSpec(["--temperature"], value: "t", help: "Softmax temperature; 0 always takes the most likely character.", default: "1"),
-            OptionSpec(["--top-k"], value: "k", help: "Sample among the k most likely characters only.", default: "all"),
-            OptionSpec(["--prefix"], value: "text", help: "Every name starts with these characters."),
-            OptionSpec(["--min-length"], value: "n", help: "Shortest name, in characters.", default: "1"),
-            OptionSpec(["--max-length"], value: "n", help: "Longest name, in characters; longer ones are drawn again.", default: "50"),
-            OptionSpec(["--new"], help: "Only names that are not in the data file."),
-            OptionSpec(["--unique"], help: "No name twice."),
-            OptionSpec(["--checkpoint"], value: "path", help: "Checkpoint to read.", default: Checkpoint.defaultPath),
-            OptionSpec(["--data"], value: "file", help: "Names file for --new and the summary.", default: "the file the model was trained on"),
-        ])
+        options: [count.spec, seed.spec, temperature.spec, topK.spec, prefix.spec, minLength.spec, maxLength.spec, new.spec,
+                  unique.spec, checkpoint.spec, data.spec])
+
+    static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...10_000_000, default: 10)
+    static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
+                                     defaultText: "a new one each run")
+    static let temperature = Option<Double>(["--temperature"], value: "t",
+                                            help: "Softmax temperature; 0 always takes the most likely character.",
+                                            range: 0...1e6, default: 1)
+    static let topK = Option<Int>(["--top-k"], value: "k", help: "Sample among the k most likely characters only.",
+                                  range: 1...1_000_000, default: nil, defaultText: "all")
+    static let prefix = Option<String>(["--prefix"], value: "text", help: "Every name starts with these characters.",
+                                       default: nil, defaultText: nil, allowsEmpty: true)
+    static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: 1)
+    static let maxLength = Option<Int>(["--max-length"], help: "Longest name, in characters; longer ones are drawn again.",
+                                       range: 1...100_000, default: 50)
+    static let new = Flag(["--new"], help: "Only names that are not in the data file.")
+    static let unique = Flag(["--unique"], help: "No name twice.")
+    static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
+                                           default: Checkpoint.defaultPath, allowsEmpty: true)
+    static let data = Option<String>(["--data"], value: "file", help: "Names file for --new and the summary.", default: nil,
+                                     defaultText: "the file the model was trained on", allowsEmpty: true)
 
     /// The sampling options, validated before the checkpoint is read (the prefix is
     /// checked against the vocabulary later).
     static func validate(_ a: ParsedArguments) throws -> (options: SamplingOptions, seed: UInt64) {
         var options = SamplingOptions()
-        options.count = try a.int("--count", in: 1...10_000_000, default: 10)
-        let seed = try a.seed("--seed") ?? UInt64.random(in: 0...UInt64.max)
-        options.temperature = try a.double("--temperature", in: 0...1e6, default: 1)
-        options.topK = try a.int("--top-k", in: 1...1_000_000)
-        options.minLength = try a.int("--min-length", in: 1...100_000, default: 1)
-        options.maxLength = try a.int("--max-length", in: 1...100_000, default: 50)
-        options.unique = a.flag("--unique")
+        options.count = try a.value(count, default: 10)
+        let seed = try a.value(Self.seed) ?? UInt64.random(in: 0...UInt64.max)
+        options.temperature = try a.value(temperature, default: 1)
+        options.topK = try a.value(topK)
+        options.minLength = try a.value(minLength, default: 1)
+        options.maxLength = try a.value(maxLength, default: 50)
+        options.unique = a.flag(unique)
         guard options.minLength <= options.maxLength else {
             throw NameGenError(.usage, "--min-length \(options.minLength) is greater than --max-length \(options.maxLength).")
         }
         return (options, seed)
     }
 
-    static func run(_ a: ParsedArguments, console: Console) throws {
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         var (options, seed) = try validate(a)
-        let prefix = a.string("--prefix") ?? ""
+        let prefix = try a.value(Self.prefix) ?? ""
 
-        let checkpoint = try Checkpoint.read(from: a.string("--checkpoint") ?? Checkpoint.defaultPath)
+        let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint, default: Checkpoint.defaultPath))
         let vocabulary = checkpoint.vocabulary
         guard let prefixTokens = vocabulary.encode(prefix) else {
             let bad = prefix.first { vocabulary.token($0) == nil }!
@@ -51,16 +60,16 @@ enum SampleCommand: Subcommand {
             throw NameGenError(.usage, "--prefix '\(prefix)' is as long as --max-length \(options.maxLength) allows.")
         }
         options.prefix = prefixTokens
-        let model = try ModelLoader.load(checkpoint)
+        let model = try ModelRegistry.load(checkpoint).model
 
         // The data file tags names as in train/val/test; --new needs it.
         var dataset: Dataset?
         do {
-            dataset = try DataSource.forCheckpoint(checkpoint, override: a.string("--data"), console: console).dataset(for: checkpoint)
-        } catch let error as NameGenError where !a.flag("--new") {
+            dataset = try DataSource.forCheckpoint(checkpoint, override: try a.value(data), console: console).dataset(for: checkpoint)
+        } catch let error as NameGenError where !a.flag(new) {
             console.warn("no summary of new names: \(error.message)")
         }
-        if a.flag("--new"), let dataset {
+        if a.flag(new), let dataset {
             options.excluded = Set(dataset.train + dataset.val + dataset.test)
         }
 

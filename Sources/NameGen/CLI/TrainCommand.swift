@@ -1,7 +1,36 @@
 import Foundation
 
-/// `namegen train`: builds the data set, trains a model and writes the checkpoint.
+/// `namegen train`: parses and checks the options, then runs the library's `TrainingRun`
+/// and prints its loss table. The model options come from the registry's families.
 enum TrainCommand: Subcommand {
+    static let model = Option<String>(["--model"], value: "model", help: "Model to train.", choices: ModelRegistry.names,
+                                      default: ModelRegistry.defaultName)
+    static let data = Option<String>(["--data"], value: "file", help: "Names file, one name per line (UTF-8).", default: "names.txt")
+    static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Where to write the checkpoint.",
+                                           default: Checkpoint.defaultPath)
+    static let seed = Option<UInt64>(seed: ["--seed"], help: "Seed for initialisation, minibatches and dropout.", default: 42)
+    static let splitSeed = Option<UInt64>(seed: ["--split-seed"], help: "Seed of the train/val/test shuffle.", default: 42)
+    static let trainFraction = Option<Double>(["--train-fraction"], value: "f", help: "Fraction of the names used for training.",
+                                              range: 0.000_001...1, default: 0.8)
+    static let valFraction = Option<Double>(["--val-fraction"], value: "f",
+                                            help: "Fraction of the names used for validation; the rest is test.",
+                                            range: 0...0.999_999, default: 0.1)
+    static let dedupe = Flag(["--dedupe"], help: "Drop repeated names before the split.")
+    static let resume = Flag(["--resume"], help: "Continue the run saved in --checkpoint (after Ctrl-C, or with a larger --steps).")
+
+    typealias Training = TrainingOptions.Declared
+
+    /// Options that define the run before the model's own.
+    static let general = [AnyOption(model), AnyOption(data), AnyOption(checkpoint), AnyOption(seed), AnyOption(splitSeed),
+                          AnyOption(trainFraction), AnyOption(valFraction), AnyOption(dedupe)]
+    /// How the model is optimised: unused by a model without a training recipe.
+    static let optimisation = [AnyOption(Training.optimizer), AnyOption(Training.learningRate), AnyOption(Training.weightDecay),
+                               AnyOption(Training.warmup), AnyOption(Training.batchSize)]
+    /// The run's length, evaluation, log and threads: these may change on --resume.
+    static let schedule = [AnyOption(Training.steps), AnyOption(Training.evalEvery), AnyOption(Training.logEvery),
+                           AnyOption(Training.log), AnyOption(Training.threads)]
+    static let modelOptions = ModelRegistry.mergedOptions
+
     static let spec = CommandSpec(
         name: "train",
         abstract: "Train a model on a file of names.",
@@ -10,221 +39,88 @@ enum TrainCommand: Subcommand {
             trains the model on train and writes one checkpoint (safetensors) that 'sample', \
             'eval' and 'info' read.
             """.split(separator: "\n").joined(separator: " "),
-        options: [
-            OptionSpec(["--model"], value: "model", help: "Model to train.", choices: ModelKind.allCases.map(\.rawValue), default: "mlp"),
-            OptionSpec(["--data"], value: "file", help: "Names file, one name per line (UTF-8).", default: "names.txt"),
-            OptionSpec(["--checkpoint"], value: "path", help: "Where to write the checkpoint.", default: Checkpoint.defaultPath),
-            OptionSpec(["--seed"], value: "n", help: "Seed for initialisation, minibatches and dropout.", default: "42"),
-            OptionSpec(["--split-seed"], value: "n", help: "Seed of the train/val/test shuffle.", default: "42"),
-            OptionSpec(["--train-fraction"], value: "f", help: "Fraction of the names used for training.", default: "0.8"),
-            OptionSpec(["--val-fraction"], value: "f", help: "Fraction of the names used for validation; the rest is test.", default: "0.1"),
-            OptionSpec(["--dedupe"], help: "Drop repeated names before the split."),
-            OptionSpec(["--smoothing"], value: "k", help: "bigram: add-k smoothing of the counts.", default: "1"),
-            OptionSpec(["--block-size"], value: "n", help: "mlp: characters of context.", default: "8"),
-            OptionSpec(["--embed"], value: "n", help: "mlp: embedding size per character.", default: "10"),
-            OptionSpec(["--hidden"], value: "n", help: "mlp: units per hidden layer.", default: "200"),
-            OptionSpec(["--layers"], value: "n", help: "mlp: number of hidden layers.", default: "6"),
-            OptionSpec(["--activation"], value: "name", help: "mlp: hidden activation.", choices: MLPConfig.Activation.allCases.map(\.rawValue), default: "tanh"),
-            OptionSpec(["--batchnorm"], help: "mlp: BatchNorm after each hidden Linear (the default)."),
-            OptionSpec(["--no-batchnorm"], help: "mlp: no BatchNorm; the hidden Linear layers get a bias."),
-            OptionSpec(["--dropout"], value: "p", help: "mlp: dropout probability after each activation.", default: "0"),
-            OptionSpec(["--optimizer"], value: "name", help: "Optimizer: SGD (mlp: lr/10 for the last quarter) or AdamW with cosine decay.", choices: TrainingOptions.Optimizer.allCases.map(\.rawValue), default: "sgd"),
-            OptionSpec(["--lr"], value: "lr", help: "Peak learning rate.", default: "mlp: 0.1 sgd, 0.002 adamw; onehot: 50 sgd (constant), 0.1 adamw"),
-            OptionSpec(["--weight-decay"], value: "wd", help: "Weight decay (L2 for sgd, decoupled for adamw; onehot: L2 on W).", default: "0"),
-            OptionSpec(["--warmup"], value: "steps", help: "adamw: linear warm-up steps.", default: "0"),
-            OptionSpec(["--batch-size"], value: "n", help: "Examples per step (onehot always uses the full batch).", default: "32"),
-            OptionSpec(["--steps"], value: "n", help: "Optimisation steps.", default: "50000 for mlp, 200 for onehot"),
-            OptionSpec(["--eval-every"], value: "n", help: "Evaluate on val every n steps and keep the best checkpoint; 0 evaluates at the end only.", default: "0"),
-            OptionSpec(["--log-every"], value: "n", help: "Log line interval when stderr is not a terminal.", default: "1000"),
-            OptionSpec(["--log"], value: "file", help: "CSV training log (step, train_loss, val_loss, lr).", default: "the checkpoint path with .csv"),
-            OptionSpec(["--threads"], value: "n", help: "Threads for the matrix products at most; every 5,000 steps training times all against one and keeps the faster (results are the same).", default: "number of cores"),
-            OptionSpec(["--resume"], help: "Continue the run saved in --checkpoint (after Ctrl-C, or with a larger --steps)."),
-        ])
+        options: (general + modelOptions.map(\.option) + optimisation + schedule + [AnyOption(resume)]).map(\.spec))
 
-    /// Options that define the model and its optimisation: fixed by the checkpoint on --resume.
-    static let fixedOnResume = ["--model", "--seed", "--split-seed", "--train-fraction", "--val-fraction", "--dedupe",
-                                "--smoothing", "--block-size", "--embed", "--hidden", "--layers", "--activation",
-                                "--batchnorm", "--no-batchnorm", "--dropout", "--optimizer", "--lr", "--weight-decay",
-                                "--warmup", "--batch-size"]
-
-    /// Everything `train` needs, validated before any file is touched.
-    struct Settings {
-        var kind: ModelKind
-        var dataPath: String
-        var checkpointPath: String
-        var split: SplitConfig
-        var dedupe: Bool
-        var smoothing: Double
-        var mlp: MLPConfig
-        var options: TrainingOptions
-    }
-
-    /// An empty path is a usage error rather than a failed write after training.
-    static func checkPathsNotEmpty(_ a: ParsedArguments) throws {
-        for key in ["--data", "--checkpoint", "--log"] where a.string(key) == "" {
-            throw NameGenError(.usage, "The value '' is invalid for '\(key) <\(key == "--checkpoint" ? "path" : "file")>': it must be a file path.")
-        }
-    }
-
-    static func validate(_ a: ParsedArguments) throws -> Settings {
-        try checkPathsNotEmpty(a)
-        let kind = ModelKind(rawValue: a.string("--model") ?? "mlp")!
-        let checkpointPath = a.string("--checkpoint") ?? Checkpoint.defaultPath
-        let split = SplitConfig(seed: try a.seed("--split-seed") ?? 42,
-                                trainFraction: try a.double("--train-fraction", in: 0.000_001...1, default: 0.8),
-                                valFraction: try a.double("--val-fraction", in: 0...0.999_999, default: 0.1))
-        try split.validate()
-        let smoothing = try a.double("--smoothing", in: 0...1e9, default: 1)
-        if a.flag("--batchnorm") && a.flag("--no-batchnorm") {
-            throw NameGenError(.usage, "'--batchnorm' and '--no-batchnorm' cannot be used together.")
-        }
-        var mlp = MLPConfig()
-        mlp.blockSize = try a.int("--block-size", in: 1...256, default: mlp.blockSize)
-        mlp.embed = try a.int("--embed", in: 1...1024, default: mlp.embed)
-        mlp.hidden = try a.int("--hidden", in: 1...8192, default: mlp.hidden)
-        mlp.layers = try a.int("--layers", in: 1...64, default: mlp.layers)
-        mlp.activation = MLPConfig.Activation(rawValue: a.string("--activation") ?? "tanh")!
-        mlp.batchNorm = !a.flag("--no-batchnorm")
-        mlp.dropout = Float(try a.double("--dropout", in: 0...0.99, default: 0))
-
-        var options = TrainingOptions()
-        options.seed = try a.seed("--seed") ?? 42
-        options.optimizer = TrainingOptions.Optimizer(rawValue: a.string("--optimizer") ?? "sgd")!
-        options.learningRate = try a.double("--lr", in: 1e-12...1e12)
-        options.weightDecay = try a.double("--weight-decay", in: 0...1e6, default: 0)
-        options.warmupSteps = try a.int("--warmup", in: 0...1_000_000_000, default: 0)
-        options.batchSize = try a.int("--batch-size", in: 1...65_536, default: 32)
-        options.steps = try a.int("--steps", in: 1...1_000_000_000, default: kind == .onehot ? 200 : 50_000)
-        options.evalEvery = try a.int("--eval-every", in: 0...1_000_000_000, default: 0)
-        options.logEvery = try a.int("--log-every", in: 1...1_000_000_000, default: 1000)
-        options.threads = try a.int("--threads", in: 1...256, default: ProcessInfo.processInfo.activeProcessorCount)
-        options.logPath = a.string("--log") ?? Self.defaultLogPath(for: checkpointPath)
-        if kind == .mlp {
-            try checkMemory(mlp, batchSize: options.batchSize)
-        }
-        try checkOutputs(data: a.string("--data") ?? "names.txt", checkpoint: checkpointPath, log: options.logPath)
-        return Settings(kind: kind, dataPath: a.string("--data") ?? "names.txt", checkpointPath: checkpointPath,
-                        split: split, dedupe: a.flag("--dedupe"), smoothing: smoothing, mlp: mlp, options: options)
-    }
-
-    static func run(_ a: ParsedArguments, console: Console) throws {
-        if a.flag("--resume") {
-            try NeuralTraining.resume(a, console: console)
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
+        if stop === Interrupt.request { Interrupt.install() }
+        if a.flag(resume) {
+            let table = try TrainingRun.resume(try resumeRequest(a), console: console, stop: stop)
+            console.out(table)
             return
         }
-        let settings = try validate(a)
-        for option in ignoredOptions(a, kind: settings.kind, optimizer: settings.options.optimizer) {
-            console.warn("'\(option)' has no effect on a \(settings.kind.rawValue) model\(option == "--warmup" ? " trained with sgd" : "").")
+        let (request, family) = try validate(a)
+        for option in ignoredOptions(a, family: family, optimizer: request.options.optimizer) {
+            console.warn("'\(option)' has no effect on a \(family.name) model\(option == Training.warmup.key ? " trained with sgd" : "").")
         }
-        let source = try DataSource.load(settings.dataPath)
-        let dataset = try Dataset(names: source.names, split: settings.split, dedupe: settings.dedupe)
-        console.err("data \(settings.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
-        if settings.options.evalEvery > 0 && settings.kind != .bigram && dataset.val.isEmpty {
-            console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
-        }
-        switch settings.kind {
-        case .bigram:
-            let bigram = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(settings.smoothing))
-            bigram.fit(dataset.windows(.train, blockSize: 1))
-            var training = ["steps": "0"]
-            let losses = finalLosses(bigram, dataset: dataset, into: &training)
-            try source.checkpoint(of: bigram, dataset: dataset, dedupe: settings.dedupe, training: training,
-                                  tensors: bigram.namedTensors()).write(to: settings.checkpointPath)
-            console.err("saved \(settings.checkpointPath) (\(bigram.parameterCount) parameters)\n")
-            console.out(losses)
-        case .onehot, .mlp:
-            try NeuralTraining.start(settings, source: source, dataset: dataset, console: console)
-        }
+        console.out(try TrainingRun.start(request, console: console, stop: stop))
     }
 
-    /// Evaluates every split, records `<split>_loss` in `training`, and returns the loss table.
-    /// `stop` ends the evaluation early (Ctrl-C); the caller then discards the table.
-    static func finalLosses(_ model: LanguageModel, dataset: Dataset, into training: inout [String: String],
-                            stop: () -> Bool = { false }) -> String {
-        var rows: [(split: String, names: Int, nll: Double)] = []
-        for name in SplitName.allCases {
-            let windows = dataset.windows(name, blockSize: model.blockSize)
-            let nll = windows.count > 0 ? Evaluation.meanNLL(model: model, windows: windows, stop: stop) : .nan
-            training["\(name.rawValue)_loss"] = String(format: "%.6f", nll)
-            rows.append((name.rawValue, dataset.names(name).count, nll))
+    /// Everything a new run needs, checked before any file is touched: every option given is
+    /// checked against its declaration, whichever model reads it.
+    static func validate(_ a: ParsedArguments) throws -> (TrainingRequest, ModelEntry) {
+        let family = ModelRegistry.family(named: try a.value(model, default: ModelRegistry.defaultName))!
+        let ownKeys = Set(family.options.map(\.spec.key))
+        for (option, _) in modelOptions where a.has(option.spec) && !ownKeys.contains(option.spec.key) {
+            if let text = a.values[option.spec.key], let why = option.check(text) {
+                throw UsageError.badValue(option.spec, text, why)
+            }
         }
-        return LossTable.render(rows: rows)
+        let dataPath = try a.value(data, default: "names.txt")
+        let checkpointPath = try a.value(checkpoint, default: Checkpoint.defaultPath)
+        let split = SplitConfig(seed: try a.value(splitSeed, default: 42), trainFraction: try a.value(trainFraction, default: 0.8),
+                                valFraction: try a.value(valFraction, default: 0.1))
+        try split.validate()
+        // The model's options, checked now; built again with the data's facts once it is read.
+        _ = try family.setup(from: a, data: nil)
+
+        var options = TrainingOptions()
+        let recipe = family.recipe
+        options.seed = try a.value(seed, default: 42)
+        options.optimizer = try a.value(Training.optimizer) ?? recipe?.optimizer ?? .sgd
+        options.learningRate = try a.value(Training.learningRate)
+        options.weightDecay = try a.value(Training.weightDecay) ?? recipe?.weightDecay ?? 0
+        options.warmupSteps = try a.value(Training.warmup, default: 0)
+        options.batchSize = try a.value(Training.batchSize, default: 32)
+        options.steps = try a.value(Training.steps) ?? recipe?.steps ?? 1
+        options.evalEvery = try a.value(Training.evalEvery, default: 0)
+        options.logEvery = try a.value(Training.logEvery, default: 1000)
+        options.threads = try a.value(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount
+        options.logPath = try a.value(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath)
+        if recipe != nil {
+            // Before the data is read the vocabulary is not known (0); the run checks again with it.
+            try TrainingRun.checkMemory(try family.setup(from: a, data: nil), batchSize: options.batchSize,
+                                        data: DataFacts(vocabularySize: 0, longestName: 0, trainExamples: 0))
+        }
+        try TrainingRun.checkOutputs(data: dataPath, checkpoint: checkpointPath, log: options.logPath)
+        let request = TrainingRequest(configure: { facts in try family.setup(from: a, data: facts) }, dataPath: dataPath,
+                                      checkpointPath: checkpointPath, split: split, dedupe: a.flag(dedupe), options: options)
+        return (request, family)
+    }
+
+    /// What `--resume` may change; the options that define the run are refused.
+    static func resumeRequest(_ a: ParsedArguments) throws -> ResumeRequest {
+        let fixed = general.filter { $0.spec.key != data.key && $0.spec.key != checkpoint.key } + modelOptions.map(\.option)
+            + optimisation
+        if let given = fixed.first(where: { a.has($0.spec) }) {
+            throw NameGenError(.usage, "'\(given.spec.key)' cannot be used with '--resume': a resumed run keeps the settings saved in its checkpoint.")
+        }
+        let checkpointPath = try a.value(checkpoint, default: Checkpoint.defaultPath)
+        return ResumeRequest(checkpointPath: checkpointPath, dataPath: try a.given(data), steps: try a.value(Training.steps),
+                             evalEvery: try a.given(Training.evalEvery), logEvery: try a.value(Training.logEvery, default: 1000),
+                             logPath: try a.value(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath),
+                             threads: try a.value(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Options given on the command line that the chosen model (and optimizer) does not use.
-    static func ignoredOptions(_ a: ParsedArguments, kind: ModelKind, optimizer: TrainingOptions.Optimizer) -> [String] {
-        let mlpOnly = ["--block-size", "--embed", "--hidden", "--layers", "--activation", "--batchnorm", "--no-batchnorm", "--dropout"]
-        let trained = ["--optimizer", "--lr", "--weight-decay", "--warmup", "--batch-size", "--steps", "--eval-every", "--log-every", "--log", "--threads"]
-        var unused: [String]
-        switch kind {
-        case .bigram: unused = mlpOnly + trained
-        case .onehot: unused = mlpOnly + ["--smoothing", "--batch-size"]
-        case .mlp: unused = ["--smoothing"]
+    static func ignoredOptions(_ a: ParsedArguments, family: ModelEntry, optimizer: Optimizer.Kind) -> [String] {
+        let own = Set(family.options.map(\.spec.key))
+        var unused = modelOptions.map(\.option.spec).filter { !own.contains($0.key) }
+        if let recipe = family.recipe {
+            if recipe.fullBatch { unused.append(Training.batchSize.spec) }
+            if optimizer == .sgd { unused.append(Training.warmup.spec) }
+        } else {
+            unused += (optimisation + schedule).map(\.spec)
         }
-        if kind != .bigram && optimizer == .sgd { unused.append("--warmup") }
-        return unused.filter { a.has($0) }
-    }
-
-    /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.
-    static func defaultLogPath(for checkpoint: String) -> String {
-        let url = URL(fileURLWithPath: checkpoint)
-        let base = url.pathExtension.isEmpty ? checkpoint : String(checkpoint.dropLast(url.pathExtension.count + 1))
-        return base + ".csv"
-    }
-
-    /// Refuses a checkpoint or log path that names the data file or each other: the later
-    /// write would silently replace the earlier file (e.g. '--log names.txt' overwrote the names).
-    static func checkOutputs(data: String, checkpoint: String, log: String?) throws {
-        func same(_ a: String, _ b: String) -> Bool {
-            let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
-            let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
-            return ua.path == ub.path
-        }
-        if same(checkpoint, data) {
-            throw NameGenError(.usage, "--checkpoint '\(checkpoint)' is the data file; training would overwrite the names.",
-                               hint: "Pass another --checkpoint.")
-        }
-        if let log, same(log, data) {
-            throw NameGenError(.usage, "--log '\(log)' is the data file; the training log would overwrite the names.",
-                               hint: "Pass another --log.")
-        }
-        if let log, same(log, checkpoint) {
-            throw NameGenError(.usage, "--log '\(log)' is the checkpoint; one would overwrite the other.",
-                               hint: "Pass another --log.")
-        }
-    }
-
-    /// Refuses models whose activations and parameters would need more than 8 GiB. Before the
-    /// data is read the vocabulary size is not known (0); `NeuralTraining.start` checks again with it.
-    static func checkMemory(_ config: MLPConfig, batchSize: Int, vocabularySize v: Int = 0) throws {
-        let b = Double(batchSize), h = Double(config.hidden), inputs = Double(config.blockSize * config.embed)
-        let perLayer = b * h * 6
-        let floats = perLayer * Double(config.layers) + b * inputs * 2 + b * Double(v) * 3
-        // Weight, gradient and two AdamW moments per parameter; the first layer is (hidden, block·embed).
-        let params = (h * inputs + h * h * Double(config.layers - 1) + Double(v) * (Double(config.embed) + h + 1)) * 4
-        guard (floats + params) * 4 <= 8 * 1024 * 1024 * 1024 else {
-            throw NameGenError(.usage, "That model would need more than 8 GiB of memory (--batch-size \(batchSize), --block-size \(config.blockSize), --embed \(config.embed), --hidden \(config.hidden), --layers \(config.layers)).",
-                               hint: "Use smaller values.")
-        }
-    }
-
-    /// onehot trains on the full batch: four (examples, V) matrices.
-    static func checkOneHotMemory(examples: Int, vocabularySize v: Int) throws {
-        guard Double(examples) * Double(v) * 4 * 4 + Double(v) * Double(v) * 4 * 4 <= 8 * 1024 * 1024 * 1024 else {
-            throw NameGenError(.usage, "The onehot model trains on all \(examples) training examples at once; with \(v) tokens that needs more than 8 GiB of memory.",
-                               hint: "Use --model mlp, a smaller --train-fraction, or a smaller file.")
-        }
-    }
-}
-
-/// The loss table that `train` and `eval` print.
-enum LossTable {
-    static func render(rows: [(split: String, names: Int, nll: Double)]) -> String {
-        var out = "split   names      nll   perplexity   bits/char\n"
-        for r in rows {
-            out += r.split.padding(toLength: 5, withPad: " ", startingAt: 0)
-                + String(format: " %7d  %7.4f  %11.4f  %10.4f\n", r.names, r.nll, exp(r.nll), r.nll / log(2.0))
-        }
-        return out
+        return unused.filter { a.has($0) }.map(\.key)
     }
 }

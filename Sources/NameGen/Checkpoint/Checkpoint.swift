@@ -2,43 +2,80 @@ import Foundation
 
 /// Everything `train` saves and `sample`, `eval` and `info` read: one safetensors file.
 ///
-/// Tensors hold the model (and, for resumable runs, the optimizer state). The safetensors
-/// `__metadata__` (string → string) holds, JSON-encoded where structured:
-///   namegen_format   format version ("1")
-///   model            "bigram" | "onehot" | "mlp"
-///   hparams          {"block_size": "8", ...}
+/// Tensors hold the model (and, for resumable runs, the optimizer state and the `resume.`
+/// weights). The safetensors `__metadata__` (string → string) holds, JSON-encoded where structured:
+///   namegen_format   format version ("2")
+///   model            the model family's name ("bigram", "onehot", "mlp", …)
+///   hparams          the family's configuration, e.g. {"block_size": 8, "embed": 10, …}
 ///   vocabulary       ["a", "b", ...]: token i+1 is element i; token 0 is start/stop
 ///   split            {"seed": 42, "train": 0.8, "val": 0.1, "dedupe": false}
 ///   data             {"file": "names.txt", "sha256": "…", "names": 32033}
-///   training         {"steps": "50000", "train_loss": "…", "val_loss": "…", ...}
+///   run              the `RunRecord`: optimisation, step, resume state, best and losses
+/// Format 1 (namegen 0.1.0) had every hparams value as a string and the run record as
+/// `training`, a string → string map; both are read and converted.
 public struct Checkpoint {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     public static let defaultPath = "checkpoints/model.safetensors"
 
-    public var model: ModelKind
-    public var hyperparameters: [String: String]
+    /// The family name, as `ModelRegistry` knows it.
+    public var model: String
+    /// The family's configuration as a JSON object.
+    public var configJSON: String
     public var vocabulary: Vocabulary
     public var split: SplitConfig
     public var dedupe: Bool
     public var dataFile: String
     public var dataSHA256: String
     public var dataNames: Int
-    public var training: [String: String]
+    public var run: RunRecord
     public var tensors: [String: Tensor]
+    /// The format the file was written in (this version writes `formatVersion`).
+    public var format = Checkpoint.formatVersion
 
-    public init(model: ModelKind, hyperparameters: [String: String], vocabulary: Vocabulary,
-                split: SplitConfig, dedupe: Bool, dataFile: String, dataSHA256: String, dataNames: Int,
-                training: [String: String], tensors: [String: Tensor]) {
-        self.model = model
-        self.hyperparameters = hyperparameters
+    public init(setup: ModelSetup, vocabulary: Vocabulary, split: SplitConfig, dedupe: Bool, dataFile: String,
+                dataSHA256: String, dataNames: Int, run: RunRecord, tensors: [String: Tensor]) {
+        self.model = setup.name
+        self.configJSON = setup.configJSON
         self.vocabulary = vocabulary
         self.split = split
         self.dedupe = dedupe
         self.dataFile = dataFile
         self.dataSHA256 = dataSHA256
         self.dataNames = dataNames
-        self.training = training
+        self.run = run
         self.tensors = tensors
+    }
+
+    /// The model family and configuration, decoded and checked against the family's option ranges.
+    public func setup() throws -> ModelSetup {
+        guard let family = ModelRegistry.family(named: model) else {
+            throw NameGenError(.checkpoint, "The checkpoint holds an unknown model kind '\(model)'.",
+                               hint: "It may come from a newer namegen; this one knows \(ModelRegistry.names.joined(separator: ", ")).")
+        }
+        switch ModelSetup.decode(family, json: configJSON) {
+        case .success(let setup): return setup
+        case .failure(let problem):
+            throw NameGenError(.checkpoint, "The checkpoint is damaged: \(problem.why).", hint: "Retrain with 'namegen train'.")
+        }
+    }
+
+    /// The hyperparameters as `info` lists them: key and value, sorted by key.
+    public var hyperparameterRows: [(key: String, value: String)] {
+        guard let object = try? JSONDecoder().decode([String: Scalar].self, from: Data(configJSON.utf8)) else { return [] }
+        return object.keys.sorted().map { ($0, object[$0]!.text) }
+    }
+
+    /// One JSON value of a configuration, as text.
+    private enum Scalar: Decodable {
+        case text(String)
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) { self = .text(b ? "true" : "false") }
+            else if let i = try? c.decode(Int.self) { self = .text("\(i)") }
+            else if let d = try? c.decode(Double.self) { self = .text("\(d)") }
+            else { self = .text(try c.decode(String.self)) }
+        }
+        var text: String { if case .text(let t) = self { return t }; return "" }
     }
 
     // MARK: - Encoding
@@ -50,14 +87,27 @@ public struct Checkpoint {
     public var metadata: [String: String] {
         [
             "namegen_format": String(Self.formatVersion),
-            "model": model.rawValue,
-            "hparams": Self.json(hyperparameters),
+            "model": model,
+            "hparams": configJSON,
             "vocabulary": Self.json(vocabulary.characters.map { String($0) }),
             "split": Self.json(["seed": NSNumber(value: split.seed), "train": split.trainFraction,
                                 "val": split.valFraction, "dedupe": dedupe] as [String: Any]),
             "data": Self.json(["file": dataFile, "sha256": dataSHA256, "names": dataNames] as [String: Any]),
-            "training": Self.json(training),
+            "run": String(decoding: try! Self.recordEncoder.encode(run), as: UTF8.self),
         ]
+    }
+
+    static var recordEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    static var recordDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
     }
 
     /// Writes the checkpoint atomically (temporary file + rename).
@@ -96,9 +146,16 @@ public struct Checkpoint {
             throw NameGenError(.checkpoint, "'\(source)' was written by a newer namegen (format \(version); this one reads up to \(formatVersion)).",
                                hint: "Upgrade namegen, or retrain with this version.")
         }
-        guard let kindText = meta["model"] else { throw fail("its metadata has no model") }
-        guard let kind = ModelKind(rawValue: kindText) else { throw fail("unknown model kind '\(kindText)'") }
-        guard let hparams = parse(meta["hparams"]) as? [String: String] else { throw fail("hparams is missing or malformed") }
+        guard let kind = meta["model"] else { throw fail("its metadata has no model") }
+        guard ModelRegistry.family(named: kind) != nil else { throw fail("unknown model kind '\(kind)'") }
+        let configJSON: String
+        if version == 1 {
+            guard let hparams = parse(meta["hparams"]) as? [String: String] else { throw fail("hparams is missing or malformed") }
+            configJSON = json(format1Values(hparams))
+        } else {
+            guard let text = meta["hparams"], parse(text) is [String: Any] else { throw fail("hparams is missing or malformed") }
+            configJSON = text
+        }
         guard let chars = parse(meta["vocabulary"]) as? [String],
               chars.allSatisfy({ $0.count == 1 }) else { throw fail("vocabulary is missing or malformed") }
         let vocabulary: Vocabulary
@@ -115,10 +172,36 @@ public struct Checkpoint {
             throw fail("data is missing or malformed")
         }
         let count = (data["names"] as? NSNumber)?.intValue ?? 0
-        let training = parse(meta["training"]) as? [String: String] ?? [:]
-        return Checkpoint(model: kind, hyperparameters: hparams, vocabulary: vocabulary, split: splitConfig,
-                          dedupe: dedupe, dataFile: file, dataSHA256: sha, dataNames: count,
-                          training: training, tensors: tensors)
+        let run: RunRecord
+        if version == 1 {
+            run = RunRecord(format1: parse(meta["training"]) as? [String: String] ?? [:])
+        } else {
+            guard let text = meta["run"], let decoded = try? recordDecoder.decode(RunRecord.self, from: Data(text.utf8)) else {
+                throw fail("its run record is missing or malformed")
+            }
+            run = decoded
+        }
+        var checkpoint = Checkpoint(model: kind, configJSON: configJSON, vocabulary: vocabulary, split: splitConfig,
+                                    dedupe: dedupe, dataFile: file, dataSHA256: sha, dataNames: count, run: run, tensors: tensors)
+        checkpoint.format = version
+        return checkpoint
+    }
+
+    init(model: String, configJSON: String, vocabulary: Vocabulary, split: SplitConfig, dedupe: Bool, dataFile: String,
+         dataSHA256: String, dataNames: Int, run: RunRecord, tensors: [String: Tensor]) {
+        (self.model, self.configJSON, self.vocabulary, self.split, self.dedupe) = (model, configJSON, vocabulary, split, dedupe)
+        (self.dataFile, self.dataSHA256, self.dataNames, self.run, self.tensors) = (dataFile, dataSHA256, dataNames, run, tensors)
+    }
+
+    /// Format 1 wrote every hyperparameter as a string ("8", "0.1", "true", "tanh"): the typed
+    /// JSON value each stands for, so that the family's Codable configuration reads both formats.
+    static func format1Values(_ hparams: [String: String]) -> [String: Any] {
+        hparams.mapValues { text -> Any in
+            if text == "true" || text == "false" { return text == "true" }
+            if let i = Int(text) { return i }
+            if let d = Double(text), d.isFinite { return d }
+            return text
+        }
     }
 
     // MARK: - Access for model loaders
@@ -126,7 +209,7 @@ public struct Checkpoint {
     /// The F32 values of tensor `name`, which must have exactly `shape` and be finite.
     public func floats(_ name: String, shape: [Int]) throws -> [Float] {
         guard let t = tensors[name] else {
-            throw NameGenError(.checkpoint, "The checkpoint has no tensor '\(name)' for its \(model.rawValue) model.",
+            throw NameGenError(.checkpoint, "The checkpoint has no tensor '\(name)' for its \(model) model.",
                                hint: "The file may be damaged; retrain with 'namegen train'.")
         }
         guard t.shape == shape else {
@@ -141,24 +224,6 @@ public struct Checkpoint {
                                hint: "The file may be damaged; retrain with 'namegen train'.")
         }
         return values
-    }
-
-    /// An integer hyperparameter in `range`.
-    public func intParameter(_ key: String, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = hyperparameters[key], let v = Int(text), range.contains(v) else {
-            throw NameGenError(.checkpoint, "The checkpoint's hyperparameter '\(key)' is missing or out of range \(range.lowerBound)...\(range.upperBound).",
-                               hint: "The file may be damaged; retrain with 'namegen train'.")
-        }
-        return v
-    }
-
-    /// A floating-point hyperparameter that must be finite and in `range`.
-    public func doubleParameter(_ key: String, in range: ClosedRange<Double>) throws -> Double {
-        guard let text = hyperparameters[key], let v = Double(text), v.isFinite, range.contains(v) else {
-            throw NameGenError(.checkpoint, "The checkpoint's hyperparameter '\(key)' is missing or out of range.",
-                               hint: "The file may be damaged; retrain with 'namegen train'.")
-        }
-        return v
     }
 
     // MARK: - JSON helpers

@@ -32,8 +32,10 @@ import KernelSupport
 ///   and KC depend only on the shape, so every element of C is summed in the same order
 ///   whatever the thread count and the kernel set: results are bit-identical.
 public enum Matmul {
-    /// The thread count used when a call does not pass one (set from `--threads`).
-    nonisolated(unsafe) public static var maxThreads: Int = 1
+    /// The thread count used when a call does not pass one. A task-local value: the caller
+    /// binds it for a stretch of work (`Matmul.$maxThreads.withValue(n) { … }`: the tool for a
+    /// command, the trainer from `--threads`), and it is 1 where nothing bound it.
+    @TaskLocal public static var maxThreads: Int = 1
 
     public static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
                           threads: Int = Matmul.maxThreads) {

@@ -1,7 +1,7 @@
 /// The hidden activations, element-wise on any shape: out = f(x), x and out (N, C).
 /// Backward is written with the forward output, which both derivatives need:
 ///   tanh: dx = dy · (1 − out²)      relu: dx = dy · [out > 0]
-public enum Activation: String, CaseIterable, Sendable {
+public enum Activation: String, CaseIterable, Codable, Sendable {
     case tanh, relu
 
     public func forward(out: inout Matrix, x: Matrix) {

@@ -5,6 +5,9 @@ import Foundation
 ///   loss = (1/N) Σₙ −log softmax(logits[n])[target[n]]
 ///   dLogits[n, c] = (softmax(logits[n])[c] − [c = target[n]]) / N
 ///
+/// N counts the rows with a target: a row whose target is `TrainingRecipe.masked` (padding in
+/// a sequence model's batch) is left out of the mean and gets a zero gradient.
+///
 ///   logits (N, V), targets (N) → loss (scalar), dLogits (N, V)
 public enum CrossEntropy {
     /// Returns the mean loss and overwrites dLogits with its gradient. `probabilities` is
@@ -18,6 +21,12 @@ public enum CrossEntropy {
         precondition(probabilities.rows == n && probabilities.cols == v)
         guard n > 0 else { return 0 }
         precondition(v >= 2, "cross-entropy needs at least two classes")
+        var counted = 0
+        for r in 0..<n where targets[r] != TrainingRecipe.masked { counted += 1 }
+        if counted < n {
+            return maskedForwardBackward(dLogits: &dLogits, probabilities: &probabilities, logits: logits,
+                                         targets: targets, counted: counted)
+        }
         // The scratch holds each row's Σ exp(shifted) and shifted target logit (2N ≤ N·V floats).
         logits.data.withUnsafeBufferPointer { l in
             targets.withUnsafeBufferPointer { t in
@@ -36,5 +45,43 @@ public enum CrossEntropy {
             total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(n))
+    }
+
+    /// The same with some rows masked (`TrainingRecipe.masked`: a sequence's padding): those have
+    /// no loss and a zero gradient; the mean is over the `counted` others. The kernel runs on
+    /// each stretch of unmasked rows with the scale 1/counted, so every unmasked row gets the
+    /// bits it would get in a batch of only those rows.
+    static func maskedForwardBackward(dLogits: inout Matrix, probabilities: inout Matrix, logits: Matrix,
+                                      targets: [Int32], counted: Int) -> Float {
+        let n = logits.rows, v = logits.cols
+        let scale = 1 / Float(max(counted, 1))
+        logits.data.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                dLogits.data.withUnsafeMutableBufferPointer { d in
+                    probabilities.data.withUnsafeMutableBufferPointer { p in
+                        var r = 0
+                        while r < n {
+                            if t[r] == TrainingRecipe.masked {
+                                for c in 0..<v { d[r * v + c] = 0 }
+                                r += 1
+                                continue
+                            }
+                            var end = r
+                            while end < n && t[end] != TrainingRecipe.masked { end += 1 }
+                            KernelDispatch.active.softmaxCrossEntropy(d.baseAddress! + r * v, l.baseAddress! + r * v,
+                                                                      targets: t.baseAddress! + r, rows: end - r, columns: v,
+                                                                      scale: scale, rowSum: p.baseAddress! + r,
+                                                                      rowShiftedTarget: p.baseAddress! + n + r)
+                            r = end
+                        }
+                    }
+                }
+            }
+        }
+        var total: Double = 0
+        for r in 0..<n where targets[r] != TrainingRecipe.masked {
+            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
+        }
+        return Float(total / Double(max(counted, 1)))
     }
 }

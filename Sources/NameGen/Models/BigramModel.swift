@@ -8,7 +8,6 @@ import Foundation
 /// Checkpoint tensors: `counts` F32 (V, V), row = previous token, column = next token,
 /// token 0 = start/stop. Hyperparameter `smoothing` = k.
 public final class BigramModel: LanguageModel {
-    public let kind = ModelKind.bigram
     public let blockSize = 1
     public let vocabularySize: Int
     public let smoothing: Float
@@ -35,10 +34,10 @@ public final class BigramModel: LanguageModel {
         updateProbabilities()
     }
 
-    public convenience init(checkpoint: Checkpoint) throws {
+    /// The saved counts, checked.
+    public convenience init(smoothing: Float, checkpoint: Checkpoint) throws {
         let v = checkpoint.vocabulary.size
-        let k = try checkpoint.doubleParameter("smoothing", in: 0...1e9)
-        self.init(vocabularySize: v, smoothing: Float(k))
+        self.init(vocabularySize: v, smoothing: smoothing)
         let values = try checkpoint.floats("counts", shape: [v, v])
         guard values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw NameGenError(.checkpoint, "The bigram counts in the checkpoint are negative or not finite.",
@@ -61,8 +60,6 @@ public final class BigramModel: LanguageModel {
         }
     }
 
-    public var hyperparameters: [String: String] { ["smoothing": "\(smoothing)"] }
-
     public func namedTensors() -> [String: Tensor] {
         ["counts": Tensor(shape: [vocabularySize, vocabularySize], floats: counts.data)]
     }
@@ -74,5 +71,59 @@ public final class BigramModel: LanguageModel {
             let prev = Int(contexts[i])
             for c in 0..<v { logits.data[i * v + c] = logProbabilities.data[prev * v + c] }
         }
+    }
+}
+
+// MARK: - The registry's view
+
+/// The bigram's one hyperparameter.
+public struct BigramConfig: ModelConfiguration {
+    /// k of add-k smoothing.
+    public var smoothing: Double = 1
+}
+
+extension BigramModel: ModelFamily {
+    public static let name = "bigram"
+
+    static let smoothingOption = Option<Double>(["--smoothing"], value: "k", help: "add-k smoothing of the counts.",
+                                                range: 0...1e9, default: BigramConfig().smoothing)
+
+    public static var options: [AnyOption] { [AnyOption(smoothingOption)] }
+
+    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BigramConfig {
+        BigramConfig(smoothing: try a.value(smoothingOption, default: 1))
+    }
+
+    public static func problem(with c: BigramConfig) -> String? {
+        smoothingOption.problem(with: "\(c.smoothing)").map { "'smoothing' \($0)" }
+    }
+
+    /// Counted in one pass over the train split: no optimizer.
+    public static var recipe: TrainingRecipe? { nil }
+
+    public static func build(_ config: BigramConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+        let model = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(config.smoothing))
+        model.fit(dataset.windows(.train, blockSize: 1))
+        return model
+    }
+
+    public static func load(_ config: BigramConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+        try BigramModel(smoothing: Float(config.smoothing), checkpoint: checkpoint)
+    }
+
+    /// The (V, V) counts and log-probabilities; the windows the count reads are the data's.
+    public static func memoryEstimate(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> Double {
+        Double(data.vocabularySize * data.vocabularySize) * 2 * 4
+    }
+
+    public static func memoryDrivers(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> String {
+        "vocabulary \(data.vocabularySize)"
+    }
+
+    public static var figures: [(file: String, shows: String)] { [("counts.svg", "the count matrix as a heat map")] }
+
+    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+        guard let bigram = model as? BigramModel else { return [] }
+        return [("counts.svg", Charts.heatMap(bigram.counts, labels: labels, title: "bigram counts (row: previous, column: next)"))]
     }
 }

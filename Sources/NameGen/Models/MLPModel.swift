@@ -1,3 +1,27 @@
+/// Hyperparameters of the `mlp` model (Bengio et al. 2003, with BatchNorm):
+/// Embedding(V, embed) → flatten blockSize·embed → [Linear → BatchNorm → activation → Dropout] × layers
+/// → Linear(hidden, V) with its weight scaled by `outputScale` at initialisation.
+/// The defaults are the deep BatchNorm recipe of the makemore notes: 224,097 parameters at V = 27.
+public struct MLPConfig: ModelConfiguration {
+    public var blockSize = 8
+    public var embed = 10
+    public var hidden = 200
+    public var layers = 6
+    public var activation = Activation.tanh
+    /// With BatchNorm the hidden Linear layers have no bias (BatchNorm's shift replaces it).
+    public var batchNorm = true
+    public var dropout: Float = 0
+    /// Initialisation only, so not saved: a loaded model takes its weights from the file.
+    public var outputScale: Float = 0.1
+
+    public init() {}
+
+    /// The checkpoint's keys (format 1 wrote the same names, as strings).
+    enum CodingKeys: String, CodingKey {
+        case blockSize = "block_size", embed, hidden, layers, activation, batchNorm = "batchnorm", dropout
+    }
+}
+
 /// The `mlp` model, Bengio et al. 2003 with BatchNorm (the deep recipe of the makemore notes):
 ///
 ///   tokens (N, T) → Embedding (V, E) → x (N, T·E)
@@ -11,7 +35,6 @@
 ///   embedding.weight (V, E) · layers.i.linear.weight (H, in) · layers.i.linear.bias (H, no BatchNorm)
 ///   layers.i.norm.{weight,bias,running_mean,running_var} (H) · output.weight (V, H) · output.bias (V)
 public final class MLPModel: TrainableModel {
-    public let kind = ModelKind.mlp
     public let config: MLPConfig
     public let vocabularySize: Int
     public let embedding: Embedding
@@ -38,7 +61,7 @@ public final class MLPModel: TrainableModel {
         hidden = layers
         output = Linear(name: "output", inputs: config.hidden, outputs: vocabularySize, bias: true, rng: &rng)
         for i in 0..<output.weight.count { output.weight.value.data[i] *= config.outputScale }
-        activation = config.activation == .tanh ? .tanh : .relu
+        activation = config.activation
         dropout = config.dropout > 0 ? Dropout(probability: config.dropout) : nil
         parameters = [embedding.table] + hidden.flatMap { $0.linear.parameters + ($0.norm?.parameters ?? []) }
             + output.parameters
@@ -48,34 +71,10 @@ public final class MLPModel: TrainableModel {
 
     // MARK: Checkpoint
 
-    public var hyperparameters: [String: String] {
-        ["block_size": "\(config.blockSize)", "embed": "\(config.embed)", "hidden": "\(config.hidden)",
-         "layers": "\(config.layers)", "activation": config.activation.rawValue,
-         "batchnorm": config.batchNorm ? "true" : "false", "dropout": "\(config.dropout)"]
-    }
-
-    /// Reads the configuration from checkpoint hyperparameters.
-    public static func config(from checkpoint: Checkpoint) throws -> MLPConfig {
-        var c = MLPConfig()
-        c.blockSize = try checkpoint.intParameter("block_size", in: 1...256)
-        c.embed = try checkpoint.intParameter("embed", in: 1...1024)
-        c.hidden = try checkpoint.intParameter("hidden", in: 1...8192)
-        c.layers = try checkpoint.intParameter("layers", in: 1...64)
-        c.dropout = Float(try checkpoint.doubleParameter("dropout", in: 0...0.99))
-        guard let activation = checkpoint.hyperparameters["activation"].flatMap(MLPConfig.Activation.init(rawValue:)),
-              let batchNorm = checkpoint.hyperparameters["batchnorm"].flatMap({ ["true": true, "false": false][$0] }) else {
-            throw NameGenError(.checkpoint, "The checkpoint's mlp hyperparameters 'activation' or 'batchnorm' are missing or invalid.",
-                               hint: "The file may be damaged; retrain with 'namegen train'.")
-        }
-        c.activation = activation
-        c.batchNorm = batchNorm
-        return c
-    }
-
-    /// Rebuilds a trained model from a checkpoint, checking every tensor's shape.
-    public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
+    /// Rebuilds a trained model from its configuration and a checkpoint, checking every tensor's shape.
+    public convenience init(config: MLPConfig, checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
-        self.init(config: try Self.config(from: checkpoint), vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        self.init(config: config, vocabularySize: checkpoint.vocabulary.size, rng: &rng)
         try load(from: checkpoint, prefix: prefix)
     }
 
@@ -219,5 +218,91 @@ public final class MLPModel: TrainableModel {
         forward(tokens: contexts, ws: ws, training: false, rng: &unused)
         precondition(logits.count >= count * vocabularySize)
         for i in 0..<(count * vocabularySize) { logits.data[i] = ws.logits.data[i] }
+    }
+}
+
+// MARK: - The registry's view: options, recipe, memory, build and load
+
+extension MLPModel: ModelFamily {
+    public static let name = "mlp"
+
+    static let blockSizeOption = Option<Int>(["--block-size"], help: "characters of context.", range: 1...256,
+                                             default: MLPConfig().blockSize)
+    static let embedOption = Option<Int>(["--embed"], help: "embedding size per character.", range: 1...1024,
+                                         default: MLPConfig().embed)
+    static let hiddenOption = Option<Int>(["--hidden"], help: "units per hidden layer.", range: 1...8192,
+                                          default: MLPConfig().hidden)
+    static let layersOption = Option<Int>(["--layers"], help: "number of hidden layers.", range: 1...64,
+                                          default: MLPConfig().layers)
+    static let activationOption = Option<Activation>(["--activation"], value: "name", help: "hidden activation.",
+                                                     default: MLPConfig().activation)
+    static let batchNormFlag = Flag(["--batchnorm"], help: "BatchNorm after each hidden Linear (the default).")
+    static let noBatchNormFlag = Flag(["--no-batchnorm"], help: "no BatchNorm; the hidden Linear layers get a bias.")
+    static let dropoutOption = Option<Double>(["--dropout"], value: "p", help: "dropout probability after each activation.",
+                                              range: 0...0.99, default: Double(MLPConfig().dropout))
+
+    public static var options: [AnyOption] {
+        [AnyOption(blockSizeOption), AnyOption(embedOption), AnyOption(hiddenOption), AnyOption(layersOption),
+         AnyOption(activationOption), AnyOption(batchNormFlag), AnyOption(noBatchNormFlag), AnyOption(dropoutOption)]
+    }
+
+    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> MLPConfig {
+        if a.flag(batchNormFlag) && a.flag(noBatchNormFlag) {
+            throw NameGenError(.usage, "'--batchnorm' and '--no-batchnorm' cannot be used together.")
+        }
+        var c = MLPConfig()
+        c.blockSize = try a.value(blockSizeOption, default: c.blockSize)
+        c.embed = try a.value(embedOption, default: c.embed)
+        c.hidden = try a.value(hiddenOption, default: c.hidden)
+        c.layers = try a.value(layersOption, default: c.layers)
+        c.activation = try a.value(activationOption, default: c.activation)
+        c.batchNorm = !a.flag(noBatchNormFlag)
+        c.dropout = Float(try a.value(dropoutOption, default: 0))
+        return c
+    }
+
+    public static func problem(with c: MLPConfig) -> String? {
+        let checks: [(String, String?)] = [
+            ("block_size", blockSizeOption.problem(with: "\(c.blockSize)")), ("embed", embedOption.problem(with: "\(c.embed)")),
+            ("hidden", hiddenOption.problem(with: "\(c.hidden)")), ("layers", layersOption.problem(with: "\(c.layers)")),
+            ("dropout", dropoutOption.problem(with: "\(c.dropout)")),
+        ]
+        return checks.first { $0.1 != nil }.map { "'\($0.0)' \($0.1!)" }
+    }
+
+    public static var recipe: TrainingRecipe? {
+        TrainingRecipe(steps: 50_000, learningRate: [.sgd: 0.1, .adamw: 0.002])
+    }
+
+    public static func build(_ config: MLPConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+        MLPModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+    }
+
+    public static func load(_ config: MLPConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+        try MLPModel(config: config, checkpoint: checkpoint, prefix: prefix)
+    }
+
+    /// Per hidden layer six (N, H) activation and gradient buffers; the input and its gradient
+    /// (N, T·E); logits, probabilities and their gradient (N, V). Weight, gradient and two AdamW
+    /// moments per parameter; the first layer is (H, T·E).
+    public static func memoryEstimate(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> Double {
+        let b = Double(batchSize), h = Double(c.hidden), inputs = Double(c.blockSize * c.embed), v = Double(data.vocabularySize)
+        let floats = b * h * 6 * Double(c.layers) + b * inputs * 2 + b * v * 3
+        let params = (h * inputs + h * h * Double(c.layers - 1) + v * (Double(c.embed) + h + 1)) * 4
+        return (floats + params) * 4
+    }
+
+    public static func memoryDrivers(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> String {
+        "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --hidden \(c.hidden), --layers \(c.layers)"
+    }
+
+    public static var figures: [(file: String, shows: String)] {
+        [("embeddings.svg", "the character embeddings, first two dimensions or a PCA projection")]
+    }
+
+    /// The character embeddings, projected on their first two principal components.
+    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+        guard let mlp = model as? MLPModel else { return [] }
+        return [("embeddings.svg", Charts.embeddings(mlp.embedding.table.value, labels: labels))]
     }
 }

@@ -7,7 +7,6 @@
 /// is proportional to the bigram probabilities the model learns, the same layout as the bigram
 /// model's `counts`. Checkpoint tensor: `weight` F32 (V, V).
 public final class OneHotModel: TrainableModel {
-    public let kind = ModelKind.onehot
     public let blockSize = 1
     public let vocabularySize: Int
     public let weight: Parameter
@@ -21,17 +20,15 @@ public final class OneHotModel: TrainableModel {
         weight = Parameter(name: "weight", value: w)
     }
 
-    public convenience init(checkpoint: Checkpoint) throws {
+    public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
         self.init(vocabularySize: checkpoint.vocabulary.size, rng: &rng)
-        try load(from: checkpoint, prefix: "")
+        try load(from: checkpoint, prefix: prefix)
     }
 
     public func load(from checkpoint: Checkpoint, prefix: String) throws {
         weight.value.data = try checkpoint.floats(prefix + weight.name, shape: weight.shape)
     }
-
-    public var hyperparameters: [String: String] { [:] }
 
     public func namedTensors() -> [String: Tensor] {
         [weight.name: Tensor(shape: weight.shape, floats: weight.value.data)]
@@ -73,5 +70,45 @@ public final class OneHotModel: TrainableModel {
         var out = Matrix(rows: count, cols: vocabularySize)
         Matmul.nn(&out, x, weight.value)
         for i in 0..<out.count { logits.data[i] = out.data[i] }
+    }
+}
+
+// MARK: - The registry's view
+
+/// The onehot model has no hyperparameters: its size is the vocabulary's.
+public struct OneHotConfig: ModelConfiguration {}
+
+extension OneHotModel: ModelFamily {
+    public static let name = "onehot"
+    public static var options: [AnyOption] { [] }
+
+    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> OneHotConfig { OneHotConfig() }
+
+    /// The makemore notes' recipe: full batch, SGD at a constant 50 for 200 steps.
+    public static var recipe: TrainingRecipe? {
+        var r = TrainingRecipe(steps: 200, learningRate: [.sgd: 50, .adamw: 0.1])
+        r.sgdSchedule = .constant
+        r.fullBatch = true
+        r.weightDecayNote = "L2 on W"
+        return r
+    }
+
+    public static func build(_ config: OneHotConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+        OneHotModel(vocabularySize: dataset.vocabulary.size, rng: &rng)
+    }
+
+    public static func load(_ config: OneHotConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+        try OneHotModel(checkpoint: checkpoint, prefix: prefix)
+    }
+
+    /// Full batch: the one-hot inputs, logits, probabilities and their gradient, four
+    /// (examples, V) matrices; W with its gradient and two AdamW moments.
+    public static func memoryEstimate(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> Double {
+        let v = Double(data.vocabularySize)
+        return Double(data.trainExamples) * v * 4 * 4 + v * v * 4 * 4
+    }
+
+    public static func memoryDrivers(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> String {
+        "the onehot model trains on all \(data.trainExamples) training examples at once, with \(data.vocabularySize) tokens"
     }
 }

@@ -111,16 +111,11 @@ public enum Sampler {
                 threshold = logits[base + order[k - 1]]
             }
         }
-        var maxLogit = -Float.infinity
-        for c in 0..<v where allowed(c) { maxLogit = max(maxLogit, logits[base + c]) }
-        guard maxLogit > -Float.infinity else { return 0 }
-        var total: Double = 0
-        for c in 0..<v {
-            let l = logits[base + c]
-            let w = allowed(c) && l >= threshold ? Foundation.exp(Double(l - maxLogit) / options.temperature) : 0
-            weights[c] = w
-            total += w
+        // The top-k cut cannot remove the largest allowed logit, so the shift is the same with or without it.
+        let (maxLogit, total) = Softmax.weights(logits, temperature: options.temperature, into: &weights) {
+            allowed($0) && logits[base + $0] >= threshold
         }
+        guard maxLogit > -Float.infinity else { return 0 }
         var u = rng.nextDouble() * total
         for c in 0..<v where weights[c] > 0 {
             u -= weights[c]

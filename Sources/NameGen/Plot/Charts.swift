@@ -118,3 +118,17 @@ public enum Charts {
         return svg.render()
     }
 }
+
+extension Charts {
+    /// A scatter plot of an embedding table (V, E), one labelled point per token: the first two
+    /// dimensions when E ≤ 2, else the first two principal components.
+    public static func embeddings(_ table: Matrix, labels: [String]) -> String {
+        let e = table.cols
+        let rows = (0..<table.rows).map { r in (0..<e).map { Double(table.data[r * e + $0]) } }
+        let projected = PCA.project(rows)
+        let points = (0..<table.rows).map { (x: projected[$0][0], y: projected[$0][1], label: labels[$0]) }
+        let axis = e <= 2 ? ("dimension 0", "dimension 1") : ("principal component 1", "principal component 2")
+        return scatter(points, title: "character embeddings" + (e > 2 ? " (PCA of \(e) dimensions)" : ""),
+                       xLabel: axis.0, yLabel: axis.1)
+    }
+}

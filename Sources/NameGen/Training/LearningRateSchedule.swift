@@ -5,7 +5,7 @@ import Foundation
 ///   cosine:    linear warm-up over `warmup` steps, then peak·½(1 + cos(π·s/S)) over the rest
 ///   constant:  peak throughout (the onehot recipe)
 public struct LearningRateSchedule: Equatable, Sendable {
-    public enum Shape: String, Sendable { case stepDecay = "step", cosine, constant }
+    public enum Shape: String, Codable, Sendable { case stepDecay = "step", cosine, constant }
 
     public var shape: Shape
     public var peak: Double

@@ -6,10 +6,15 @@
 /// AdamW's moments are allocated once, at construction. `stateTensors` and `restore` carry them
 /// (and the step count) through a checkpoint so that a resumed run continues exactly.
 public final class Optimizer {
-    public let kind: TrainingOptions.Optimizer
+    public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adamw }
+
+    public let kind: Kind
     public let weightDecay: Float
-    public static let beta1: Float = 0.9
-    public static let beta2: Float = 0.999
+    /// AdamW's moment decay rates; PyTorch's defaults unless a model's recipe says otherwise.
+    public let beta1: Float
+    public let beta2: Float
+    public static let defaultBeta1 = 0.9
+    public static let defaultBeta2 = 0.999
     public static let epsilon: Float = 1e-8
 
     private let parameters: [Parameter]
@@ -18,8 +23,10 @@ public final class Optimizer {
     /// Updates taken so far (AdamW's bias correction uses it).
     public private(set) var stepCount = 0
 
-    public init(kind: TrainingOptions.Optimizer, parameters: [Parameter], weightDecay: Double) {
+    public init(kind: Kind, parameters: [Parameter], weightDecay: Double,
+                betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2)) {
         self.kind = kind
+        (beta1, beta2) = (Float(betas.0), Float(betas.1))
         self.parameters = parameters
         self.weightDecay = Float(weightDecay)
         let moments = kind == .adamw ? parameters.map { [Float](repeating: 0, count: $0.count) } : []
@@ -36,10 +43,10 @@ public final class Optimizer {
             for p in parameters { VectorMath.sgdStep(weights: &p.value.data, grads: p.grad.data, lr: lr, weightDecay: weightDecay) }
         case .adamw:
             let t = Float(stepCount)
-            let c1 = 1 - Foundation.pow(Self.beta1, t), c2 = 1 - Foundation.pow(Self.beta2, t)
+            let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
             for (i, p) in parameters.enumerated() {
                 VectorMath.adamwStep(weights: &p.value.data, grads: p.grad.data, m: &m[i], v: &v[i], lr: lr,
-                                     beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon,
+                                     beta1: beta1, beta2: beta2, epsilon: Self.epsilon,
                                      weightDecay: weightDecay, correction1: c1, correction2: c2)
             }
         }

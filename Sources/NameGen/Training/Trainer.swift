@@ -1,6 +1,6 @@
 import Foundation
 
-/// The training loop shared by the onehot and mlp models: minibatches drawn from one seeded
+/// The training loop shared by every trained model: minibatches drawn from one seeded
 /// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
 /// evaluation on val with the best weights kept, divergence and interrupt checks.
 ///
@@ -13,6 +13,8 @@ public final class Trainer {
     public let schedule: LearningRateSchedule
     public let batchSize: Int
     public let evalEvery: Int
+    /// The most threads the matrix products may use (the tuner may pick fewer).
+    public let threads: Int
     public var rng: RandomGenerator
     /// Optimisation steps completed.
     public private(set) var step = 0
@@ -22,31 +24,40 @@ public final class Trainer {
     public private(set) var bestTensors: [String: Tensor]?
 
     /// Picks all threads or one for the products as the run goes (see `ThreadTuner`); nil
-    /// leaves `Matmul.maxThreads` alone.
+    /// keeps `threads`.
     private var tuner: ThreadTuner?
 
-    private let train: ContextWindows
-    private let val: ContextWindows
+    private let train: any ExampleSource
+    private let val: any ExampleSource
+    private let fullBatch: Bool
     private var contexts: [Int32]
     private var targets: [Int32]
 
     /// `rng` is the run's one generator, after it initialised the model: minibatches and
-    /// dropout masks continue its stream.
-    public init(model: TrainableModel, train: ContextWindows, val: ContextWindows, options: TrainingOptions,
-                schedule: LearningRateSchedule, rng: RandomGenerator) {
-        precondition(train.count > 0 && train.blockSize == model.blockSize)
+    /// dropout masks continue its stream. `train` and `val` are laid out as the model's recipe
+    /// says (`Dataset.examples`); with `fullBatch` every step uses all of `train`.
+    public init(model: TrainableModel, train: any ExampleSource, val: any ExampleSource, options: TrainingOptions,
+                schedule: LearningRateSchedule, fullBatch: Bool = false,
+                betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2), rng: RandomGenerator) {
+        precondition(train.count > 0 && train.contextWidth == model.blockSize)
         self.model = model
         self.train = train
         self.val = val
         self.schedule = schedule
-        self.optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, weightDecay: options.weightDecay)
-        self.batchSize = model.usesFullBatch ? train.count : options.batchSize
+        self.optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, weightDecay: options.weightDecay,
+                                   betas: betas)
+        self.fullBatch = fullBatch
+        self.batchSize = fullBatch ? train.count : options.batchSize
         self.evalEvery = options.evalEvery
+        self.threads = max(1, options.threads)
         // Runs too short to amortise two 100-step measurements keep the thread count they got.
         self.tuner = options.threads > 1 && options.steps >= 2000 ? ThreadTuner(maxThreads: options.threads) : nil
         self.rng = rng
-        contexts = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize * model.blockSize)
-        targets = [Int32](repeating: 0, count: model.usesFullBatch ? 0 : batchSize)
+        contexts = [Int32](repeating: 0, count: batchSize * train.contextWidth)
+        targets = [Int32](repeating: 0, count: batchSize * train.targetWidth)
+        if fullBatch {
+            for i in 0..<train.count { train.copy(i, toRow: i, contexts: &contexts, targets: &targets) }
+        }
         model.prepareTraining(batchSize: batchSize)
     }
 
@@ -65,41 +76,56 @@ public final class Trainer {
         public init() {}
     }
 
-    /// Trains until `schedule.steps` steps are done, or until an interrupt is requested (the
-    /// step in progress is finished first). Throws `.diverged` on a non-finite loss or one above
+    /// Trains until `schedule.steps` steps are done, or until `stop` is requested (the step in
+    /// progress is finished first). Throws `.diverged` on a non-finite loss or one above
     /// `divergenceThreshold`, before the update that would spread it, naming the step.
-    public func run(events: Events = Events()) throws -> Outcome {
+    ///
+    /// The thread count reaches the matrix products through `Matmul.$maxThreads`, bound for
+    /// each stretch of steps that share one count (the tuner changes it a few times per 5,000
+    /// steps), so the loop neither writes a global nor binds a value every step.
+    public func run(events: Events = Events(), stop: StopRequest = StopRequest()) throws -> Outcome {
+        var current = tuner != nil ? tuner!.threads(forStep: step) : threads
         while step < schedule.steps {
-            let lr = schedule.rate(at: step)
-            if tuner != nil { Matmul.maxThreads = tuner!.threads(forStep: step) }
-            model.zeroGrad()
-            let loss: Float
-            if model.usesFullBatch {
-                loss = model.trainingStep(contexts: train.contexts, targets: train.targets, rng: &rng)
-            } else {
-                drawBatch()
-                loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
+            var next = current
+            let outcome: Outcome? = try Matmul.$maxThreads.withValue(current) {
+                while step < schedule.steps {
+                    try oneStep(events: events)
+                    if stop.isRequested && step < schedule.steps { return .interrupted }
+                    if step < schedule.steps, tuner != nil {
+                        next = tuner!.threads(forStep: step)
+                        if next != current { return nil }
+                    }
+                }
+                return .finished
             }
-            guard loss.isFinite && Double(loss) < divergenceThreshold else {
-                throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
-                                   hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10)"
-                                       + (optimizer.weightDecay > 0 ? " (or a smaller --weight-decay)." : "."))
-            }
-            optimizer.step(learningRate: lr)
-            step += 1
-            events.step(step, loss, lr)
-            if evalEvery > 0 && (step % evalEvery == 0 || step == schedule.steps) {
-                try evaluate(events: events)
-            }
-            if Interrupt.requested && step < schedule.steps { return .interrupted }
+            if let outcome { return outcome }
+            current = next
         }
         return .finished
+    }
+
+    private func oneStep(events: Events) throws {
+        let lr = schedule.rate(at: step)
+        model.zeroGrad()
+        if !fullBatch { drawBatch() }
+        let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
+        guard loss.isFinite && Double(loss) < divergenceThreshold else {
+            throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
+                               hint: "Try a lower learning rate, e.g. --lr \(schedule.peak / 10)"
+                                   + (optimizer.weightDecay > 0 ? " (or a smaller --weight-decay)." : "."))
+        }
+        optimizer.step(learningRate: lr)
+        step += 1
+        events.step(step, loss, lr)
+        if evalEvery > 0 && (step % evalEvery == 0 || step == schedule.steps) {
+            try evaluate(events: events)
+        }
     }
 
     /// Val loss now; keeps the model's tensors when it is the best so far.
     private func evaluate(events: Events) throws {
         guard val.count > 0 else { return }
-        let loss = Evaluation.meanNLL(model: model, windows: val)
+        let loss = Evaluation.meanNLL(model: model, examples: val)
         let improved = bestValLoss.map { loss < $0 } ?? true
         if improved {
             bestValLoss = loss
@@ -111,25 +137,18 @@ public final class Trainer {
 
     /// `batchSize` random training examples, drawn with replacement.
     private func drawBatch() {
-        let t = model.blockSize
         for row in 0..<batchSize {
-            let i = rng.nextInt(below: train.count)
-            for j in 0..<t { contexts[row * t + j] = train.contexts[i * t + j] }
-            targets[row] = train.targets[i]
+            train.copy(rng.nextInt(below: train.count), toRow: row, contexts: &contexts, targets: &targets)
         }
     }
 
     // MARK: Resume
 
-    /// The trainer's state as checkpoint metadata (the tensors come from `stateTensors`).
-    public var stateMetadata: [String: String] {
-        var meta = ["step": "\(step)", "optimizer_steps": "\(optimizer.stepCount)",
-                    "rng_state": rng.stateWords.map { String($0) }.joined(separator: ",")]
-        if let bestValLoss, let bestStep {
-            meta["best_val_loss"] = "\(bestValLoss)"
-            meta["best_step"] = "\(bestStep)"
-        }
-        return meta
+    /// The trainer's part of the run record: step, resume state and best val loss.
+    public func record(into run: inout RunRecord) {
+        run.step = step
+        run.resume = RunRecord.ResumeState(optimizerSteps: optimizer.stepCount, rngState: rng.stateWords)
+        run.best = bestValLoss.flatMap { loss in bestStep.map { RunRecord.Best(valLoss: loss, step: $0) } }
     }
 
     /// The optimiser's moments, and the current weights under `resume.` when the checkpoint's
@@ -142,28 +161,24 @@ public final class Trainer {
         return tensors
     }
 
-    /// Restores what `stateMetadata` and `stateTensors` saved.
+    /// Restores what `record(into:)` and `stateTensors` saved.
     public func restore(from checkpoint: Checkpoint) throws {
         func bad(_ what: String) -> NameGenError {
             NameGenError(.checkpoint, "The checkpoint cannot be resumed: \(what).",
                          hint: "Train from the start without --resume.")
         }
-        let meta = checkpoint.training
-        guard let s = meta["step"].flatMap(Int.init), s >= 0 else { throw bad("it has no valid step count") }
-        guard let words = meta["rng_state"]?.split(separator: ",").compactMap({ UInt64($0) }),
-              let restored = RandomGenerator(state: words) else { throw bad("it has no generator state") }
-        guard let optimizerSteps = meta["optimizer_steps"].flatMap(Int.init), optimizerSteps >= 0 else {
-            throw bad("it has no optimizer step count")
-        }
+        let run = checkpoint.run
+        guard let state = run.resume else { throw bad("it has no generator state") }
+        guard let restored = RandomGenerator(state: state.rngState) else { throw bad("its generator state is invalid") }
         let prefix = checkpoint.tensors.keys.contains { $0.hasPrefix("resume.") } ? "resume." : ""
         try model.load(from: checkpoint, prefix: prefix)
-        try optimizer.restore(from: checkpoint, stepCount: optimizerSteps)
-        if let best = meta["best_val_loss"].flatMap(Double.init), let bestStep = meta["best_step"].flatMap(Int.init) {
-            bestValLoss = best
-            self.bestStep = bestStep
+        try optimizer.restore(from: checkpoint, stepCount: state.optimizerSteps)
+        if let best = run.best {
+            bestValLoss = best.valLoss
+            bestStep = best.step
             bestTensors = prefix.isEmpty ? model.namedTensors() : checkpoint.tensors.filter { !$0.key.hasPrefix("resume.") && !$0.key.hasPrefix("optimizer.") }
         }
         rng = restored
-        step = s
+        step = run.step
     }
 }

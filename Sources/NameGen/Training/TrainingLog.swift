@@ -56,3 +56,28 @@ final class TrainingLog {
         try? handle.write(contentsOf: Data(row.utf8))
     }
 }
+
+/// Reads the CSV that training writes: `step,train_loss,val_loss,lr`, empty where not measured.
+extension TrainingLog {
+    static func read(_ path: String) throws -> [(name: String, points: [(step: Double, loss: Double)])] {
+        let bytes = try NameFile.readBytes(path)
+        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }),
+              let stepColumn = header.firstIndex(of: "step") else {
+            throw NameGenError(.data, "'\(path)' is not a namegen training log (no 'step' column).")
+        }
+        var series: [(name: String, points: [(step: Double, loss: Double)])] = []
+        for (column, name) in header.enumerated() where name.hasSuffix("_loss") {
+            var points: [(step: Double, loss: Double)] = []
+            for line in lines.dropFirst() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                guard fields.count > max(column, stepColumn), let step = Double(fields[stepColumn]),
+                      let loss = Double(fields[column]), loss.isFinite else { continue }
+                points.append((step, loss))
+            }
+            if !points.isEmpty { series.append((String(name.dropLast(5)), points)) }
+        }
+        guard !series.isEmpty else { throw NameGenError(.data, "'\(path)' has no loss values to plot.") }
+        return series
+    }
+}

@@ -47,17 +47,21 @@ final class ArgumentFuzzTests: XCTestCase {
     }
 
     func testMemoryChecksCountTheVocabularyOnceItIsKnown() throws {
+        func check<F: ModelFamily>(_ family: F.Type, _ config: F.Config, batch: Int, v: Int, examples: Int = 0) throws {
+            try TrainingRun.checkMemory(ModelSetup(entry: ModelEntry(family), config: config), batchSize: batch,
+                                        data: DataFacts(vocabularySize: v, longestName: 10, trainExamples: examples))
+        }
         var small = MLPConfig()
         small.hidden = 16
         small.layers = 2
-        XCTAssertNoThrow(try TrainCommand.checkMemory(small, batchSize: 65_536, vocabularySize: 4096))
+        XCTAssertNoThrow(try check(MLPModel.self, small, batch: 65_536, v: 4096))
         var wide = small
         wide.hidden = 8192
         wide.layers = 1
-        XCTAssertThrowsError(try TrainCommand.checkMemory(wide, batchSize: 65_536, vocabularySize: 4096))
+        XCTAssertThrowsError(try check(MLPModel.self, wide, batch: 65_536, v: 4096))
         // onehot: four (examples, V) matrices; 336,000 examples of a 4,001-token file need 21 GB.
-        XCTAssertNoThrow(try TrainCommand.checkOneHotMemory(examples: 182_625, vocabularySize: 27))
-        XCTAssertThrowsError(try TrainCommand.checkOneHotMemory(examples: 336_000, vocabularySize: 4001)) {
+        XCTAssertNoThrow(try check(OneHotModel.self, OneHotConfig(), batch: 32, v: 27, examples: 182_625))
+        XCTAssertThrowsError(try check(OneHotModel.self, OneHotConfig(), batch: 32, v: 4001, examples: 336_000)) {
             XCTAssertEqual(($0 as? NameGenError)?.kind, .usage)
         }
     }

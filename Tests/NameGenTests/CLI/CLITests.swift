@@ -115,7 +115,7 @@ final class CLITests: XCTestCase {
             (["sample", "-n", "-3"], "Error: The value '-3' is invalid for '-n, --count <n>': must be from 1 to 10000000."),
             (["sample", "-n"], "Error: Missing value for '-n, --count <n>'."),
             (["eval", "--split", "foo"], "Error: The value 'foo' is invalid for '--split <split>'. Please provide one of 'train', 'val', 'test', 'all'."),
-            (["train", "--model", "gpt"], "Error: The value 'gpt' is invalid for '--model <model>'. Please provide one of 'bigram', 'onehot', 'mlp'."),
+            (["train", "--model", "gpt"], "Error: The value 'gpt' is invalid for '--model <model>'. Please provide one of 'bigram', 'onehot', 'mlp', 'transformer'."),
             (["train", "--block-size", "0"], "Error: The value '0' is invalid for '--block-size <n>': must be from 1 to 256."),
             (["train", "--steps", "-1"], "Error: The value '-1' is invalid for '--steps <n>': must be from 1 to 1000000000."),
             (["train", "--lr", "nan"], "Error: The value 'nan' is invalid for '--lr <lr>': expected a number."),
@@ -140,7 +140,7 @@ final class CLITests: XCTestCase {
 
     func testInlineValuesAndLastOneWins() throws {
         let p = try ParsedArguments(["--split=test", "--split", "train"], command: EvalCommand.spec)
-        XCTAssertEqual(p.string("--split"), "train")
+        XCTAssertEqual(try p.value(EvalCommand.split), "train")
     }
 
     // MARK: - End to end on a small file

@@ -11,9 +11,9 @@ final class CheckpointFuzzTests: XCTestCase {
                             split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)
         m.fit(d.windows(.train, blockSize: 1))
-        return Checkpoint(model: .bigram, hyperparameters: m.hyperparameters, vocabulary: d.vocabulary, split: d.split,
-                          dedupe: false, dataFile: "names.txt", dataSHA256: String(repeating: "0", count: 64), dataNames: 7,
-                          training: ["steps": "0"], tensors: m.namedTensors()).encode()
+        return Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig()), vocabulary: d.vocabulary,
+                          split: d.split, dedupe: false, dataFile: "names.txt", dataSHA256: String(repeating: "0", count: 64),
+                          dataNames: 7, run: RunRecord(), tensors: m.namedTensors()).encode()
     }
 
     func testMutatedCheckpointsNeverTrap() throws {
@@ -50,9 +50,14 @@ final class CheckpointFuzzTests: XCTestCase {
             }
             do {
                 let c = try Checkpoint.decode(bytes, source: "fuzz")
-                let model = try ModelLoader.load(c)
+                let model = try ModelRegistry.load(c).model
                 var logits = Matrix(rows: 1, cols: model.vocabularySize)
                 model.logits(contexts: [Int32](repeating: 0, count: model.blockSize), count: 1, into: &logits)
+                // What the loader promises of a file it accepts: counts that are finite and not
+                // negative, so that no probability is NaN or above 1.
+                let counts = (model as! BigramModel).counts.data
+                XCTAssertTrue(counts.allSatisfy { $0.isFinite && $0 >= 0 }, "a mutant with invalid counts loaded")
+                XCTAssertFalse(logits.data.contains { $0.isNaN || $0 > 0 }, "log-probabilities must be ≤ 0")
                 loaded += 1
             } catch let e as NameGenError {
                 XCTAssertEqual(e.kind, .checkpoint, e.message)
@@ -60,8 +65,10 @@ final class CheckpointFuzzTests: XCTestCase {
                 rejected += 1
             }
         }
-        XCTAssertEqual(rejected + loaded, 4000)
         XCTAssertGreaterThan(rejected, 2000, "most mutations must be caught")
+        // Some mutations leave a valid file (a flipped low mantissa bit of a count, a changed
+        // hash digit): the loader must not refuse those.
+        XCTAssertGreaterThan(loaded, 0, "valid mutants must load")
     }
 
     func testTruncationAtEveryThousandthByteOfARealCheckpoint() throws {
@@ -70,8 +77,9 @@ final class CheckpointFuzzTests: XCTestCase {
         let chars = (0..<(v - 1)).map { Character(Unicode.Scalar(0x100 + $0)!) }
         let vocab = try Vocabulary(characters: chars)
         let m = BigramModel(vocabularySize: v, smoothing: 1)
-        let bytes = Checkpoint(model: .bigram, hyperparameters: m.hyperparameters, vocabulary: vocab, split: SplitConfig(),
-                               dedupe: false, dataFile: "x", dataSHA256: "", dataNames: 0, training: [:], tensors: m.namedTensors()).encode()
+        let bytes = Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig()), vocabulary: vocab,
+                               split: SplitConfig(), dedupe: false, dataFile: "x", dataSHA256: "", dataNames: 0, run: RunRecord(),
+                               tensors: m.namedTensors()).encode()
         XCTAssertGreaterThan(bytes.count, 10_000)
         XCTAssertNoThrow(try Checkpoint.decode(bytes, source: "whole"))
         for cut in stride(from: 0, to: bytes.count, by: 1000) {

@@ -7,9 +7,10 @@ final class SafeTensorsTests: XCTestCase {
         let d = try Dataset(names: ["ab", "ba", "b", "abba", "zoë"], split: SplitConfig(seed: 9, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 0.5)
         model.fit(d.windows(.train, blockSize: 1))
-        return Checkpoint(model: .bigram, hyperparameters: model.hyperparameters, vocabulary: d.vocabulary,
-                          split: d.split, dedupe: false, dataFile: "names.txt", dataSHA256: String(repeating: "ab", count: 32),
-                          dataNames: 5, training: ["steps": "0"], tensors: model.namedTensors())
+        return Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig(smoothing: 0.5)),
+                          vocabulary: d.vocabulary, split: d.split, dedupe: false, dataFile: "names.txt",
+                          dataSHA256: String(repeating: "ab", count: 32), dataNames: 5, run: RunRecord(),
+                          tensors: model.namedTensors())
     }
 
     func testRoundTripIsBitExact() throws {
@@ -29,10 +30,11 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(back.tensors["special"]!.floats!.map(\.bitPattern), special.map(\.bitPattern))
         XCTAssertEqual(back.vocabulary, c.vocabulary)
         XCTAssertEqual(back.split, c.split)
-        XCTAssertEqual(back.hyperparameters, c.hyperparameters)
+        XCTAssertEqual(back.configJSON, #"{"smoothing":0.5}"#)
+        XCTAssertEqual(back.run, c.run)
         XCTAssertEqual(back.dataSHA256, c.dataSHA256)
         // The model rebuilt from the file gives the same logits, bit for bit.
-        let m1 = try BigramModel(checkpoint: c), m2 = try BigramModel(checkpoint: back)
+        let m1 = try ModelRegistry.load(c).model, m2 = try ModelRegistry.load(back).model
         var l1 = Matrix(rows: 3, cols: c.vocabulary.size), l2 = l1
         m1.logits(contexts: [0, 1, 2], count: 3, into: &l1)
         m2.logits(contexts: [0, 1, 2], count: 3, into: &l2)
@@ -87,7 +89,7 @@ final class SafeTensorsTests: XCTestCase {
     func testNewerFormatVersionIsAClearError() throws {
         var bytes = try checkpoint().encode()
         // Rewrite the version in the header: same length, so offsets stay valid.
-        let needle = Array("\"namegen_format\":\"1\"".utf8)
+        let needle = Array("\"namegen_format\":\"\(Checkpoint.formatVersion)\"".utf8)
         let start = (0...(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle }!
         let replacement = Array("\"namegen_format\":\"9\"".utf8)
         bytes.replaceSubrange(start..<(start + replacement.count), with: replacement)
@@ -120,5 +122,43 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["c.safetensors"])
         // Writing over a directory fails and leaves it alone.
         XCTAssertThrowsError(try AtomicFile.write([1], to: dir.path))
+    }
+}
+
+/// The run record is one Codable value: what is written is what is read, and a record that
+/// does not decode is a checkpoint error, not a model with an empty history.
+final class RunRecordTests: XCTestCase {
+    private func checkpoint(_ run: RunRecord) throws -> Checkpoint {
+        let d = try Dataset(names: ["ab", "ba", "b"], split: SplitConfig(seed: 9, trainFraction: 1, valFraction: 0))
+        let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)
+        return Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig()), vocabulary: d.vocabulary,
+                          split: d.split, dedupe: false, dataFile: "n.txt", dataSHA256: "", dataNames: 3, run: run,
+                          tensors: model.namedTensors())
+    }
+
+    func testEveryFieldSurvivesTheFile() throws {
+        var run = RunRecord()
+        run.optimization = RunRecord.Optimization(optimizer: .adamw, learningRate: 0.002, schedule: .cosine, warmup: 7,
+                                                  weightDecay: 0.05, beta1: 0.9, beta2: 0.99, batchSize: 128,
+                                                  targetSteps: 40_000, evalEvery: 500, seed: .max)
+        run.step = 1234
+        run.resume = RunRecord.ResumeState(optimizerSteps: 1234, rngState: [.max, 1, 0x8000_0000_0000_0001, 42])
+        run.best = RunRecord.Best(valLoss: 2.0146329084243395, step: 1000)
+        run.losses = RunRecord.Losses(train: 1.9, val: nil, test: 2.0000000000000004)
+        run.seconds = 12.5
+        let back = try Checkpoint.decode(try checkpoint(run).encode(), source: "t")
+        XCTAssertEqual(back.run, run)
+        XCTAssertEqual(back.format, Checkpoint.formatVersion)
+        XCTAssertTrue(try checkpoint(run).metadata["run"]!.contains(#""learning_rate":0.002"#), "snake_case keys for Python readers")
+    }
+
+    func testAMalformedRecordIsACheckpointError() throws {
+        var meta = try checkpoint(RunRecord()).metadata
+        meta["run"] = #"{"step":"many"}"#
+        let bytes = SafeTensors.encode(tensors: try checkpoint(RunRecord()).tensors, metadata: meta)
+        XCTAssertThrowsError(try Checkpoint.decode(bytes, source: "bad")) {
+            XCTAssertEqual(($0 as? NameGenError)?.kind, .checkpoint)
+            XCTAssertTrue(($0 as? NameGenError)?.message.contains("run record") ?? false, "\($0)")
+        }
     }
 }

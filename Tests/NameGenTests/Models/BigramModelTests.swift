@@ -24,7 +24,7 @@ final class BigramModelTests: XCTestCase {
                            3.0 / 6, 2.0 / 6, 2.0 / 5,   // ba: 0→b, b→a, a→0
                            3.0 / 6, 3.0 / 6]            // b: 0→b, b→0
         let expected = -p.map(log).reduce(0, +) / 8
-        XCTAssertEqual(Evaluation.meanNLL(model: model, windows: d.windows(.train, blockSize: 1)), expected, accuracy: 1e-6)
+        XCTAssertEqual(Evaluation.meanNLL(model: model, examples: d.windows(.train, blockSize: 1)), expected, accuracy: 1e-6)
     }
 
     func testZeroSmoothingGivesInfiniteLossOnUnseenPairs() throws {
@@ -32,6 +32,6 @@ final class BigramModelTests: XCTestCase {
         let model = BigramModel(vocabularySize: 3, smoothing: 0)
         model.fit(d.windows(.train, blockSize: 1))
         let unseen = ContextWindows(encoded: [[2, 1]], blockSize: 1)  // "ba": 0→b was never seen
-        XCTAssertEqual(Evaluation.meanNLL(model: model, windows: unseen), .infinity)
+        XCTAssertEqual(Evaluation.meanNLL(model: model, examples: unseen), .infinity)
     }
 }

@@ -16,7 +16,7 @@ import XCTest
 final class MLPGradientTests: XCTestCase {
     private let vocabularySize = 7, batch = 5
 
-    private func config(batchNorm: Bool, activation: MLPConfig.Activation, dropout: Float) -> MLPConfig {
+    private func config(batchNorm: Bool, activation: Activation, dropout: Float) -> MLPConfig {
         var c = MLPConfig()
         c.blockSize = 3
         c.embed = 4

@@ -13,9 +13,13 @@ final class NeuralTrainingTests: XCTestCase {
         return syllables[i % 14] + syllables[(i * 5 + 3) % 14] + (i % 3 == 0 ? "a" : "")
     }
 
-    private func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
+    /// Runs the tool; `stopped` gives it a stop request that is already made, as if SIGINT had
+    /// arrived before the first step ended.
+    private func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {
         let (console, out, err) = Console.capturing()
-        let status = CommandLineTool.run(args, console: console)
+        let stop = StopRequest()
+        if stopped { stop.request() }
+        let status = CommandLineTool.run(args, console: console, stop: stop)
         return (status, out(), err())
     }
 
@@ -25,10 +29,7 @@ final class NeuralTrainingTests: XCTestCase {
     override func setUp() {
         dir = TemporaryDirectory()
         data = dir.write("names.txt", Self.names.joined(separator: "\n") + "\n")
-        Interrupt.reset()
     }
-
-    override func tearDown() { Interrupt.reset() }
 
     /// A small mlp with every stateful part: BatchNorm running statistics, dropout (draws from
     /// the generator) and AdamW moments.
@@ -47,13 +48,11 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(run(mlpArgs(whole, steps: 12)).status, 0)
 
         // SIGINT arrives during the first step: the step finishes, a resumable checkpoint is written.
-        Interrupt.simulate()
-        let stopped = run(mlpArgs(parts, steps: 12))
+        let stopped = run(mlpArgs(parts, steps: 12), stopped: true)
         XCTAssertEqual(stopped.status, 130)
         XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT at step 1 of 12; saved a resumable checkpoint to '\(parts)'."), stopped.err)
         XCTAssertTrue(stopped.err.contains("namegen train --resume --checkpoint \(parts)"), stopped.err)
-        XCTAssertEqual(try Checkpoint.read(from: parts).training["step"], "1")
-        Interrupt.reset()
+        XCTAssertEqual(try Checkpoint.read(from: parts).run.step, 1)
 
         let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.err)
@@ -63,23 +62,21 @@ final class NeuralTrainingTests: XCTestCase {
         XCTAssertEqual(Set(a.keys), Set(b.keys))
         XCTAssertTrue(a.keys.contains("optimizer.output.weight.m"), "AdamW moments are saved")
         for (name, t) in a { XCTAssertEqual(t, b[name], "tensor \(name) differs after resume") }
-        XCTAssertEqual(try Checkpoint.read(from: whole).training["rng_state"], try Checkpoint.read(from: parts).training["rng_state"])
+        XCTAssertEqual(try Checkpoint.read(from: whole).run.resume, try Checkpoint.read(from: parts).run.resume)
     }
 
     func testInterruptDuringTheFinalEvaluationExits130AndKeepsTheTrainedModel() throws {
         // A signal during the last step is not an interrupt of the loop (nothing is left to
         // do), so it lands in the final evaluation, which used to ignore it and exit 0.
         let path = dir.file("final.safetensors")
-        Interrupt.simulate()
-        let stopped = run(mlpArgs(path, steps: 1))
+        let stopped = run(mlpArgs(path, steps: 1), stopped: true)
         XCTAssertEqual(stopped.status, 130, stopped.err)
         XCTAssertEqual(stopped.out, "", "no loss table")
         XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT during the final evaluation; the trained model (step 1 of 1) is saved to '\(path)'"), stopped.err)
         XCTAssertTrue(stopped.err.hasSuffix("Measure them with 'namegen eval --checkpoint \(path)'.\n"), stopped.err)
         let saved = try Checkpoint.read(from: path)
-        XCTAssertEqual(saved.training["step"], "1")
-        XCTAssertNil(saved.training["val_loss"])
-        Interrupt.reset()
+        XCTAssertEqual(saved.run.step, 1)
+        XCTAssertNil(saved.run.losses.val)
         XCTAssertEqual(run(["eval", "--checkpoint", path, "--data", data]).status, 0)
     }
 
@@ -103,15 +100,17 @@ final class NeuralTrainingTests: XCTestCase {
 
         let first = trainer()
         var events = Trainer.Events()
-        events.step = { step, _, _ in if step == 8 { Interrupt.simulate() } }
-        XCTAssertEqual(try first.run(events: events), .interrupted)
+        let stop = StopRequest()
+        events.step = { step, _, _ in if step == 8 { stop.request() } }
+        XCTAssertEqual(try first.run(events: events, stop: stop), .interrupted)
         XCTAssertEqual(first.step, 8)
-        Interrupt.reset()
         var tensors = first.model.namedTensors()
         tensors.merge(first.stateTensors(modelTensorsAreCurrent: true)) { a, _ in a }
-        let saved = Checkpoint(model: .mlp, hyperparameters: first.model.hyperparameters, vocabulary: dataset.vocabulary,
+        var record = RunRecord()
+        first.record(into: &record)
+        let saved = Checkpoint(setup: ModelSetup(entry: ModelEntry(MLPModel.self), config: config), vocabulary: dataset.vocabulary,
                                split: SplitConfig(), dedupe: false, dataFile: "names.txt", dataSHA256: "", dataNames: 60,
-                               training: first.stateMetadata, tensors: tensors)
+                               run: record, tensors: tensors)
         let second = trainer()
         try second.restore(from: try Checkpoint.decode(saved.encode(), source: "saved"))
         XCTAssertEqual(second.step, 8)
@@ -142,7 +141,7 @@ final class NeuralTrainingTests: XCTestCase {
         let r = run(["train", "--resume", "--checkpoint", path, "--steps", "9"])
         XCTAssertEqual(r.status, 0, r.err)
         let c = try Checkpoint.read(from: path)
-        XCTAssertEqual(c.training["step"], "9")
+        XCTAssertEqual(c.run.step, 9)
         XCTAssertNotEqual(c.tensors["output.weight"], before["output.weight"], "four more steps change the weights")
         XCTAssertEqual(run(["train", "--resume", "--checkpoint", path, "--steps", "9"]).status, 64, "nothing left to do")
     }
@@ -227,16 +226,16 @@ final class NeuralTrainingTests: XCTestCase {
         let r = run(args)
         XCTAssertEqual(r.status, 0, r.err)
         let c = try Checkpoint.read(from: path)
-        let best = try XCTUnwrap(c.training["best_val_loss"].flatMap(Double.init))
+        let best = try XCTUnwrap(c.run.best)
         // The saved model is the best by val: its val loss, recomputed, equals the best seen.
-        let model = try ModelLoader.load(c)
+        let model = try ModelRegistry.load(c).model
         let dataset = try Dataset(names: Self.names, split: c.split)
-        let val = Evaluation.meanNLL(model: model, windows: dataset.windows(.val, blockSize: 3))
-        XCTAssertEqual(val, best, accuracy: 1e-9)
-        XCTAssertEqual(Double(try XCTUnwrap(c.training["val_loss"])) ?? .nan, best, accuracy: 1e-6)
+        let val = Evaluation.meanNLL(model: model, examples: dataset.windows(.val, blockSize: 3))
+        XCTAssertEqual(val, best.valLoss, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(c.run.losses.val), best.valLoss, accuracy: 1e-12)
         let info = run(["info", "--checkpoint", path]).out
         let line = info.split(separator: "\n").first { $0.hasPrefix("  best val loss") }.map(String.init) ?? ""
-        XCTAssertTrue(line.hasSuffix("\(c.training["best_val_loss"]!) (step \(c.training["best_step"]!))"), info)
+        XCTAssertTrue(line.hasSuffix("\(best.valLoss) (step \(best.step))"), info)
         // Log: header, a val row at each of the four evaluations.
         let log = try String(contentsOfFile: dir.file("m.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(log.first, "step,train_loss,val_loss,lr")

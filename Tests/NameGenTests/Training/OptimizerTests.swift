@@ -92,7 +92,7 @@ final class OptimizerTests: XCTestCase {
     /// step count for the bias correction and the learning rate changing between steps.
     func testOptimizerStepsMatchTheFormulas() {
         var rng = RandomGenerator(seed: 73)
-        for kind in [TrainingOptions.Optimizer.sgd, .adamw] {
+        for kind in [Optimizer.Kind.sgd, .adamw] {
             let a = Parameter(name: "a", value: randomMatrix(2, 3, &rng))
             let b = Parameter(name: "b", value: randomMatrix(1, 2, &rng), isVector: true)
             let wd = 0.05

@@ -30,12 +30,11 @@ struct DataSource {
         return source
     }
 
-    /// The checkpoint of `model`, trained on this file's `dataset` (its vocabulary and split).
-    func checkpoint(of model: LanguageModel, dataset: Dataset, dedupe: Bool, training: [String: String],
+    /// The checkpoint of a model of `setup`, trained on this file's `dataset` (its vocabulary and split).
+    func checkpoint(of setup: ModelSetup, dataset: Dataset, dedupe: Bool, run: RunRecord,
                     tensors: [String: Tensor]) -> Checkpoint {
-        Checkpoint(model: model.kind, hyperparameters: model.hyperparameters, vocabulary: dataset.vocabulary,
-                   split: dataset.split, dedupe: dedupe, dataFile: path, dataSHA256: sha256, dataNames: names.count,
-                   training: training, tensors: tensors)
+        Checkpoint(setup: setup, vocabulary: dataset.vocabulary, split: dataset.split, dedupe: dedupe, dataFile: path,
+                   dataSHA256: sha256, dataNames: names.count, run: run, tensors: tensors)
     }
 
     /// The split the checkpoint was trained with, rebuilt from this data.

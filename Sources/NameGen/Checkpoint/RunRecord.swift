@@ -1,0 +1,111 @@
+import Foundation
+
+/// What a checkpoint records about the run that made it: how it optimised, how far it got, the
+/// state that lets `--resume` continue bit for bit, and the losses it measured. Stored as one
+/// JSON value (`run`) in the checkpoint's metadata; format-1 files kept the same facts as
+/// strings under `training`, which `init(format1:)` reads.
+public struct RunRecord: Codable, Equatable, Sendable {
+    /// The optimisation settings; nil for a model counted in one pass (bigram), or a format-1
+    /// file whose settings are missing or malformed (it loads, but cannot be resumed).
+    public var optimization: Optimization?
+    /// Optimisation steps completed (0 for bigram).
+    public var step = 0
+    /// The optimizer's step count and the generator's state after `step` steps; nil when the
+    /// file cannot be resumed.
+    public var resume: ResumeState?
+    /// The lowest val loss seen at an evaluation (--eval-every), and its step.
+    public var best: Best?
+    /// Each split's loss of the saved model; nil until measured (and for an empty split).
+    public var losses = Losses()
+    /// Training time in seconds.
+    public var seconds: Double?
+
+    public struct Optimization: Codable, Equatable, Sendable {
+        public var optimizer: Optimizer.Kind
+        public var learningRate: Double
+        public var schedule: LearningRateSchedule.Shape
+        public var warmup: Int
+        public var weightDecay: Double
+        public var beta1: Double
+        public var beta2: Double
+        public var batchSize: Int
+        public var targetSteps: Int
+        public var evalEvery: Int
+        public var seed: UInt64
+    }
+
+    public struct ResumeState: Codable, Equatable, Sendable {
+        public var optimizerSteps: Int
+        public var rngState: [UInt64]
+    }
+
+    public struct Best: Codable, Equatable, Sendable {
+        public var valLoss: Double
+        public var step: Int
+    }
+
+    public struct Losses: Codable, Equatable, Sendable {
+        public var train: Double?
+        public var val: Double?
+        public var test: Double?
+
+        public subscript(split: SplitName) -> Double? {
+            get { split == .train ? train : split == .val ? val : test }
+            set {
+                switch split {
+                case .train: train = newValue
+                case .val: val = newValue
+                case .test: test = newValue
+                }
+            }
+        }
+    }
+
+    public init() {}
+}
+
+extension RunRecord {
+    /// Reads format 1's `training` strings. A value that is missing or does not parse leaves
+    /// its part of the record empty: the model still loads for eval, sample and info.
+    public init(format1 t: [String: String]) {
+        func int(_ key: String) -> Int? { t[key].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } }
+        func double(_ key: String) -> Double? { t[key].flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } }
+        if let optimizer = t["optimizer"].flatMap(Optimizer.Kind.init(rawValue:)),
+           let schedule = t["schedule"].flatMap(LearningRateSchedule.Shape.init(rawValue:)),
+           let lr = double("lr"), let warmup = int("warmup"), let weightDecay = double("weight_decay"),
+           let batchSize = int("batch_size"), let target = int("target_steps"),
+           let seed = t["seed"].flatMap(UInt64.init) {
+            optimization = Optimization(optimizer: optimizer, learningRate: lr, schedule: schedule, warmup: warmup,
+                                        weightDecay: weightDecay, beta1: Optimizer.defaultBeta1, beta2: Optimizer.defaultBeta2,
+                                        batchSize: batchSize, targetSteps: target, evalEvery: int("eval_every") ?? 0, seed: seed)
+        }
+        step = int("step") ?? int("steps") ?? 0
+        if let words = t["rng_state"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4,
+           let optimizerSteps = int("optimizer_steps") {
+            resume = ResumeState(optimizerSteps: optimizerSteps, rngState: words)
+        }
+        if let loss = double("best_val_loss"), let bestStep = int("best_step") {
+            best = Best(valLoss: loss, step: bestStep)
+        }
+        losses = Losses(train: double("train_loss"), val: double("val_loss"), test: double("test_loss"))
+        seconds = double("seconds")
+    }
+
+    /// The record as `info` lists it: name and value, in a fixed order.
+    public var rows: [(name: String, value: String)] {
+        var rows: [(String, String)] = []
+        if let o = optimization {
+            rows += [("optimizer", o.optimizer.rawValue), ("lr", "\(o.learningRate)"), ("schedule", o.schedule.rawValue),
+                     ("warmup", "\(o.warmup)"), ("weight_decay", "\(o.weightDecay)")]
+            if o.optimizer == .adamw { rows.append(("betas", "\(o.beta1), \(o.beta2)")) }
+            rows += [("batch_size", "\(o.batchSize)"), ("target_steps", "\(o.targetSteps)"), ("eval_every", "\(o.evalEvery)"),
+                     ("seed", "\(o.seed)")]
+        }
+        rows.append(("step", "\(step)"))
+        for split in SplitName.allCases {
+            if let loss = losses[split] { rows.append(("\(split.rawValue)_loss", String(format: "%.6f", loss))) }
+        }
+        if let seconds { rows.append(("seconds", String(format: "%.2f", seconds))) }
+        return rows
+    }
+}

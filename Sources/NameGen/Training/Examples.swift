@@ -1,0 +1,76 @@
+/// Training and evaluation examples as the trainer draws them: example i is a row of
+/// `contextWidth` context tokens and a row of `targetWidth` targets. Context windows have one
+/// target per row; name sequences have one per position, with `TrainingRecipe.masked` on padding.
+public protocol ExampleSource {
+    var count: Int { get }
+    var contextWidth: Int { get }
+    var targetWidth: Int { get }
+    /// Copies example `i` into `contexts[row·contextWidth ..]` and `targets[row·targetWidth ..]`.
+    func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32])
+}
+
+extension ContextWindows: ExampleSource {
+    public var contextWidth: Int { blockSize }
+    public var targetWidth: Int { 1 }
+
+    @inline(__always)
+    public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
+        let t = blockSize
+        for j in 0..<t { contexts[row * t + j] = self.contexts[i * t + j] }
+        targets[row] = self.targets[i]
+    }
+}
+
+/// Whole names for a sequence model (`TrainingRecipe.Layout.sequences`), one row per name:
+///
+///   contexts (count, T) = [start, c1, …, cn, start, …]   right-padded with the start token
+///   targets  (count, T) = [c1, …, cn, end, masked, …]    `TrainingRecipe.masked` on padding
+///
+/// For "emma" at T = 6: contexts [0,e,m,m,a,0], targets [e,m,m,a,0,-1]. A name of T or more
+/// characters keeps its first T targets (no end token); with T = longest name + 1, the
+/// transformer's default, every character and every end token is a target.
+public struct NameSequences: ExampleSource, Sendable {
+    public let blockSize: Int
+    public private(set) var contexts: [Int32]
+    public private(set) var targets: [Int32]
+    public let count: Int
+
+    public init(encoded names: [[Int32]], blockSize: Int) {
+        precondition(blockSize >= 1, "block size must be at least 1")
+        self.blockSize = blockSize
+        count = names.count
+        contexts = [Int32](repeating: Vocabulary.boundary, count: names.count * blockSize)
+        targets = [Int32](repeating: TrainingRecipe.masked, count: names.count * blockSize)
+        for (row, name) in names.enumerated() {
+            let base = row * blockSize
+            for t in 0..<min(name.count + 1, blockSize) {
+                if t > 0 { contexts[base + t] = name[t - 1] }
+                targets[base + t] = t < name.count ? name[t] : Vocabulary.boundary
+            }
+        }
+    }
+
+    public var contextWidth: Int { blockSize }
+    public var targetWidth: Int { blockSize }
+
+    /// Targets that count in the loss: every position but the padding.
+    public var targetCount: Int { targets.reduce(0) { $0 + ($1 == TrainingRecipe.masked ? 0 : 1) } }
+
+    public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
+        let t = blockSize
+        for j in 0..<t {
+            contexts[row * t + j] = self.contexts[i * t + j]
+            targets[row * t + j] = self.targets[i * t + j]
+        }
+    }
+}
+
+extension Dataset {
+    /// The examples of `split` in the layout `layout` at `blockSize`.
+    public func examples(_ split: SplitName, layout: TrainingRecipe.Layout, blockSize: Int) -> any ExampleSource {
+        switch layout {
+        case .windows: return windows(split, blockSize: blockSize)
+        case .sequences: return NameSequences(encoded: names(split).map { vocabulary.encode($0)! }, blockSize: blockSize)
+        }
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+
+/// What `namegen train` asks for, validated before any file is touched.
+public struct TrainingRequest {
+    /// The model's setup once the data's facts are known (a default may depend on them).
+    public var configure: (DataFacts) throws -> ModelSetup
+    public var dataPath: String
+    public var checkpointPath: String
+    public var split: SplitConfig
+    public var dedupe: Bool
+    public var options: TrainingOptions
+}
+
+/// What `namegen train --resume` may change: the rest comes from the checkpoint.
+public struct ResumeRequest {
+    public var checkpointPath: String
+    /// nil: the file the checkpoint names.
+    public var dataPath: String?
+    /// nil: the saved target.
+    public var steps: Int?
+    /// nil: the saved interval.
+    public var evalEvery: Int?
+    public var logEvery: Int
+    public var logPath: String
+    public var threads: Int
+}
+
+/// The training driver: a new run or a resumed one, with its files. It builds the model
+/// through the registry, runs the `Trainer`, writes the CSV log and the checkpoints (atomically:
+/// at each improvement in val loss, on an interrupt and at the end), evaluates the saved model
+/// on every split and returns the loss table. The command line only parses and prints.
+public enum TrainingRun {
+    /// Models that would need more memory than this are refused before any work.
+    public static let memoryLimit: Double = 8 * 1024 * 1024 * 1024
+
+    /// Refuses a setup whose estimate exceeds `memoryLimit`: a usage error naming what drives it.
+    public static func checkMemory(_ setup: ModelSetup, batchSize: Int, data: DataFacts) throws {
+        guard setup.memoryEstimate(batchSize: batchSize, data: data) <= memoryLimit else {
+            throw NameGenError(.usage, "That model would need more than 8 GiB of memory (\(setup.memoryDrivers(batchSize: batchSize, data: data))).",
+                               hint: "Use smaller values, a smaller --train-fraction or a smaller file.")
+        }
+    }
+
+    /// A new run. Returns the loss table of the saved model.
+    public static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
+        let source = try DataSource.load(request.dataPath)
+        let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
+        console.err("data \(request.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
+        let facts = DataFacts(vocabularySize: dataset.vocabulary.size,
+                              longestName: [dataset.train, dataset.val, dataset.test].joined().map(\.count).max() ?? 0,
+                              trainExamples: dataset.train.reduce(0) { $0 + $1.count + 1 })
+        let setup = try request.configure(facts)
+        var options = request.options
+        guard let recipe = setup.recipe else {
+            // Counted in one pass: no optimizer, no steps.
+            var rng = RandomGenerator(seed: options.seed)
+            let model = setup.build(dataset: dataset, rng: &rng)
+            var run = RunRecord()
+            let rows = Evaluation.splitLosses(model, layout: .windows, dataset: dataset)
+            for row in rows { run.losses[row.split] = row.nll.isFinite ? row.nll : nil }
+            try source.checkpoint(of: setup, dataset: dataset, dedupe: request.dedupe, run: run,
+                                  tensors: model.namedTensors()).write(to: request.checkpointPath)
+            console.err("saved \(request.checkpointPath) (\(model.parameterCount) parameters)\n")
+            return table(rows)
+        }
+        if options.evalEvery > 0 && dataset.val.isEmpty {
+            console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
+        }
+        try checkMemory(setup, batchSize: options.batchSize, data: facts)
+        var rng = RandomGenerator(seed: options.seed)
+        guard let model = setup.build(dataset: dataset, rng: &rng) as? TrainableModel else {
+            preconditionFailure("\(setup.name) has a training recipe, so its model must be a TrainableModel")
+        }
+        let optimization = RunRecord.Optimization(
+            optimizer: options.optimizer, learningRate: options.learningRate ?? recipe.learningRate[options.optimizer]!,
+            schedule: recipe.schedule(for: options.optimizer), warmup: options.optimizer == .adamw ? options.warmupSteps : 0,
+            weightDecay: options.weightDecay, beta1: recipe.betas.0, beta2: recipe.betas.1, batchSize: options.batchSize,
+            targetSteps: options.steps, evalEvery: options.evalEvery, seed: options.seed)
+        options.learningRate = optimization.learningRate
+        let trainer = makeTrainer(model, recipe: recipe, dataset: dataset, options: options, optimization: optimization,
+                                  rng: rng)
+        console.err("model \(setup.name): \(model.parameterCount) parameters | \(options.optimizer.rawValue) lr \(trainer.schedule.peak) | batch \(trainer.batchSize) | \(trainer.schedule.steps) steps | threads \(options.threads)\n")
+        let files = RunFiles(checkpointPath: request.checkpointPath, logPath: options.logPath, logEvery: options.logEvery,
+                             source: source, dataset: dataset, dedupe: request.dedupe, setup: setup)
+        return try train(trainer, optimization: optimization, files: files, resumed: false, console: console, stop: stop)
+    }
+
+    /// `train --resume`: the model, data split and optimisation come from the checkpoint;
+    /// `--steps` may extend the run, and the log and thread options may change.
+    public static func resume(_ request: ResumeRequest, console: Console, stop: StopRequest) throws -> String {
+        let path = request.checkpointPath
+        let checkpoint = try Checkpoint.read(from: path)
+        // A damaged model is a checkpoint error (66), as in eval and sample, before the data is read.
+        // Its weights are the best-by-val ones; `Trainer.restore` loads the ones to continue from.
+        let setup = try checkpoint.setup()
+        guard let recipe = setup.recipe else {
+            throw NameGenError(.usage, "A \(setup.name) model is counted in one pass and has no run to resume.",
+                               hint: "Train it again with 'namegen train --model \(setup.name)'.")
+        }
+        guard let model = try setup.load(from: checkpoint) as? TrainableModel else {
+            preconditionFailure("\(setup.name) has a training recipe, so its model must be a TrainableModel")
+        }
+        guard var saved = checkpoint.run.optimization else {
+            throw NameGenError(.checkpoint, "'\(path)' cannot be resumed: its run record has no optimisation settings (or they are malformed).",
+                               hint: "Train from the start without --resume.")
+        }
+        if let problem = problem(with: saved) {
+            throw NameGenError(.checkpoint, "'\(path)' cannot be resumed: its run record's \(problem).",
+                               hint: "Train from the start without --resume.")
+        }
+        var options = TrainingOptions()
+        options.optimizer = saved.optimizer
+        options.learningRate = saved.learningRate
+        options.weightDecay = saved.weightDecay
+        options.warmupSteps = saved.warmup
+        options.batchSize = saved.batchSize
+        options.seed = saved.seed
+        options.steps = request.steps ?? saved.targetSteps
+        options.evalEvery = request.evalEvery ?? saved.evalEvery
+        options.logEvery = request.logEvery
+        options.threads = request.threads
+        options.logPath = request.logPath
+        (saved.targetSteps, saved.evalEvery) = (options.steps, options.evalEvery)
+
+        let dataPath = request.dataPath ?? checkpoint.dataFile
+        try checkOutputs(data: dataPath, checkpoint: path, log: options.logPath)
+        let source = try DataSource.load(dataPath)
+        guard source.sha256 == checkpoint.dataSHA256 else {
+            throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
+                               hint: "Resume with the same data file (--data FILE), or train a new model.")
+        }
+        let dataset = try source.dataset(for: checkpoint)
+        let done = checkpoint.run.step
+        guard options.steps > done else {
+            throw NameGenError(.usage, "The checkpoint has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
+                               hint: "Pass a larger --steps to train further.")
+        }
+        // The generator is replaced by the saved one in `restore`.
+        let trainer = makeTrainer(model, recipe: recipe, dataset: dataset, options: options, optimization: saved,
+                                  rng: RandomGenerator(seed: 0))
+        try trainer.restore(from: checkpoint)
+        console.err("resuming \(path) at step \(trainer.step) of \(trainer.schedule.steps)\n")
+        let files = RunFiles(checkpointPath: path, logPath: options.logPath, logEvery: options.logEvery, source: source,
+                             dataset: dataset, dedupe: checkpoint.dedupe, setup: setup)
+        return try train(trainer, optimization: saved, files: files, resumed: true, console: console, stop: stop)
+    }
+
+    /// A saved optimisation checked against the option declarations: nil, or what is wrong.
+    static func problem(with o: RunRecord.Optimization) -> String? {
+        let d = TrainingOptions.Declared.self
+        let checks: [(String, String?)] = [
+            ("lr", d.learningRate.problem(with: "\(o.learningRate)")), ("warmup", d.warmup.problem(with: "\(o.warmup)")),
+            ("weight_decay", d.weightDecay.problem(with: "\(o.weightDecay)")),
+            ("batch_size", d.batchSize.problem(with: "\(o.batchSize)")),
+            ("target_steps", d.steps.problem(with: "\(o.targetSteps)")),
+            ("eval_every", d.evalEvery.problem(with: "\(o.evalEvery)")),
+            ("betas", (0..<1).contains(o.beta1) && (0..<1).contains(o.beta2) ? nil : "must be from 0 to 1"),
+        ]
+        return checks.first { $0.1 != nil }.map { "'\($0.0)' \($0.1!)" }
+    }
+
+    static func makeTrainer(_ model: TrainableModel, recipe: TrainingRecipe, dataset: Dataset, options: TrainingOptions,
+                            optimization o: RunRecord.Optimization, rng: RandomGenerator) -> Trainer {
+        let schedule = LearningRateSchedule(shape: o.schedule, peak: o.learningRate, steps: options.steps, warmup: o.warmup)
+        return Trainer(model: model, train: dataset.examples(.train, layout: recipe.layout, blockSize: model.blockSize),
+                       val: dataset.examples(.val, layout: recipe.layout, blockSize: model.blockSize), options: options,
+                       schedule: schedule, fullBatch: recipe.fullBatch, betas: (o.beta1, o.beta2), rng: rng)
+    }
+
+    /// Where a run writes, and what its checkpoints record besides the trainer's state.
+    struct RunFiles {
+        var checkpointPath: String
+        var logPath: String?
+        var logEvery: Int
+        var source: DataSource
+        var dataset: Dataset
+        var dedupe: Bool
+        var setup: ModelSetup
+    }
+
+    /// The loop with its files: log, progress, checkpoints on improvement, interrupt and end.
+    static func train(_ trainer: Trainer, optimization: RunRecord.Optimization, files: RunFiles, resumed: Bool,
+                      console: Console, stop: StopRequest) throws -> String {
+        let model = trainer.model
+        let path = files.checkpointPath
+        let steps = trainer.schedule.steps
+        let log = try files.logPath.map {
+            try TrainingLog(path: $0, every: max(1, steps / 1000), resumeStep: resumed ? trainer.step : nil)
+        }
+        let progress = Progress(console: console, totalSteps: steps, firstStep: trainer.step, logEvery: files.logEvery)
+
+        /// The checkpoint now: the best model by val (or the current one) plus the state to resume.
+        func checkpoint() -> Checkpoint {
+            let current = trainer.bestTensors == nil || trainer.bestStep == trainer.step
+            var tensors = current ? model.namedTensors() : trainer.bestTensors!
+            tensors.merge(trainer.stateTensors(modelTensorsAreCurrent: current)) { a, _ in a }
+            var run = RunRecord()
+            run.optimization = optimization
+            trainer.record(into: &run)
+            return files.source.checkpoint(of: files.setup, dataset: files.dataset, dedupe: files.dedupe, run: run,
+                                           tensors: tensors)
+        }
+
+        var savedDuringRun = false
+        var events = Trainer.Events()
+        events.step = { step, loss, lr in
+            progress.step(step, loss: loss, lr: lr)
+            log?.step(step, loss: loss, lr: lr)
+        }
+        events.evaluated = { step, val, improved in
+            log?.evaluated(step, val: val, lr: trainer.schedule.rate(at: step - 1))
+            if improved {
+                try checkpoint().write(to: path)
+                savedDuringRun = true
+            }
+            progress.note(String(format: "step %d | val loss %.4f%@", step, val, improved ? " | best, saved" : ""))
+        }
+
+        let outcome: Trainer.Outcome
+        do {
+            outcome = try trainer.run(events: events, stop: stop)
+        } catch var error as NameGenError where error.kind == .diverged {
+            progress.finishLine()
+            error.hint = (error.hint.map { $0 + " " } ?? "")
+                + (savedDuringRun ? "'\(path)' holds the best model up to step \(trainer.bestStep ?? 0)."
+                                  : "'\(path)' was not changed by this run.")
+            throw error
+        }
+        progress.finishLine()
+        let seconds = progress.elapsed, rate = progress.stepsPerSecond
+        let pathOption = path == Checkpoint.defaultPath ? "" : " --checkpoint \(path)"
+
+        if outcome == .interrupted {
+            try checkpoint().write(to: path)
+            throw NameGenError(.interrupted, "\(stop.signalName) at step \(trainer.step) of \(steps); saved a resumable checkpoint to '\(path)'.",
+                               hint: "Continue with 'namegen train --resume\(pathOption)'.")
+        }
+
+        // The saved model is the best by val when evaluating, else the last: evaluate that one.
+        var final = checkpoint()
+        let saved = try files.setup.load(from: final)
+        let rows = Matmul.$maxThreads.withValue(trainer.threads) {
+            Evaluation.splitLosses(saved, layout: files.setup.recipe?.layout ?? .windows, dataset: files.dataset,
+                                   stop: { stop.isRequested })
+        }
+        final.run.seconds = seconds
+        if stop.isRequested {
+            // Ctrl-C during the final evaluation (minutes on a large model): keep the trained
+            // model, without the losses that were not measured, and stop.
+            try final.write(to: path)
+            throw NameGenError(.interrupted, "\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(path)' without its losses.",
+                               hint: "Measure them with 'namegen eval\(pathOption)'.")
+        }
+        for row in rows { final.run.losses[row.split] = row.nll.isFinite ? row.nll : nil }
+        if trainer.evalEvery == 0, let val = final.run.losses.val {
+            log?.evaluated(trainer.step, val: val, lr: trainer.schedule.rate(at: trainer.step - 1))
+        }
+        try final.write(to: path)
+        console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", path, model.parameterCount,
+                           trainer.bestStep.map { $0 != trainer.step ? ", best val at step \($0)" : "" } ?? "",
+                           trainer.step, seconds, rate))
+        return table(rows)
+    }
+
+    static func table(_ rows: [(split: SplitName, names: Int, nll: Double)]) -> String {
+        LossTable.render(rows: rows.map { ($0.split.rawValue, $0.names, $0.nll) })
+    }
+
+    /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.
+    public static func defaultLogPath(for checkpoint: String) -> String {
+        let url = URL(fileURLWithPath: checkpoint)
+        let base = url.pathExtension.isEmpty ? checkpoint : String(checkpoint.dropLast(url.pathExtension.count + 1))
+        return base + ".csv"
+    }
+
+    /// Refuses a checkpoint or log path that names the data file or each other: the later
+    /// write would silently replace the earlier file (e.g. '--log names.txt' overwrote the names).
+    public static func checkOutputs(data: String, checkpoint: String, log: String?) throws {
+        func same(_ a: String, _ b: String) -> Bool {
+            let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+            let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+            return ua.path == ub.path
+        }
+        if same(checkpoint, data) {
+            throw NameGenError(.usage, "--checkpoint '\(checkpoint)' is the data file; training would overwrite the names.",
+                               hint: "Pass another --checkpoint.")
+        }
+        if let log, same(log, data) {
+            throw NameGenError(.usage, "--log '\(log)' is the data file; the training log would overwrite the names.",
+                               hint: "Pass another --log.")
+        }
+        if let log, same(log, checkpoint) {
+            throw NameGenError(.usage, "--log '\(log)' is the checkpoint; one would overwrite the other.",
+                               hint: "Pass another --log.")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+@testable import NameGen
+
+/// Checkpoints in format 1, written by namegen 0.1.0 (main at 1e6a2aa) before the run record
+/// became a typed value, kept in Tests/Fixtures/format1 (its README has the commands). Each must
+/// still work with eval, sample, info and train --resume, and give what that version gave: the
+/// expected figures below were printed by it (`eval --json`, `sample --seed 5`), and the
+/// `*-resumed-to-60` files are its own continuation of each run.
+final class Format1FixtureTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Fixtures/format1").standardizedFileURL.path
+    static let data = fixtures + "/names300.txt"
+
+    private func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
+        let (console, out, err) = Console.capturing()
+        let status = CommandLineTool.run(args, console: console)
+        return (status, out(), err())
+    }
+
+    private func fixture(_ name: String) -> String { Self.fixtures + "/" + name + ".safetensors" }
+
+    /// Mean NLL of train, val and test, as 0.1.0's `eval --json` printed them (17 digits, so
+    /// the text is the bits; compared as text because JSONSerialization's parser can be 1 ulp off).
+    static let expectedLosses: [String: [String]] = [
+        "bigram": ["2.3065631446353434", "2.383311308489981", "2.554400312419638"],
+        "onehot": ["2.2984889272894633", "2.345030379082803", "2.6246964098499785"],
+        "mlp": ["7.306847266785911", "6.703040789988367", "8.485074989267854"],
+    ]
+
+    /// `sample --seed 5 -n 5`, as 0.1.0 printed it.
+    static let expectedNames: [String: [String]] = [
+        "bigram": ["ja", "ca", "rmi", "jie", "kot"],
+        "onehot": ["ja", "ca", "mn", "rli", "jle"],
+        "mlp": ["l", "e", "ll", "le", "el"],
+    ]
+
+    func testEvalGivesTheLossesTheOldVersionGave() throws {
+        for (model, expected) in Self.expectedLosses {
+            let r = run(["eval", "--checkpoint", fixture(model), "--data", Self.data, "--split", "all", "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            for (split, want) in zip(["train", "val", "test"], expected) {
+                XCTAssertTrue(r.out.contains(#""\#(split)":{"bits_per_char":"#), r.out)
+                let fragment = r.out.components(separatedBy: #""\#(split)":{"#)[1].components(separatedBy: "}")[0]
+                XCTAssertTrue(fragment.contains(#""nll":\#(want),"#), "\(model) \(split): \(fragment)")
+            }
+        }
+    }
+
+    func testSampleGivesTheNamesTheOldVersionGave() {
+        for (model, names) in Self.expectedNames {
+            let r = run(["sample", "--checkpoint", fixture(model), "--data", Self.data, "--seed", "5", "-n", "5"])
+            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(r.out, names.map { $0 + "\n" }.joined(), model)
+        }
+    }
+
+    func testInfoReadsTheStringRecord() throws {
+        let mlp = run(["info", "--checkpoint", fixture("mlp")])
+        XCTAssertEqual(mlp.status, 0, mlp.err)
+        for line in ["model         mlp", "format 1)", "  block_size  3", "  dropout     0.1", "  batchnorm   true",
+                     "  activation  tanh", "parameters    543", "  optimizer      adamw", "  lr             2.0",
+                     "  batch_size     8", "  eval_every     10", "  val_loss       6.703041",
+                     "  best val loss  6.703040789988367 (step 30)", "  resumable      yes"] {
+            XCTAssertTrue(mlp.out.contains(line), "missing '\(line)' in\n\(mlp.out)")
+        }
+        let bigram = run(["info", "--checkpoint", fixture("bigram")])
+        XCTAssertEqual(bigram.status, 0, bigram.err)
+        XCTAssertTrue(bigram.out.contains("  smoothing   1\n"), bigram.out)
+        XCTAssertFalse(bigram.out.contains("resumable"), "a counted model has no run to resume")
+        // The converted record, field by field.
+        let c = try Checkpoint.read(from: fixture("mlp"))
+        XCTAssertEqual(c.format, 1)
+        let o = try XCTUnwrap(c.run.optimization)
+        XCTAssertEqual(o.optimizer, .adamw)
+        XCTAssertEqual(o.schedule, .cosine)
+        XCTAssertEqual([o.learningRate, o.weightDecay, o.beta1, o.beta2], [2, 0, 0.9, 0.999])
+        XCTAssertEqual([o.batchSize, o.targetSteps, o.evalEvery, o.warmup], [8, 40, 10, 0])
+        XCTAssertEqual(o.seed, 8)
+        XCTAssertEqual(c.run.step, 40)
+        XCTAssertEqual(c.run.best, RunRecord.Best(valLoss: 6.703040789988367, step: 30))
+        XCTAssertEqual(c.run.resume?.rngState.count, 4)
+    }
+
+    /// --resume continues each run to step 60 exactly as 0.1.0 continued it: every tensor
+    /// (weights, running statistics, AdamW moments, the best-by-val and resume. weights) equal.
+    func testResumeContinuesBitForBitAsTheOldVersionDid() throws {
+        let dir = TemporaryDirectory()
+        for model in ["onehot", "mlp"] {
+            let path = dir.file("\(model).safetensors")
+            try FileManager.default.copyItem(atPath: fixture(model), toPath: path)
+            let r = run(["train", "--resume", "--checkpoint", path, "--data", Self.data, "--steps", "60", "--threads", "1"])
+            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertTrue(r.err.contains("resuming \(path) at step \(model == "mlp" ? 40 : 20) of 60"), r.err)
+            let ours = try Checkpoint.read(from: path), theirs = try Checkpoint.read(from: fixture("\(model)-resumed-to-60"))
+            XCTAssertEqual(ours.format, Checkpoint.formatVersion, "a resumed run is written in the current format")
+            XCTAssertEqual(Set(ours.tensors.keys), Set(theirs.tensors.keys), model)
+            for (name, tensor) in theirs.tensors { XCTAssertEqual(ours.tensors[name], tensor, "\(model): \(name)") }
+            XCTAssertEqual(ours.run.step, 60)
+            XCTAssertEqual(ours.run.resume, theirs.run.resume, "generator state and optimizer step count")
+            XCTAssertEqual(ours.run.best, theirs.run.best)
+        }
+    }
+}
