@@ -1,84 +1,64 @@
 import Foundation
 import NameGen
 
-/// A minimal training loop for the transformer: batches of `batch` random training names,
-/// AdamW (β 0.9, 0.99, ε 1e-8, weight decay on every tensor, as PyTorch's AdamW on
-/// `model.parameters()`), learning rate `lr(step)`. Calls `evaluate` every `evalEvery` steps.
-struct TransformerRun {
-    let model: TransformerModel
-    let tokens: [Int32], targets: [Int32], count: Int
-    var rng: RandomGenerator
-    var m: [[Float]], v: [[Float]]
-    var step = 0
-    let weightDecay: Float
-    var batchTokens: [Int32], batchTargets: [Int32]
-    let batch: Int
-
-    init(model: TransformerModel, names: [[Int32]], batch: Int, weightDecay: Float, rng: RandomGenerator) {
-        self.model = model
-        (tokens, targets) = TransformerModel.padded(names, blockSize: model.blockSize)
-        count = names.count
-        self.rng = rng
-        m = model.parameters.map { [Float](repeating: 0, count: $0.count) }
-        v = m
-        self.weightDecay = weightDecay
-        self.batch = batch
-        batchTokens = [Int32](repeating: 0, count: batch * model.blockSize)
-        batchTargets = batchTokens
-        model.prepareTraining(batchSize: batch)
-    }
-
-    mutating func trainStep(lr: Float) -> Float {
-        let t = model.blockSize
-        for b in 0..<batch {
-            let i = rng.nextInt(below: count)
-            for j in 0..<t {
-                batchTokens[b * t + j] = tokens[i * t + j]
-                batchTargets[b * t + j] = targets[i * t + j]
-            }
-        }
-        model.zeroGrad()
-        let loss = model.trainingStep(tokens: batchTokens, targets: batchTargets, batch: batch, rng: &rng)
-        step += 1
-        let c1 = 1 - Foundation.pow(Float(0.9), Float(step)), c2 = 1 - Foundation.pow(Float(0.99), Float(step))
-        for (i, p) in model.parameters.enumerated() {
-            VectorMath.adamwStep(weights: &p.value.data, grads: p.grad.data, m: &m[i], v: &v[i], lr: lr, beta1: 0.9,
-                                 beta2: 0.99, epsilon: 1e-8, weightDecay: weightDecay, correction1: c1, correction2: c2)
-        }
-        return loss
-    }
+/// The default transformer (makemore's: 4 layers, 4 heads, embed 64, T = longest name + 1) and a
+/// `Trainer` for it with the family's recipe (AdamW β 0.9, 0.99, weight decay 0.01, cosine) at
+/// batch 32, on names.txt's split.
+func transformerTrainer(dataset: Dataset, steps: Int, threads: Int, dropout: Float? = nil) -> (TransformerModel, Trainer) {
+    var rng = RandomGenerator(seed: 42)
+    var config = TransformerConfig()
+    config.blockSize = (dataset.train + dataset.val + dataset.test).map(\.count).max()! + 1
+    if let dropout { config.dropout = dropout }
+    let model = TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+    let recipe = TransformerModel.recipe!
+    var options = TrainingOptions()
+    options.optimizer = .adamw
+    options.weightDecay = recipe.weightDecay
+    options.steps = steps
+    options.threads = threads
+    let lr = recipe.learningRate[.adamw]!
+    let trainer = Trainer(model: model, train: dataset.examples(.train, layout: .sequences, blockSize: config.blockSize),
+                          val: dataset.examples(.val, layout: .sequences, blockSize: config.blockSize), options: options,
+                          schedule: LearningRateSchedule(shape: .cosine, peak: lr, steps: steps), betas: recipe.betas, rng: rng)
+    return (model, trainer)
 }
 
-/// Mean NLL per character (end token included) of names under the model.
-func transformerNLL(_ model: TransformerModel, _ names: [[Int32]]) -> Double {
-    let (tokens, targets) = TransformerModel.padded(names, blockSize: model.blockSize)
-    let r = model.negativeLogLikelihood(tokens: tokens, targets: targets, count: names.count)
-    return r.sum / Double(r.count)
-}
-
-/// Training throughput of the default transformer at batch 32 (steps/s over the step loop).
+/// Training throughput of the default transformer at batch 32: steps/s over the step loop
+/// (forward, backward, AdamW update), as `torch_transformer.py` measures PyTorch.
 func transformerTrainingBench(dataset: Dataset, json: Bool, threads: [Int], steps: Int) {
     if !json {
-        print("\ntransformer training throughput at batch 32 (release build; makemore recipe: 4 layers, 4 heads, embed 64, AdamW 5e-4)")
+        print("\ntransformer training throughput at batch 32 (release build; makemore's model: 4 layers, 4 heads, embed 64, AdamW)")
         print("batch  threads      steps    seconds    steps/s")
     }
-    let names = dataset.names(.train).map { dataset.vocabulary.encode($0)! }
-    let t = (names.map(\.count).max() ?? 0) + 1
-    for th in threads { Matmul.$maxThreads.withValue(th) {
-        var rng = RandomGenerator(seed: 42)
-        var config = TransformerConfig()
-        config.blockSize = t
-        let model = TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
-        var run = TransformerRun(model: model, names: names, batch: 32, weightDecay: 0.01, rng: rng)
-        for _ in 0..<(steps / 10) { _ = run.trainStep(lr: 5e-4) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<steps { _ = run.trainStep(lr: 5e-4) }
+    for t in threads {
+        // A short warm-up, then the timed steps; the schedule does not change the cost.
+        let total = steps + steps / 10
+        let (_, trainer) = transformerTrainer(dataset: dataset, steps: total, threads: t)
+        var start: UInt64 = 0
+        var events = Trainer.Events()
+        events.step = { step, _, _ in if step == steps / 10 { start = DispatchTime.now().uptimeNanoseconds } }
+        _ = try? trainer.run(events: events)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = Double(steps) / seconds
         if json {
-            print("{\"bench\":\"train\",\"model\":\"transformer\",\"batch\":32,\"threads\":\(th),\"steps\":\(steps),\"seconds\":\(String(format: "%.3f", seconds)),\"steps_per_s\":\(String(format: "%.1f", rate))}")
+            print("{\"bench\":\"train\",\"model\":\"transformer\",\"batch\":32,\"threads\":\(t),\"steps\":\(steps),\"seconds\":\(String(format: "%.3f", seconds)),\"steps_per_s\":\(String(format: "%.1f", rate))}")
         } else {
-            print(String(format: "%5d  %7d  %9d  %9.3f  %9.1f", 32, th, steps, seconds, rate))
+            print(String(format: "%5d  %7d  %9d  %9.3f  %9.1f", 32, t, steps, seconds, rate))
         }
-    } }
+    }
+    if !json {
+        print("PyTorch, same model and recipe (in a venv with torch):")
+        for t in threads {
+            print("  python3 Sources/namegen-bench/torch_transformer.py --steps \(steps) --threads \(t) --dropout 0.2 --no-final-eval")
+        }
+    }
+}
+
+/// A default transformer trained for 2,000 steps, for the sampling bench: its names have
+/// realistic lengths, which is what sampling speed depends on (the key/value cache makes each
+/// new character cost one position).
+func benchTransformer(_ dataset: Dataset) -> TransformerModel {
+    let (model, trainer) = transformerTrainer(dataset: dataset, steps: 2000, threads: 1)
+    _ = try? trainer.run()
+    return model
 }

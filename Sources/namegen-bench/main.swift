@@ -85,12 +85,13 @@ do {
     }
     if only == nil || only == "train" || only == "transformer" {
         let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
-        transformerTrainingBench(dataset: dataset, json: json, threads: options.threads.map { [$0] } ?? [1, 2], steps: 500)
+        transformerTrainingBench(dataset: dataset, json: json, threads: options.threads.map { [$0] } ?? [1, 2], steps: 1000)
     }
     if only == nil || only == "sample" {
         let (bigram, dataset) = try benchBigram()
         Matmul.$maxThreads.withValue(threads) {
-            samplingBench(models: [("bigram", bigram), ("mlp", benchMLP(dataset))], vocabulary: dataset.vocabulary, json: json)
+            samplingBench(models: [("bigram", bigram), ("mlp", benchMLP(dataset)), ("transformer", benchTransformer(dataset))],
+                          vocabulary: dataset.vocabulary, json: json)
         }
     }
 } catch let error as NameGenError {
