@@ -56,7 +56,8 @@ let package = Package(
                           "Kernels/AVX512", "Kernels/AVX2", "Kernels/Portable", "Kernels/AVX512Layout"]),
         .executableTarget(name: "namegen", dependencies: ["NameGen"]),
         .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
-                                                                                       "transformer_eval.py", "torch_transformer.py"]),
+                                                                                       "transformer_eval.py", "torch_transformer.py",
+                                                                                       "compare_torch_transformer.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v5]
