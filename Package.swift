@@ -60,5 +60,5 @@ let package = Package(
                                                                                        "compare_torch_transformer.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

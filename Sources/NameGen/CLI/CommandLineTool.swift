@@ -120,7 +120,8 @@ public enum CommandLineTool {
 }
 
 /// A subcommand: its options and what it does with them.
-protocol Subcommand {
+/// `SendableMetatype`: the table of commands is a global constant shared by every thread.
+protocol Subcommand: SendableMetatype {
     static var spec: CommandSpec { get }
     static func run(_ arguments: ParsedArguments, console: Console, stop: StopRequest) throws
 }
