@@ -6,13 +6,13 @@ import NameGen
 /// FMAs (`KernelSet.peakFMA`), on 1 thread and on `threads` threads at once, best of five runs.
 /// Matmul GFLOPS divided by this is the share of peak.
 func peakBench(json: Bool, threads: Int) {
-    let kernels = KernelDispatch.active
+    nonisolated(unsafe) let kernels = KernelDispatch.active
     for t in Array(Set([1, threads])).sorted() {
         var best = 0.0
         for _ in 0..<5 {
             let iterations = 20_000_000
             let start = DispatchTime.now().uptimeNanoseconds
-            let flops = UnsafeMutablePointer<Int>.allocate(capacity: t)
+            nonisolated(unsafe) let flops = UnsafeMutablePointer<Int>.allocate(capacity: t)
             DispatchQueue.concurrentPerform(iterations: t) { i in
                 var sink: Float = 0
                 flops[i] = kernels.peakFMA(iterations: iterations, sink: &sink)
