@@ -137,13 +137,10 @@ public final class TransformerModel {
         }
 
         func setRows(_ n: Int, training: Bool) {
-            for keyPath in [\BlockBuffers.ln1, \.ln2, \.attended, \.middle, \.fc, \.tanh, \.gelu, \.fc2, \.out] {
-                self[keyPath: keyPath].rows = n
-            }
+            (ln1.rows, ln2.rows, attended.rows, middle.rows, out.rows) = (n, n, n, n, n)
+            (fc.rows, tanh.rows, gelu.rows, fc2.rows) = (n, n, n, n)
             if training && attendedMask.data.count > 0 {
-                for keyPath in [\BlockBuffers.attendedMask, \.attendedDropped, \.fc2Mask, \.fc2Dropped] {
-                    self[keyPath: keyPath].rows = n
-                }
+                (attendedMask.rows, attendedDropped.rows, fc2Mask.rows, fc2Dropped.rows) = (n, n, n, n)
             }
         }
     }
@@ -243,12 +240,11 @@ public final class TransformerModel {
         }
 
         func setRows(_ n: Int) {
-            for keyPath in [\Workspace.embedded, \.lnf, \.logits] { self[keyPath: keyPath].rows = n }
+            (embedded.rows, lnf.rows, logits.rows) = (n, n, n)
             if training {
-                for keyPath in [\Workspace.probabilities, \.dLogits, \.dResidual, \.dDropped, \.dNormed, \.dFC, \.dGELU] {
-                    self[keyPath: keyPath].rows = n
-                }
-                if embeddedMask.data.count > 0 { embeddedMask.rows = n; embeddedDropped.rows = n }
+                (probabilities.rows, dLogits.rows, dResidual.rows, dDropped.rows, dNormed.rows) = (n, n, n, n, n)
+                (dFC.rows, dGELU.rows) = (n, n)
+                if embeddedMask.data.count > 0 { (embeddedMask.rows, embeddedDropped.rows) = (n, n) }
             }
             for b in blocks { b.setRows(n, training: training) }
         }
@@ -525,9 +521,8 @@ public final class TransformerModel {
         /// One new position for `active[0..<n]`: token `tokens[i]` at position `positions[i]`.
         func advance(rows n: Int) {
             let c = model.config.embed, t = model.config.blockSize, h = model.config.heads
-            for keyPath in [\Decoder.x, \.normed, \.attended, \.projected, \.middle, \.fc2, \.qkv, \.fc, \.tanh, \.gelu, \.rowLogits] {
-                self[keyPath: keyPath].rows = n
-            }
+            (x.rows, normed.rows, attended.rows, projected.rows, middle.rows, fc2.rows) = (n, n, n, n, n, n)
+            (qkv.rows, fc.rows, tanh.rows, gelu.rows, rowLogits.rows) = (n, n, n, n, n)
             model.tokenEmbedding.forward(out: &x, tokens: tokens)
             model.positionEmbedding.forward(out: &x, positions: positions)
             for (layer, block) in model.blocks.enumerated() {
