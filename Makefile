@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release run bench bench-numpy clean
+.PHONY: all build test test-release run bench bench-numpy bench-data big-names clean
 
 all: build
 
@@ -32,6 +32,19 @@ bench:
 bench-numpy:
 	$(SWIFT) build -c release --product namegen-bench
 	python3 Sources/namegen-bench/compare_numpy.py $(ARGS)
+
+## bench-data: reading and bigram-counting throughput in MB/s beside wc -l (DATA=file, default names.txt)
+DATA ?= names.txt
+bench-data:
+	$(SWIFT) build -c release --product namegen-bench
+	.build/release/namegen-bench --only data --data $(DATA) $(ARGS)
+
+## big-names: N names (default 2000000) sampled from a bigram model of names.txt into OUT
+N ?= 2000000
+OUT ?= /tmp/names-$(N).txt
+big-names: build
+	$(BIN) train --model bigram --checkpoint /tmp/namegen-big-names.safetensors
+	$(BIN) sample --checkpoint /tmp/namegen-big-names.safetensors -n $(N) --seed 1 > $(OUT)
 
 ## clean: remove build products and trained checkpoints
 clean:

@@ -29,7 +29,7 @@ func samplingBench(models: [(name: String, model: LanguageModel)], vocabulary: V
 func benchBigram() throws -> (BigramModel, Dataset) {
     let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
     let model = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: 1)
-    model.fit(dataset.windows(.train, blockSize: 1))
+    model.fit(dataset.stream(.train, blockSize: 1))
     return (model, dataset)
 }
 
@@ -40,7 +40,7 @@ func benchMLP(_ dataset: Dataset) -> MLPModel {
     let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
     var options = TrainingOptions()
     options.steps = 3000
-    let trainer = Trainer(model: model, train: dataset.windows(.train, blockSize: 8), val: dataset.windows(.val, blockSize: 8),
+    let trainer = Trainer(model: model, train: dataset.stream(.train, blockSize: 8), val: dataset.stream(.val, blockSize: 8),
                           options: options, schedule: LearningRateSchedule(shape: .stepDecay, peak: 0.1, steps: 3000), rng: rng)
     _ = try? trainer.run()
     return model

@@ -9,8 +9,8 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
         print("\nmlp training throughput at batch \(batchSizes.map(String.init).joined(separator: ", ")) (release build; default recipe: block 8, embed 10, 6×200 BatchNorm tanh, SGD)")
         print("batch  threads      steps    seconds    steps/s   examples/s")
     }
-    let train = dataset.windows(.train, blockSize: 8)
-    let val = dataset.windows(.val, blockSize: 8)
+    let train = dataset.stream(.train, blockSize: 8)
+    let val = dataset.stream(.val, blockSize: 8)
     for batch in batchSizes {
         for t in threads {
             var rng = RandomGenerator(seed: 42)

@@ -5,7 +5,7 @@
 import Foundation
 import NameGen
 
-enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, transformer }
+enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, data, transformer }
 let onlyOption = Option<Part>(["--only"], value: "part", help: "Run only one part.", default: nil)
 let threadsOption = Option<Int>(["--threads"], help: "Worker threads (train: both 1 and 2 unless given).", range: 1...256,
                                 default: nil, defaultText: "number of cores")
@@ -13,16 +13,21 @@ let jsonFlag = Flag(["--json"], help: "One JSON object per line instead of table
 let noTrainingFlag = Flag(["--no-training"], help: "Skip the \"training shapes\" section of the matmul bench.")
 let shapeOption = Option<String>(["--shape"], value: "M,K,N", help: "Time only this product (M×K by K×N), in the three forms.",
                                  default: nil, allowsEmpty: true)
+let dataOption = Option<String>(["--data"], value: "file", help: "data: the names file to read (make one with 'make big-names').",
+                                default: "names.txt", allowsEmpty: false)
+let roundsOption = Option<Int>(["--rounds"], help: "data: rounds, each alternating with wc -l.", range: 1...100, default: 5)
 let helpFlag = Flag(["-h", "--help"], help: "Show help information.")
 
 let spec = CommandSpec(
     name: "", abstract: "Times namegen's matmul core, mlp training and sampling.",
     discussion: "Matmul figures are medians of five runs, timed as Sources/namegen-bench/compare_numpy.py times numpy; "
         + "`make bench-numpy` runs the two side by side. NAMEGEN_KERNELS=avx512|avx2|portable forces a kernel set.",
-    options: [onlyOption.spec, threadsOption.spec, jsonFlag.spec, noTrainingFlag.spec, shapeOption.spec])
+    options: [onlyOption.spec, threadsOption.spec, jsonFlag.spec, noTrainingFlag.spec, shapeOption.spec, dataOption.spec,
+              roundsOption.spec])
 
 /// The parsed options, or exit 64 with a usage error (0 after --help).
-func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?) {
+func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool, shape: (Int, Int, Int)?,
+                        data: String, rounds: Int) {
     do {
         let options = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), command: spec)
         if options.flag(helpFlag) {
@@ -39,7 +44,8 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
             shape = (m, k, n)
         }
         return (try options.value(onlyOption)?.rawValue, try options.value(threadsOption), options.flag(jsonFlag),
-                !options.flag(noTrainingFlag), shape)
+                !options.flag(noTrainingFlag), shape, try options.value(dataOption, default: "names.txt"),
+                try options.value(roundsOption, default: 5))
     } catch let error as NameGenError {
         FileHandle.standardError.write(Data(HelpText.usageError(error, command: spec, tool: "namegen-bench").utf8))
         exit(error.exitCode)
@@ -71,6 +77,15 @@ if only == nil || only == "peak" {
     peakBench(json: json, threads: threads)
 }
 
+if only == "data" {
+    do {
+        try dataBench(path: options.data, rounds: options.rounds, json: json)
+    } catch let error as NameGenError {
+        FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+        exit(error.exitCode)
+    }
+    exit(0)
+}
 if only == nil || only == "matmul" {
     Matmul.$maxThreads.withValue(threads) {
         MatmulBench.run(json: json, threads: threads, training: options.training, only: options.shape)

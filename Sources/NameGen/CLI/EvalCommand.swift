@@ -25,30 +25,35 @@ enum EvalCommand: Subcommand {
         let dataset = try source.dataset(for: checkpoint)
         let splits = which == "all" ? SplitName.allCases : [SplitName(rawValue: which)!]
 
-        var rows: [(split: String, names: Int, nll: Double)] = []
-        for name in splits {
-            let examples = dataset.examples(name, layout: setup.recipe?.layout ?? .windows, blockSize: model.blockSize)
-            guard examples.count > 0 else {
-                throw NameGenError(.data, "The \(name.rawValue) split is empty.", hint: "Train with a larger --val-fraction or a larger file.")
-            }
-            rows.append((name.rawValue, dataset.names(name).count, Evaluation.meanNLL(model: model, examples: examples)))
+        // Always exact, on every core: one copy of the model per thread.
+        let progress = WorkProgress(console: console, label: "evaluating", unit: .examples)
+        let report = try LossReport.evaluate(model, copy: { try setup.load(from: checkpoint) },
+                                             threads: ProcessInfo.processInfo.activeProcessorCount,
+                                             layout: setup.recipe?.layout ?? .windows, on: dataset, splits: splits,
+                                             progress: { progress.update($1, of: $2) }, stop: { stop.isRequested })
+        progress.finish()
+        guard let report else {
+            throw NameGenError(.interrupted, "\(stop.signalName) during the evaluation.")
         }
-        let trainSet = Set(dataset.train)
+        let trainNames = dataset.lookup([.train])
         let overlap = splits.filter { $0 != .train }.map { name in
-            (name, dataset.names(name).filter { trainSet.contains($0) }.count, dataset.names(name).count)
+            (name, dataset.indices(name).filter { trainNames.contains(nameAt: Int($0)) }.count, dataset.count(name))
         }
 
         if a.flag(json) {
             var splitsJSON: [String: Any] = [:]
-            for r in rows {
-                splitsJSON[r.split] = ["names": r.names, "nll": r.nll, "perplexity": exp(r.nll), "bits_per_char": r.nll / log(2.0)]
+            for r in report.rows {
+                // An empty split has no loss: null.
+                splitsJSON[r.split.rawValue] = r.loss.map { l in
+                    ["names": r.names, "nll": l.mean, "perplexity": exp(l.mean), "bits_per_char": l.mean / log(2.0)] as [String: Any]
+                } ?? NSNull()
             }
             var object: [String: Any] = ["model": checkpoint.model, "checkpoint": path,
                                          "data": source.path, "splits": splitsJSON]
             object["names_also_in_train"] = Dictionary(uniqueKeysWithValues: overlap.map { ($0.0.rawValue, $0.1) })
             console.out(Checkpoint.json(object) + "\n")
         } else {
-            console.out(LossTable.render(rows: rows))
+            console.out(report.table)
             for (name, shared, total) in overlap {
                 console.out(String(format: "%@ names also in train: %d of %d (%.1f%%)\n", name.rawValue, shared, total,
                                    total > 0 ? 100 * Double(shared) / Double(total) : 0))

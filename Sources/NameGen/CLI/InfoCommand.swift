@@ -45,6 +45,9 @@ enum InfoCommand: Subcommand {
                 out += line("best val loss", "\(best.valLoss) (step \(best.step))")
             } else if let val = c.run.losses.val {
                 out += line("best val loss", String(format: "%.6f", val) + " (the final model)")
+            } else {
+                // No val loss: the val split is empty (--val-fraction 0), or was never measured.
+                out += line("best val loss", "–")
             }
             out += line("resumable", c.run.resume != nil && c.run.optimization != nil ? "yes (namegen train --resume)" : "no")
         }

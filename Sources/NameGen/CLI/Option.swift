@@ -105,7 +105,9 @@ extension Option where Value == String {
 
 extension Option {
     static func describe<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
-        "must be from \(range.lowerBound) to \(range.upperBound)"
+        // A range open at the top (`sample -n`) reads as a lower bound.
+        if let upper = range.upperBound as? Int, upper == Int.max { return "must be at least \(range.lowerBound)" }
+        return "must be from \(range.lowerBound) to \(range.upperBound)"
     }
 
     /// 50.0 → "50", 0.002 → "0.002": numbers as a user types them.

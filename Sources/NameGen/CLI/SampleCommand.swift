@@ -9,7 +9,7 @@ enum SampleCommand: Subcommand {
         options: [count.spec, seed.spec, temperature.spec, topK.spec, prefix.spec, minLength.spec, maxLength.spec, new.spec,
                   unique.spec, checkpoint.spec, data.spec])
 
-    static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...10_000_000, default: 10)
+    static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: 10)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
                                      defaultText: "a new one each run")
     static let temperature = Option<Double>(["--temperature"], value: "t",
@@ -69,22 +69,34 @@ enum SampleCommand: Subcommand {
         } catch let error as NameGenError where !a.flag(new) {
             console.warn("no summary of new names: \(error.message)")
         }
+        // Each split's names, looked up by tokens: --new and the summary.
+        let splitNames = dataset.map { d in SplitName.allCases.map { d.lookup([$0]) } }
         if a.flag(new), let dataset {
-            options.excluded = Set(dataset.train + dataset.val + dataset.test)
+            options.excludedNames = NameLookup(combining: splitNames ?? [dataset.lookup(SplitName.allCases)])
         }
 
         var rng = RandomGenerator(seed: seed)
-        let names = try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng)
-        console.out(names.map { $0 + "\n" }.joined())
-
-        if let dataset {
-            let sets = SplitName.allCases.map { Set(dataset.names($0)) }
-            var counts = [0, 0, 0]
-            var new = 0
-            for name in names {
-                if let i = sets.firstIndex(where: { $0.contains(name) }) { counts[i] += 1 } else { new += 1 }
+        // Names stream out as they are drawn, in blocks of about 64 KB, so any count runs in
+        // constant memory (but for --unique's set).
+        var buffer = ""
+        var counts = [0, 0, 0]
+        var fresh = 0, total = 0
+        try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens in
+            buffer += name
+            buffer += "\n"
+            if buffer.utf8.count >= 65_536 {
+                console.out(buffer)
+                buffer = ""
             }
-            console.err("\(names.count) names (seed \(seed)): \(new) new, \(counts[0]) in train, \(counts[1]) in val, \(counts[2]) in test\n")
+            total += 1
+            if let splitNames {
+                if let i = splitNames.firstIndex(where: { $0.contains(tokens) }) { counts[i] += 1 } else { fresh += 1 }
+            }
+        }
+        console.out(buffer)
+
+        if splitNames != nil {
+            console.err("\(total) names (seed \(seed)): \(fresh) new, \(counts[0]) in train, \(counts[1]) in val, \(counts[2]) in test\n")
         }
     }
 }

@@ -33,65 +33,93 @@ public struct SplitConfig: Equatable, Sendable {
 }
 
 /// The data set shared by every model: names, vocabulary and the seeded train/val/test split.
+///
+/// The names stay in one `NameList` (tokens, file order); a split is a list of name indices,
+/// and `stream` lays a split out for a model's block size.
 public struct Dataset: Sendable {
     public let vocabulary: Vocabulary
     public let split: SplitConfig
-    /// The names of each split, in shuffled order.
-    public let train: [String]
-    public let val: [String]
-    public let test: [String]
+    /// Every name of the file, in file order (repeats included even with dedupe).
+    public let names: NameList
+    /// The indices of the names used (without repeats under dedupe), shuffled: the train
+    /// names, then val, then test.
+    public let order: [UInt32]
+    private let trainEnd: Int
+    private let valEnd: Int
 
-    /// Builds the vocabulary from all `names` and splits them by `split`.
-    /// With `dedupe`, repeated names are dropped (first occurrence kept) before the split.
-    public init(names: [String], split: SplitConfig, dedupe: Bool = false) throws {
+    /// Splits `names` by `split`, vocabulary from the names. With `dedupe`, repeated names
+    /// are dropped (first occurrence kept) before the split.
+    public init(names: NameList, split: SplitConfig, dedupe: Bool = false) throws {
         try split.validate()
-        var all = names
-        if dedupe {
-            var seen = Set<String>()
-            all = names.filter { seen.insert($0).inserted }
-        }
-        self.vocabulary = try Vocabulary(names: all)
-        self.split = split
+        var order = dedupe ? names.firstOccurrences() : Array(0..<UInt32(names.count))
         var rng = RandomGenerator(seed: split.seed)
-        rng.shuffle(&all)
-        let n = all.count
+        // The same Fisher–Yates swaps as shuffling the names themselves.
+        rng.shuffle(&order)
+        let n = order.count
         let n1 = min(n, Int((Double(n) * split.trainFraction).rounded(.down)))
         let n2 = min(n, n1 + Int((Double(n) * split.valFraction).rounded(.down)))
         guard n1 > 0 else {
             throw NameGenError(.data, "Too few names to train on: \(n) name(s) leave no training names after the split.",
                                hint: "Use a larger file or a larger --train-fraction.")
         }
-        self.train = Array(all[0..<n1])
-        self.val = Array(all[n1..<n2])
-        self.test = Array(all[n2..<n])
+        self.vocabulary = names.vocabulary
+        self.split = split
+        self.names = names
+        self.order = order
+        trainEnd = n1
+        valEnd = n2
+    }
+
+    public init(names: [String], split: SplitConfig, dedupe: Bool = false) throws {
+        try self.init(names: try NameList(names), split: split, dedupe: dedupe)
     }
 
     /// Rebuilds a data set from a file's names with the vocabulary a model was trained with;
     /// a name with a character outside that vocabulary is an error.
+    public init(names: NameList, split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
+        try self.init(names: try names.reencoded(in: vocabulary), split: split, dedupe: dedupe)
+    }
+
     public init(names: [String], split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
-        let fresh = try Dataset(names: names, split: split, dedupe: dedupe)
-        for c in fresh.vocabulary.characters where vocabulary.token(c) == nil {
-            throw NameGenError(.data, "The data has the character '\(c)', which the model's vocabulary does not have.",
-                               hint: "Evaluate on the file the model was trained on, or train a new model.")
-        }
-        self.vocabulary = vocabulary
-        self.split = split
-        self.train = fresh.train
-        self.val = fresh.val
-        self.test = fresh.test
+        try self.init(names: try NameList(names), split: split, dedupe: dedupe, vocabulary: vocabulary)
     }
 
-    public func names(_ split: SplitName) -> [String] {
+    /// The indices (into `names`) of a split's names, in shuffled order.
+    public func indices(_ split: SplitName) -> ArraySlice<UInt32> {
         switch split {
-        case .train: return train
-        case .val: return val
-        case .test: return test
+        case .train: return order[0..<trainEnd]
+        case .val: return order[trainEnd..<valEnd]
+        case .test: return order[valEnd...]
         }
     }
 
-    /// The context windows of one split at `blockSize`.
-    public func windows(_ split: SplitName, blockSize: Int) -> ContextWindows {
-        // Every character of the data is in the vocabulary, so encoding cannot fail.
-        ContextWindows(encoded: names(split).map { vocabulary.encode($0)! }, blockSize: blockSize)
+    /// The number of names in a split.
+    public func count(_ split: SplitName) -> Int { indices(split).count }
+
+    /// The number of examples of a split: its characters plus one end per name.
+    public func exampleCount(_ split: SplitName) -> Int {
+        indices(split).reduce(0) { $0 + names.length(Int($1)) + 1 }
+    }
+
+    /// The length of the longest name used (in any split).
+    public var longestName: Int { order.reduce(0) { max($0, names.length(Int($1))) } }
+
+    /// The names of a split as strings, in shuffled order (small data: tests, summaries).
+    public func names(_ split: SplitName) -> [String] { indices(split).map { names.name(Int($0)) } }
+
+    public var train: [String] { names(.train) }
+    public var val: [String] { names(.val) }
+    public var test: [String] { names(.test) }
+
+    /// The examples of one split at `blockSize`, as a token stream.
+    public func stream(_ split: SplitName, blockSize: Int) -> TokenStream {
+        TokenStream(names: names, order: indices(split), blockSize: blockSize)
+    }
+
+    /// The names of `splits`, to look up by tokens.
+    public func lookup(_ splits: [SplitName]) -> NameLookup {
+        var set = NameSet(capacity: splits.reduce(0) { $0 + count($1) })
+        for s in splits { for i in indices(s) { _ = set.insert(Int(i), of: names) } }
+        return NameLookup(set: set, list: names)
     }
 }

@@ -25,12 +25,11 @@ public final class BigramModel: LanguageModel {
         updateProbabilities()
     }
 
-    /// Counts every (previous, next) pair of `windows`, which must have block size 1.
-    public func fit(_ windows: ContextWindows) {
-        precondition(windows.blockSize == 1)
-        for i in 0..<windows.count {
-            counts[Int(windows.contexts[i]), Int(windows.targets[i])] += 1
-        }
+    /// Counts every (previous, next) pair of `stream`, which must have block size 1, in one
+    /// pass over its tokens. Counts are integers until the end, so they are exact below 2^24.
+    public func fit(_ stream: TokenStream) {
+        let pairs = stream.bigramCounts(vocabularySize: vocabularySize)
+        for i in 0..<pairs.count { counts.data[i] += Float(pairs[i]) }
         updateProbabilities()
     }
 
@@ -103,7 +102,7 @@ extension BigramModel: ModelFamily {
 
     public static func build(_ config: BigramConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         let model = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(config.smoothing))
-        model.fit(dataset.windows(.train, blockSize: 1))
+        model.fit(dataset.stream(.train, blockSize: 1))
         return model
     }
 

@@ -80,24 +80,12 @@ public final class MLPModel: TrainableModel {
 
     /// Overwrites the weights and running statistics with the tensors named `prefix + name`.
     public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
-        for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
-        for norm in hidden.compactMap(\.norm) {
-            norm.runningMean = try checkpoint.floats(prefix + norm.runningMeanName, shape: [norm.features])
-            norm.runningVar = try checkpoint.floats(prefix + norm.runningVarName, shape: [norm.features])
-            guard norm.runningVar.allSatisfy({ $0 >= 0 }) else {
-                throw NameGenError(.checkpoint, "The checkpoint's BatchNorm running variance is negative.",
-                                   hint: "The file may be damaged; retrain with 'namegen train'.")
-            }
-        }
+        try parameters.load(from: checkpoint, prefix: prefix)
+        for norm in hidden.compactMap(\.norm) { try norm.loadRunningStatistics(from: checkpoint, prefix: prefix) }
     }
 
     public func namedTensors() -> [String: Tensor] {
-        var tensors = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
-        for norm in hidden.compactMap(\.norm) {
-            tensors[norm.runningMeanName] = Tensor(shape: [norm.features], floats: norm.runningMean)
-            tensors[norm.runningVarName] = Tensor(shape: [norm.features], floats: norm.runningVar)
-        }
-        return tensors
+        hidden.compactMap(\.norm).reduce(into: parameters.namedTensors()) { $0.merge($1.runningStatisticsTensors) { a, _ in a } }
     }
 
     // MARK: Forward and backward

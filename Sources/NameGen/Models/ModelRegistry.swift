@@ -5,6 +5,7 @@ public enum ModelRegistry {
         ModelEntry(BigramModel.self),
         ModelEntry(OneHotModel.self),
         ModelEntry(MLPModel.self),
+        ModelEntry(HierarchicalModel.self),
         ModelEntry(TransformerModel.self),
     ]
 

@@ -14,24 +14,49 @@ public struct SamplingOptions: Sendable {
     public var maxLength = 256
     /// Names that must not be produced (e.g. every name of the data file, for --new).
     public var excluded: Set<String> = []
+    /// Names that must not be produced, looked up by tokens (a large data file, for --new).
+    public var excludedNames: NameLookup?
     /// No name twice.
     public var unique = false
 
     public init() {}
 }
 
+/// A model that samples from whole histories rather than fixed windows, so that it can keep
+/// per-row state between calls (a transformer's cached keys and values). `Sampler` uses it
+/// instead of `LanguageModel.logits(contexts:)` when a model conforms.
+public protocol IncrementalSampling: LanguageModel {
+    /// Next-token logits for each row: `histories[r]` is row r's name so far as the model reads
+    /// it, [start, c1, …, ck] (the prefix included). From one call to the next, a row's history
+    /// either grows by exactly one token or starts again as [start] + prefix (a new name), so
+    /// the model can reuse what it computed for the shorter history. logits (rows, V), overwritten.
+    func nextLogits(histories: [[Int32]], into logits: inout Matrix)
+}
+
 /// Draws names from any model, many at a time: a batch of names in flight, one call of
-/// `model.logits` per character position for the whole batch. Every draw comes from the
-/// one generator passed in, row by row in order, so a seed fixes the output.
+/// `model.logits` (or `nextLogits` for an `IncrementalSampling` model) per character position
+/// for the whole batch. Every draw comes from the one generator passed in, row by row in
+/// order, so a seed fixes the output.
 public enum Sampler {
     /// Returns exactly `options.count` names, or throws when the constraints reject too many.
     public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator) throws -> [String] {
+        var names: [String] = []
+        try sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, _ in names.append(name) }
+        return names
+    }
+
+    /// Passes exactly `options.count` names to `emit` as they are accepted (with their tokens),
+    /// so that any count streams in constant memory (but for --unique's set of names), or
+    /// throws when the constraints reject too many.
+    public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
+                              rng: inout RandomGenerator, emit: (String, [Int32]) throws -> Void) throws {
         let v = model.vocabularySize
         let b = model.blockSize
-        guard options.count > 0 else { return [] }
+        guard options.count > 0 else { return }
         let batch = min(max(options.count, 16), 1024)
-        let maxAttempts = 1000 + 100 * options.count
+        let (budget, overflow) = options.count.multipliedReportingOverflow(by: 100)
+        let maxAttempts = overflow ? Int.max : budget.addingReportingOverflow(1000).overflow ? Int.max : budget + 1000
         // Every `window` tries, give up early when the rate of the last window cannot reach the
         // count within the budget: once --unique or --new has used up (almost) all the model can
         // produce, the budget of 100 tries per name asked for could take hours to run out.
@@ -44,19 +69,26 @@ public enum Sampler {
         var logits = Matrix(rows: batch, cols: v)
         var weights = [Double](repeating: 0, count: v)
         var order = [Int](repeating: 0, count: v)
-        var accepted: [String] = []
+        var accepted = 0
         var seen = Set<String>()
         var attempts = 0
 
-        while accepted.count < options.count {
-            for row in 0..<batch {
-                let t = tokens[row]
-                for j in 0..<b {
-                    let source = t.count - b + j
-                    contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
+        let incremental = model as? IncrementalSampling
+        var histories = [[Int32]](repeating: [Vocabulary.boundary] + options.prefix, count: incremental == nil ? 0 : batch)
+
+        while accepted < options.count {
+            if let incremental {
+                incremental.nextLogits(histories: histories, into: &logits)
+            } else {
+                for row in 0..<batch {
+                    let t = tokens[row]
+                    for j in 0..<b {
+                        let source = t.count - b + j
+                        contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
+                    }
                 }
+                model.logits(contexts: contexts, count: batch, into: &logits)
             }
-            model.logits(contexts: contexts, count: batch, into: &logits)
             for row in 0..<batch {
                 let base = row * v
                 let forbidEnd = tokens[row].count < options.minLength
@@ -64,30 +96,33 @@ public enum Sampler {
                                 weights: &weights, order: &order, rng: &rng)
                 if next != Vocabulary.boundary && tokens[row].count < options.maxLength {
                     tokens[row].append(next)
+                    if incremental != nil { histories[row].append(next) }
                     continue
                 }
                 // The name ended (or grew too long): keep it if it passes every filter.
                 attempts += 1
-                if next == Vocabulary.boundary && accepted.count < options.count {
+                if next == Vocabulary.boundary && accepted < options.count
+                    && !(options.excludedNames?.contains(tokens[row]) ?? false) {
                     let name = vocabulary.decode(tokens[row])
                     if !options.excluded.contains(name) && (!options.unique || seen.insert(name).inserted) {
-                        accepted.append(name)
+                        try emit(name, tokens[row])
+                        accepted += 1
                     }
                 }
                 tokens[row] = options.prefix
+                if incremental != nil { histories[row] = [Vocabulary.boundary] + options.prefix }
                 var hopeless = false
                 if attempts % window == 0 {
-                    let rate = Double(accepted.count - acceptedAtWindowStart) / Double(window)
-                    hopeless = Double(attempts) + Double(options.count - accepted.count) / rate > Double(maxAttempts)
-                    acceptedAtWindowStart = accepted.count
+                    let rate = Double(accepted - acceptedAtWindowStart) / Double(window)
+                    hopeless = Double(attempts) + Double(options.count - accepted) / rate > Double(maxAttempts)
+                    acceptedAtWindowStart = accepted
                 }
-                if (attempts >= maxAttempts || hopeless) && accepted.count < options.count {
-                    throw NameGenError(.data, "Only \(accepted.count) of \(options.count) names met the constraints after \(attempts) tries.",
+                if (attempts >= maxAttempts || hopeless) && accepted < options.count {
+                    throw NameGenError(.data, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
                                        hint: "Relax --min-length/--max-length, --prefix, --new or --unique, or raise --temperature.")
                 }
             }
         }
-        return accepted
     }
 
     /// One token from one row of logits.

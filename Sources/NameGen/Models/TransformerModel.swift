@@ -675,3 +675,18 @@ extension TransformerModel: TrainableModel, SequenceModel {
         trainingStep(tokens: contexts, targets: targets, batch: contexts.count / config.blockSize, rng: &rng)
     }
 }
+
+extension TransformerModel: IncrementalSampling {
+    /// The sampler's histories [start, c1, …, ck] as the context windows `logits(contexts:)`
+    /// reads (the last T tokens, left-padded with start tokens): a row that grew by one token
+    /// computes one new position from its key/value cache.
+    public func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+        let t = config.blockSize
+        var contexts = [Int32](repeating: Vocabulary.boundary, count: histories.count * t)
+        for (r, history) in histories.enumerated() {
+            let kept = history.suffix(t)
+            for (j, token) in kept.enumerated() { contexts[r * t + (t - kept.count) + j] = token }
+        }
+        self.logits(contexts: contexts, count: histories.count, into: &logits)
+    }
+}

@@ -1,13 +1,19 @@
 /// A names file as read from disk: its names, where it came from and its SHA-256.
 struct DataSource {
     let path: String
-    let names: [String]
+    let names: NameList
     let sha256: String
 
-    static func load(_ path: String) throws -> DataSource {
-        let bytes = try NameFile.readBytes(path)
-        let names = try NameFile.parse(bytes, source: path)
-        return DataSource(path: path, names: names, sha256: SHA256.hex(bytes))
+    /// How messages name the data: its path, or "standard input" for `-`.
+    var displayName: String { path == NameFile.standardInput ? "standard input" : path }
+
+    /// Reads `path` (`-` for standard input), with a progress line on stderr when that takes
+    /// more than a second.
+    static func load(_ path: String, console: Console? = nil) throws -> DataSource {
+        let progress = console.map { WorkProgress(console: $0, label: "reading \(path == NameFile.standardInput ? "standard input" : path)", unit: .bytes) }
+        defer { progress?.finish() }
+        let contents = try NameFile.load(path) { progress?.update($0, of: $1) }
+        return DataSource(path: path, names: contents.names, sha256: contents.sha256)
     }
 
     /// The data a checkpoint was trained on, re-read for eval and sample: `--data` if given,
@@ -15,9 +21,15 @@ struct DataSource {
     /// the split (and so every loss) may then differ from training's.
     static func forCheckpoint(_ checkpoint: Checkpoint, override: String?, console: Console) throws -> DataSource {
         let path = override ?? checkpoint.dataFile
+        // Standard input is read only when asked for: a model trained on `--data -` would
+        // otherwise wait on the terminal.
+        if override == nil && path == NameFile.standardInput {
+            throw NameGenError(.data, "The model was trained on standard input, which is not read again unless asked.",
+                               hint: "Pass --data FILE, or --data - to read the names from standard input again.")
+        }
         let source: DataSource
         do {
-            source = try load(path)
+            source = try load(path, console: console)
         } catch var error as NameGenError {
             if override == nil {
                 error.hint = "The checkpoint was trained on '\(checkpoint.dataFile)'; pass --data FILE to use another copy."

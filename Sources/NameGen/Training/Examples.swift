@@ -9,15 +9,13 @@ public protocol ExampleSource {
     func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32])
 }
 
-extension ContextWindows: ExampleSource {
+extension TokenStream: ExampleSource {
     public var contextWidth: Int { blockSize }
     public var targetWidth: Int { 1 }
 
     @inline(__always)
     public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
-        let t = blockSize
-        for j in 0..<t { contexts[row * t + j] = self.contexts[i * t + j] }
-        targets[row] = self.targets[i]
+        copy(example: i, toRow: row, contexts: &contexts, targets: &targets)
     }
 }
 
@@ -69,8 +67,8 @@ extension Dataset {
     /// The examples of `split` in the layout `layout` at `blockSize`.
     public func examples(_ split: SplitName, layout: TrainingRecipe.Layout, blockSize: Int) -> any ExampleSource {
         switch layout {
-        case .windows: return windows(split, blockSize: blockSize)
-        case .sequences: return NameSequences(encoded: names(split).map { vocabulary.encode($0)! }, blockSize: blockSize)
+        case .windows: return stream(split, blockSize: blockSize)
+        case .sequences: return NameSequences(encoded: indices(split).map { names.tokens(of: Int($0)) }, blockSize: blockSize)
         }
     }
 }

@@ -29,6 +29,9 @@ public final class Trainer {
 
     private let train: any ExampleSource
     private let val: any ExampleSource
+    /// The examples the trainer draws from and evaluates on (the final evaluation reuses them).
+    public var trainExamples: any ExampleSource { train }
+    public var valExamples: any ExampleSource { val }
     private let fullBatch: Bool
     private var contexts: [Int32]
     private var targets: [Int32]

@@ -43,27 +43,30 @@ public enum TrainingRun {
 
     /// A new run. Returns the loss table of the saved model.
     public static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
-        let source = try DataSource.load(request.dataPath)
+        let source = try DataSource.load(request.dataPath, console: console)
         let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
-        console.err("data \(request.dataPath): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.train.count) | val \(dataset.val.count) | test \(dataset.test.count)\n")
-        let facts = DataFacts(vocabularySize: dataset.vocabulary.size,
-                              longestName: [dataset.train, dataset.val, dataset.test].joined().map(\.count).max() ?? 0,
-                              trainExamples: dataset.train.reduce(0) { $0 + $1.count + 1 })
+        console.err("data \(source.displayName): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.count(.train)) | val \(dataset.count(.val)) | test \(dataset.count(.test))\n")
+        let facts = DataFacts(vocabularySize: dataset.vocabulary.size, longestName: dataset.longestName,
+                              trainExamples: dataset.exampleCount(.train))
         let setup = try request.configure(facts)
         var options = request.options
         guard let recipe = setup.recipe else {
             // Counted in one pass: no optimizer, no steps.
             var rng = RandomGenerator(seed: options.seed)
             let model = setup.build(dataset: dataset, rng: &rng)
-            var run = RunRecord()
-            let rows = Evaluation.splitLosses(model, layout: .windows, dataset: dataset)
-            for row in rows { run.losses[row.split] = row.nll.isFinite ? row.nll : nil }
-            try source.checkpoint(of: setup, dataset: dataset, dedupe: request.dedupe, run: run,
-                                  tensors: model.namedTensors()).write(to: request.checkpointPath)
+            var checkpoint = source.checkpoint(of: setup, dataset: dataset, dedupe: request.dedupe, run: RunRecord(),
+                                               tensors: model.namedTensors())
+            let counted = checkpoint
+            guard let report = try finalLosses(model, copy: { try setup.load(from: counted) }, threads: options.threads,
+                                               layout: .windows, dataset: dataset, console: console, stop: stop) else {
+                throw NameGenError(.interrupted, "\(stop.signalName) during the evaluation; nothing was saved.")
+            }
+            for row in report.rows { checkpoint.run.losses[row.split] = row.loss?.mean }
+            try checkpoint.write(to: request.checkpointPath)
             console.err("saved \(request.checkpointPath) (\(model.parameterCount) parameters)\n")
-            return table(rows)
+            return report.table
         }
-        if options.evalEvery > 0 && dataset.val.isEmpty {
+        if options.evalEvery > 0 && dataset.count(.val) == 0 {
             console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
         }
         try checkMemory(setup, batchSize: options.batchSize, data: facts)
@@ -124,7 +127,7 @@ public enum TrainingRun {
 
         let dataPath = request.dataPath ?? checkpoint.dataFile
         try checkOutputs(data: dataPath, checkpoint: path, log: options.logPath)
-        let source = try DataSource.load(dataPath)
+        let source = try DataSource.load(dataPath, console: console)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
                                hint: "Resume with the same data file (--data FILE), or train a new model.")
@@ -239,19 +242,20 @@ public enum TrainingRun {
         // The saved model is the best by val when evaluating, else the last: evaluate that one.
         var final = checkpoint()
         let saved = try files.setup.load(from: final)
-        let rows = Matmul.$maxThreads.withValue(trainer.threads) {
-            Evaluation.splitLosses(saved, layout: files.setup.recipe?.layout ?? .windows, dataset: files.dataset,
-                                   stop: { stop.isRequested })
-        }
+        let measured = final
+        let report = try finalLosses(saved, copy: { try files.setup.load(from: measured) }, threads: trainer.threads,
+                                     layout: files.setup.recipe?.layout ?? .windows, dataset: files.dataset,
+                                     reuse: [.train: trainer.trainExamples, .val: trainer.valExamples],
+                                     console: console, stop: stop)
         final.run.seconds = seconds
-        if stop.isRequested {
+        guard let report, !stop.isRequested else {
             // Ctrl-C during the final evaluation (minutes on a large model): keep the trained
             // model, without the losses that were not measured, and stop.
             try final.write(to: path)
             throw NameGenError(.interrupted, "\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(path)' without its losses.",
                                hint: "Measure them with 'namegen eval\(pathOption)'.")
         }
-        for row in rows { final.run.losses[row.split] = row.nll.isFinite ? row.nll : nil }
+        for row in report.rows { final.run.losses[row.split] = row.loss?.mean }
         if trainer.evalEvery == 0, let val = final.run.losses.val {
             log?.evaluated(trainer.step, val: val, lr: trainer.schedule.rate(at: trainer.step - 1))
         }
@@ -259,11 +263,27 @@ public enum TrainingRun {
         console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", path, model.parameterCount,
                            trainer.bestStep.map { $0 != trainer.step ? ", best val at step \($0)" : "" } ?? "",
                            trainer.step, seconds, rate))
-        return table(rows)
+        return report.table
     }
 
-    static func table(_ rows: [(split: SplitName, names: Int, nll: Double)]) -> String {
-        LossTable.render(rows: rows.map { ($0.split.rawValue, $0.names, $0.nll) })
+    /// The losses of the saved model on every split, `threads` copies at once: exact up to
+    /// `Evaluation.exactLimit` examples per split, a seeded estimate above. A progress line on
+    /// stderr when a split takes more than a second. nil when `stop` ended it.
+    static func finalLosses(_ model: LanguageModel, copy: @escaping () throws -> LanguageModel, threads: Int,
+                            layout: TrainingRecipe.Layout, dataset: Dataset, reuse: [SplitName: any ExampleSource] = [:],
+                            console: Console, stop: StopRequest) throws -> LossReport? {
+        var progress: (split: SplitName, line: WorkProgress)?
+        defer { progress?.line.finish() }
+        return try LossReport.evaluate(model, copy: copy, threads: threads, layout: layout, on: dataset,
+                                       exactUpTo: Evaluation.exactLimit, reuse: reuse,
+                                       progress: { split, done, total in
+                                           if progress?.split != split {
+                                               progress?.line.finish()
+                                               progress = (split, WorkProgress(console: console, label: "evaluating \(split.rawValue)", unit: .examples))
+                                           }
+                                           progress!.line.update(done, of: total)
+                                       },
+                                       stop: { stop.isRequested })
     }
 
     /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.

@@ -10,7 +10,7 @@ final class CheckpointFuzzTests: XCTestCase {
         let d = try Dataset(names: ["emma", "olivia", "ava", "zoë", "o'neil", "mia", "ella"],
                             split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)
-        m.fit(d.windows(.train, blockSize: 1))
+        m.fit(d.stream(.train, blockSize: 1))
         return Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig()), vocabulary: d.vocabulary,
                           split: d.split, dedupe: false, dataFile: "names.txt", dataSHA256: String(repeating: "0", count: 64),
                           dataNames: 7, run: RunRecord(), tensors: m.namedTensors()).encode()

@@ -6,7 +6,7 @@ final class SafeTensorsTests: XCTestCase {
     private func checkpoint() throws -> Checkpoint {
         let d = try Dataset(names: ["ab", "ba", "b", "abba", "zoë"], split: SplitConfig(seed: 9, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 0.5)
-        model.fit(d.windows(.train, blockSize: 1))
+        model.fit(d.stream(.train, blockSize: 1))
         return Checkpoint(setup: ModelSetup(entry: ModelEntry(BigramModel.self), config: BigramConfig(smoothing: 0.5)),
                           vocabulary: d.vocabulary, split: d.split, dedupe: false, dataFile: "names.txt",
                           dataSHA256: String(repeating: "ab", count: 32), dataNames: 5, run: RunRecord(),

@@ -79,10 +79,10 @@ final class DatasetTests: XCTestCase {
         // Sorted characters from all names: a b c d e z → tokens 1…6, whichever split has "zed".
         XCTAssertEqual(d.vocabulary.characters, ["a", "b", "c", "d", "e", "z"])
         for split in SplitName.allCases {
-            let w = d.windows(split, blockSize: 2)
+            let w = d.stream(split, blockSize: 2)
             // Read the names back from the targets: each name's tokens, then the end token 0.
             var spelled: [String] = [], current = ""
-            for t in w.targets {
+            for t in (0..<w.count).map({ w.target($0) }) {
                 if t == 0 { spelled.append(current); current = "" } else { current.append(["a", "b", "c", "d", "e", "z"][Int(t) - 1]) }
             }
             XCTAssertEqual(spelled, d.names(split), "\(split)")

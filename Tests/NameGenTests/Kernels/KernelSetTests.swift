@@ -91,7 +91,7 @@ final class KernelSetTests: XCTestCase {
         let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia", "harper",
                      "evelyn", "abigail", "emily", "elizabeth", "mila", "ella", "avery", "sofia", "camila"]
         let dataset = try Dataset(names: names + names.map { String($0.reversed()) }, split: SplitConfig())
-        let train = dataset.windows(.train, blockSize: 8), val = dataset.windows(.val, blockSize: 8)
+        let train = dataset.examples(.train, layout: .windows, blockSize: 8), val = dataset.examples(.val, layout: .windows, blockSize: 8)
         var runs: [(name: String, fused: Bool, tensors: [String: Tensor], loss: Double)] = []
         for set in KernelSetsUnderTest.sets {
             try KernelDispatch.withKernels(set) {

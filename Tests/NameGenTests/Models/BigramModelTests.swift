@@ -8,7 +8,7 @@ final class BigramModelTests: XCTestCase {
     func testCountsWorkedOutByHand() throws {
         let d = try Dataset(names: ["ab", "ba", "b"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)
-        model.fit(d.windows(.train, blockSize: 1))
+        model.fit(d.stream(.train, blockSize: 1))
         XCTAssertEqual(model.counts.data, [0, 1, 2,
                                            1, 0, 1,
                                            2, 1, 0])
@@ -24,14 +24,14 @@ final class BigramModelTests: XCTestCase {
                            3.0 / 6, 2.0 / 6, 2.0 / 5,   // ba: 0→b, b→a, a→0
                            3.0 / 6, 3.0 / 6]            // b: 0→b, b→0
         let expected = -p.map(log).reduce(0, +) / 8
-        XCTAssertEqual(Evaluation.meanNLL(model: model, examples: d.windows(.train, blockSize: 1)), expected, accuracy: 1e-6)
+        XCTAssertEqual(Evaluation.meanNLL(model: model, examples: d.stream(.train, blockSize: 1)), expected, accuracy: 1e-6)
     }
 
     func testZeroSmoothingGivesInfiniteLossOnUnseenPairs() throws {
         let d = try Dataset(names: ["ab"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: 3, smoothing: 0)
-        model.fit(d.windows(.train, blockSize: 1))
-        let unseen = ContextWindows(encoded: [[2, 1]], blockSize: 1)  // "ba": 0→b was never seen
+        model.fit(d.stream(.train, blockSize: 1))
+        let unseen = TokenStream(encoded: [[2, 1]], blockSize: 1)  // "ba": 0→b was never seen
         XCTAssertEqual(Evaluation.meanNLL(model: model, examples: unseen), .infinity)
     }
 }

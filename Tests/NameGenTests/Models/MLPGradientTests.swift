@@ -79,40 +79,10 @@ final class MLPGradientTests: XCTestCase {
     private func checkModel(_ config: MLPConfig, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) -> MLPModel {
         var rng = RandomGenerator(seed: seed)
         let model = MLPModel(config: config, vocabularySize: vocabularySize, rng: &rng)
-        // Give BatchNorm's gamma and beta non-default values, so that a backward that ignored
-        // gamma or confused it with beta would show.
-        for norm in model.hidden.compactMap(\.norm) {
-            for j in 0..<norm.features {
-                norm.gamma.value.data[j] = 1 + 0.3 * rng.nextNormal()
-                norm.beta.value.data[j] = 0.3 * rng.nextNormal()
-            }
-        }
-        let contexts = (0..<(batch * config.blockSize)).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-        let targets = (0..<batch).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-
-        model.prepareTraining(batchSize: batch)
-        model.zeroGrad()
-        var stepRng = RandomGenerator(seed: seed &+ 1000)
-        var replay = stepRng
-        let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &stepRng)
-
-        // trainingStep draws one dropout mask per hidden layer, in layer order, from the generator
-        // it is given, and nothing else. Drawing the same masks with `Dropout.forward` from a copy
-        // of the generator's starting state reproduces them; that the copy ends in the same state
-        // shows the replay consumed exactly the step's draws, and the loss comparison below would
-        // fail if any mask differed.
-        var masks: [[Double]]?
-        if let dropout = model.dropout {
-            masks = model.hidden.map { _ in
-                var out = Matrix(rows: batch, cols: config.hidden), mask = out
-                dropout.forward(out: &out, mask: &mask, x: Matrix(rows: batch, cols: config.hidden), rng: &replay)
-                return mask.data.map(Double.init)
-            }
-            XCTAssertTrue(masks!.allSatisfy { $0.contains(0) && $0.contains { $0 != 0 } }, "every mask drops some and keeps some",
-                          file: file, line: line)
-        }
-        XCTAssertEqual(replay.stateWords, stepRng.stateWords, "the step's random draws are exactly the replayed masks",
-                       file: file, line: line)
+        let step = ModelStep(model, norms: model.hidden.compactMap(\.norm), dropout: model.dropout,
+                             maskShapes: model.hidden.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
+                             file: file, line: line)
+        let (loss, contexts, targets, masks) = (step.loss, step.contexts, step.targets, step.masks)
 
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
         var smallest = Double.infinity

@@ -7,7 +7,7 @@ final class SamplerTests: XCTestCase {
     private func model(smoothing: Float = 0) throws -> (BigramModel, Vocabulary) {
         let d = try Dataset(names: ["ab", "ab", "ab", "b"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let m = BigramModel(vocabularySize: d.vocabulary.size, smoothing: smoothing)
-        m.fit(d.windows(.train, blockSize: 1))
+        m.fit(d.stream(.train, blockSize: 1))
         return (m, d.vocabulary)
     }
 
@@ -91,5 +91,49 @@ final class SamplerTests: XCTestCase {
             XCTAssertLessThan(tries, 110_000, message)
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+    }
+}
+
+/// The incremental path: a model that reads whole histories gets, row by row, a history that
+/// grows by one token or starts again, and (for a model that only looks at the last token)
+/// draws exactly the names the window path draws.
+final class IncrementalSamplingTests: XCTestCase {
+    /// The bigram, fed histories; checks the promise about how histories change between calls.
+    private final class HistoryBigram: IncrementalSampling {
+        let bigram: BigramModel
+        let restart: [Int32]
+        var previous: [[Int32]]?
+        var violations = 0, calls = 0
+        init(_ bigram: BigramModel, prefix: [Int32]) { (self.bigram, self.restart) = (bigram, [Vocabulary.boundary] + prefix) }
+        var blockSize: Int { bigram.blockSize }
+        var vocabularySize: Int { bigram.vocabularySize }
+        func namedTensors() -> [String: Tensor] { bigram.namedTensors() }
+        func logits(contexts: [Int32], count: Int, into logits: inout Matrix) { fatalError("the sampler must use nextLogits") }
+        func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+            calls += 1
+            for (r, h) in histories.enumerated() {
+                let grew = previous.map { h.count == $0[r].count + 1 && Array(h.dropLast()) == $0[r] } ?? false
+                if !(grew || h == restart) { violations += 1 }
+            }
+            previous = histories
+            bigram.logits(contexts: histories.map { $0.last! }, count: histories.count, into: &logits)
+        }
+    }
+
+    func testSameNamesAsTheWindowPathAndHistoriesGrowByOne() throws {
+        let d = try Dataset(names: ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"],
+                            split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
+        let bigram = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 0.1)
+        bigram.fit(d.stream(.train, blockSize: 1))
+        var options = SamplingOptions()
+        (options.count, options.minLength, options.maxLength, options.unique) = (40, 3, 9, true)
+        options.prefix = d.vocabulary.encode("a")!
+        var rng1 = RandomGenerator(seed: 11), rng2 = RandomGenerator(seed: 11)
+        let windows = try Sampler.sample(model: bigram, vocabulary: d.vocabulary, options: options, rng: &rng1)
+        let incremental = HistoryBigram(bigram, prefix: options.prefix)
+        let histories = try Sampler.sample(model: incremental, vocabulary: d.vocabulary, options: options, rng: &rng2)
+        XCTAssertEqual(histories, windows)
+        XCTAssertGreaterThan(incremental.calls, 3)
+        XCTAssertEqual(incremental.violations, 0)
     }
 }

@@ -217,4 +217,20 @@ final class TransformerSamplingTests: XCTestCase {
         XCTAssertLessThan(expected, withoutCache * 2 / 3)
         XCTAssertEqual(texts[0].filter { $0.count >= t }.count, 3, "row 0 has windows cropped to the last T tokens")
     }
+
+    /// The sampler's call: histories [start, …] give the same logits as the full forward pass,
+    /// a history longer than T is read as its last T tokens.
+    func testNextLogitsOfHistories() {
+        var config = TransformerConfig()
+        (config.blockSize, config.embed, config.heads, config.layers) = (4, 8, 2, 1)
+        var rng = RandomGenerator(seed: 10)
+        let model = TransformerModel(config: config, vocabularySize: 5, rng: &rng)
+        let histories: [[Int32]] = [[0], [0, 3, 1], [0, 1, 2, 3, 4, 1]]
+        var logits = Matrix(rows: 3, cols: 5)
+        model.nextLogits(histories: histories, into: &logits)
+        for (r, h) in histories.enumerated() {
+            let want = fullForwardLogits(model, Array(h.suffix(4))).map(Double.init)
+            assertClose(Array(logits.data[(r * 5)..<((r + 1) * 5)]), want, tolerance: 1e-5, "history \(h)")
+        }
+    }
 }

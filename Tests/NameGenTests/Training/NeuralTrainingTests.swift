@@ -92,7 +92,7 @@ final class NeuralTrainingTests: XCTestCase {
         func trainer() -> Trainer {
             var rng = RandomGenerator(seed: 9)
             let model = MLPModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
-            return Trainer(model: model, train: dataset.windows(.train, blockSize: 3), val: dataset.windows(.val, blockSize: 3),
+            return Trainer(model: model, train: dataset.stream(.train, blockSize: 3), val: dataset.stream(.val, blockSize: 3),
                            options: options, schedule: schedule, rng: rng)
         }
         let whole = trainer()
@@ -230,7 +230,7 @@ final class NeuralTrainingTests: XCTestCase {
         // The saved model is the best by val: its val loss, recomputed, equals the best seen.
         let model = try ModelRegistry.load(c).model
         let dataset = try Dataset(names: Self.names, split: c.split)
-        let val = Evaluation.meanNLL(model: model, examples: dataset.windows(.val, blockSize: 3))
+        let val = Evaluation.meanNLL(model: model, examples: dataset.stream(.val, blockSize: 3))
         XCTAssertEqual(val, best.valLoss, accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(c.run.losses.val), best.valLoss, accuracy: 1e-12)
         let info = run(["info", "--checkpoint", path]).out

@@ -42,10 +42,10 @@ final class SequenceLayoutTests: XCTestCase {
         let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail", "ella"]
         let d = try Dataset(names: names, split: SplitConfig(seed: 3, trainFraction: 1, valFraction: 0))
         let bigram = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)
-        bigram.fit(d.windows(.train, blockSize: 1))
+        bigram.fit(d.stream(.train, blockSize: 1))
         let longest = names.map(\.count).max()!
         let sequence = BigramAsSequence(bigram, blockSize: longest + 1)
-        let windows = Evaluation.meanNLL(model: bigram, examples: d.windows(.train, blockSize: 1))
+        let windows = Evaluation.meanNLL(model: bigram, examples: d.stream(.train, blockSize: 1))
         let whole = Evaluation.meanNLL(model: sequence, examples: d.examples(.train, layout: .sequences, blockSize: longest + 1))
         XCTAssertEqual(whole, windows, accuracy: 1e-12)
     }

@@ -1,19 +1,22 @@
-/// Next-character examples cut from names: for each position, the previous `blockSize`
+@testable import NameGen
+
+/// The windows as namegen materialised them before the token stream (kept as the oracle of
+/// `TokenStreamTests`): next-character examples cut from names: for each position, the previous `blockSize`
 /// tokens (padded on the left with the start/stop token 0) and the token that follows.
 ///
 /// For "emma" at block size 3 the pairs are
 ///   [0,0,0]→e, [0,0,e]→m, [0,e,m]→m, [e,m,m]→a, [m,m,a]→0.
 ///
 /// `contexts` is (count, blockSize) row-major; `targets` is (count).
-public struct ContextWindows: Equatable, Sendable {
-    public let blockSize: Int
-    public private(set) var contexts: [Int32]
-    public private(set) var targets: [Int32]
+struct ReferenceWindows: Equatable {
+    let blockSize: Int
+    private(set) var contexts: [Int32]
+    private(set) var targets: [Int32]
 
-    public var count: Int { targets.count }
+    var count: Int { targets.count }
 
     /// Windows for already-encoded names.
-    public init(encoded names: [[Int32]], blockSize: Int) {
+    init(encoded names: [[Int32]], blockSize: Int) {
         precondition(blockSize >= 1, "block size must be at least 1")
         self.blockSize = blockSize
         let total = names.reduce(0) { $0 + $1.count + 1 }
@@ -39,7 +42,7 @@ public struct ContextWindows: Equatable, Sendable {
     }
 
     /// The context of example `i`.
-    public func context(_ i: Int) -> ArraySlice<Int32> {
+    func context(_ i: Int) -> ArraySlice<Int32> {
         contexts[(i * blockSize)..<((i + 1) * blockSize)]
     }
 }
