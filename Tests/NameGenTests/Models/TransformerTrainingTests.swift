@@ -81,4 +81,18 @@ final class TransformerTrainingTests: XCTestCase {
             if options == ["--temperature", "0"] { XCTAssertEqual(Set(names).count, 1, "greedy gives one name: \(names)") }
         }
     }
+
+    /// The memory check covers the transformer: 64 blocks of width 1024 need 13 GB for the
+    /// weights, gradients and AdamW moments alone (64 · 12 · 1024² · 4 floats of 4 bytes), and
+    /// heads that do not divide the width are a usage error.
+    func testMemoryCheckAndHeadsAreValidated() {
+        let big = run(["train", "--model", "transformer", "--data", data, "--embed", "1024", "--layers", "64",
+                       "--checkpoint", dir.file("big.safetensors")])
+        XCTAssertEqual(big.status, 64, big.err)
+        XCTAssertTrue(big.err.contains("8 GiB"), big.err)
+        let heads = run(["train", "--model", "transformer", "--data", data, "--embed", "10", "--heads", "4",
+                         "--checkpoint", dir.file("h.safetensors")])
+        XCTAssertEqual(heads.status, 64, heads.err)
+        XCTAssertTrue(heads.err.contains("does not split into 4 heads"), heads.err)
+    }
 }
