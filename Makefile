@@ -1,9 +1,10 @@
 # namegen — build, test, run and benchmark. Needs only a Swift 6 toolchain.
 SWIFT ?= swift
+PYTHON ?= python3
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release run bench bench-numpy bench-data big-names clean
+.PHONY: all build test test-release run bench bench-numpy bench-torch bench-data big-names clean
 
 all: build
 
@@ -31,7 +32,12 @@ bench:
 ## bench-numpy: the matmul beside numpy's, shape by shape in alternating rounds (needs numpy)
 bench-numpy:
 	$(SWIFT) build -c release --product namegen-bench
-	python3 Sources/namegen-bench/compare_numpy.py $(ARGS)
+	$(PYTHON) Sources/namegen-bench/compare_numpy.py $(ARGS)
+
+## bench-torch: mlp training beside PyTorch's, in alternating rounds (needs PyTorch: see README)
+bench-torch:
+	$(SWIFT) build -c release --product namegen-bench
+	$(PYTHON) Sources/namegen-bench/compare_torch.py $(ARGS)
 
 ## bench-data: reading and bigram-counting throughput in MB/s beside wc -l (DATA=file, default names.txt)
 DATA ?= names.txt

@@ -7,10 +7,13 @@ script pairs them closely: for each shape it runs `namegen-bench --shape M,K,N -
 times numpy on the same shape (or the other way round, alternating), `--rounds` times, and
 reports the median of the per-round time ratios next to the medians of the times.
 
-numpy is timed as ../shared/bench/numpy_matmul.py times it: `np.matmul(A, B, out=C)` on
-preallocated float32 operands (the transposed forms as views), one warm-up call, then five runs
+numpy is timed the usual way: `np.matmul(A, B, out=C)` on preallocated float32 operands (the transposed forms as views), one warm-up call, then five runs
 of `reps` calls with reps = 3e8 / flops clamped to 5..20000, and the median of the five per-call
 times. namegen-bench uses the same recipe.
+
+namegen's kernel set is the CPU's widest unless NAMEGEN_KERNELS forces one; it is printed at the end.
+To benchmark numpy fairly, leave OPENBLAS_CORETYPE unset, so that OpenBLAS picks its kernels for
+this CPU.
 
 Usage: python3 compare_numpy.py [--threads 2] [--rounds 5] [--shape M,K,N ...] [--bench PATH] [--json]
 """
@@ -74,7 +77,12 @@ def namegen_us(m, k, n):
     for line in out.stderr.splitlines():
         print(f"namegen-bench: {line}", file=sys.stderr)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    return {row["variant"]: row["us"] for row in rows}
+    global kernels
+    kernels = next((row["kernels"] for row in rows if "kernels" in row), kernels)
+    return {row["variant"]: row["us"] for row in rows if "variant" in row}
+
+
+kernels = "?"
 
 
 rng = np.random.default_rng(0)
@@ -107,3 +115,5 @@ for (m, k, n) in shapes:
         else:
             print(f"{form:4} {m:6} {k:5} {n:5} {row['namegen_us']:12.2f} {row['numpy_us']:10.2f} {ratio:8.2f} "
                   f"{'(%.2f-%.2f)' % (min(ratios), max(ratios)):>13} {'%.1f%%' % (100 / ratio):>10}", flush=True)
+if not args.json:
+    print(f"namegen kernel set: {kernels}")

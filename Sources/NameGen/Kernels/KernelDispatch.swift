@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import CPUFeatures
 import KernelSupport
 import KernelsAVX2
@@ -63,13 +64,17 @@ public enum KernelDispatch {
         public let set: any KernelSet.Type
     }
 
+    /// Whether `withKernels` has ever been called (then `scoped` must be read).
+    private static let overridden = Atomic<Bool>(false)
+
     /// A scoped override of the process's set (see `withKernels`).
     @TaskLocal static var scoped: Choice?
 
     /// The set in use: a scoped override, else the process's choice (with a bad NAMEGEN_KERNELS,
     /// which the CLI reports before it gets here, the widest supported set).
     public static var active: any KernelSet.Type {
-        if let choice = scoped { return choice.set }
+        // Reading a task-local costs a runtime call; skip it until an override has been made.
+        if overridden.load(ordering: .relaxed), let choice = scoped { return choice.set }
         switch selection {
         case .success(let set): return set
         case .failure: return supported[0]
@@ -79,7 +84,8 @@ public enum KernelDispatch {
     /// Runs `body` with `set` as the active kernel set on this thread (tests compare the sets in
     /// one process this way). Worker threads follow: a product's set is fixed when it starts.
     public static func withKernels<R>(_ set: any KernelSet.Type, _ body: () throws -> R) rethrows -> R {
-        try $scoped.withValue(Choice(set: set), operation: body)
+        overridden.store(true, ordering: .relaxed)
+        return try $scoped.withValue(Choice(set: set), operation: body)
     }
 
     /// The CPU's brand string ("" where the CPU does not report one).

@@ -32,7 +32,7 @@ import KernelSupport
 ///   and KC depend only on the shape, so every element of C is summed in the same order
 ///   whatever the thread count and the kernel set: results are bit-identical.
 public enum Matmul {
-    /// The thread count used when a call does not pass one. A task-local value: the caller
+    /// Upper bound on worker threads used by large products. A task-local value: the caller
     /// binds it for a stretch of work (`Matmul.$maxThreads.withValue(n) { … }`: the tool for a
     /// command, the trainer from `--threads`), and it is 1 where nothing bound it.
     @TaskLocal public static var maxThreads: Int = 1
@@ -80,7 +80,7 @@ public enum Matmul {
     static let packedBMaxFloats = 1 << 20
     /// Below this many flops (2·M·N·K) a product runs on the calling thread: handing a part to
     /// a worker costs a few microseconds.
-    static let parallelMinFlops = 500_000
+    static let parallelMinFlops = 250_000
 
     // MARK: - Driver
 

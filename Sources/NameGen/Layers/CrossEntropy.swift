@@ -21,19 +21,17 @@ public enum CrossEntropy {
         precondition(probabilities.rows == n && probabilities.cols == v)
         guard n > 0 else { return 0 }
         precondition(v >= 2, "cross-entropy needs at least two classes")
+        // The kernel marks a row without a loss by a negative target; `masked` is one.
         var counted = 0
         for r in 0..<n where targets[r] != TrainingRecipe.masked { counted += 1 }
-        if counted < n {
-            return maskedForwardBackward(dLogits: &dLogits, probabilities: &probabilities, logits: logits,
-                                         targets: targets, counted: counted)
-        }
+        let scale = 1 / Float(max(counted, 1))
         // The scratch holds each row's Σ exp(shifted) and shifted target logit (2N ≤ N·V floats).
         logits.data.withUnsafeBufferPointer { l in
             targets.withUnsafeBufferPointer { t in
                 dLogits.data.withUnsafeMutableBufferPointer { d in
                     probabilities.data.withUnsafeMutableBufferPointer { p in
                         KernelDispatch.active.softmaxCrossEntropy(d.baseAddress!, l.baseAddress!, targets: t.baseAddress!,
-                                                                  rows: n, columns: v, scale: 1 / Float(n),
+                                                                  rows: n, columns: v, scale: scale,
                                                                   rowSum: p.baseAddress!, rowShiftedTarget: p.baseAddress! + n)
                     }
                 }
@@ -42,44 +40,6 @@ public enum CrossEntropy {
         var total: Double = 0
         for r in 0..<n {
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum
-            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
-        }
-        return Float(total / Double(n))
-    }
-
-    /// The same with some rows masked (`TrainingRecipe.masked`: a sequence's padding): those have
-    /// no loss and a zero gradient; the mean is over the `counted` others. The kernel runs on
-    /// each stretch of unmasked rows with the scale 1/counted, so every unmasked row gets the
-    /// bits it would get in a batch of only those rows.
-    static func maskedForwardBackward(dLogits: inout Matrix, probabilities: inout Matrix, logits: Matrix,
-                                      targets: [Int32], counted: Int) -> Float {
-        let n = logits.rows, v = logits.cols
-        let scale = 1 / Float(max(counted, 1))
-        logits.data.withUnsafeBufferPointer { l in
-            targets.withUnsafeBufferPointer { t in
-                dLogits.data.withUnsafeMutableBufferPointer { d in
-                    probabilities.data.withUnsafeMutableBufferPointer { p in
-                        var r = 0
-                        while r < n {
-                            if t[r] == TrainingRecipe.masked {
-                                for c in 0..<v { d[r * v + c] = 0 }
-                                r += 1
-                                continue
-                            }
-                            var end = r
-                            while end < n && t[end] != TrainingRecipe.masked { end += 1 }
-                            KernelDispatch.active.softmaxCrossEntropy(d.baseAddress! + r * v, l.baseAddress! + r * v,
-                                                                      targets: t.baseAddress! + r, rows: end - r, columns: v,
-                                                                      scale: scale, rowSum: p.baseAddress! + r,
-                                                                      rowShiftedTarget: p.baseAddress! + n + r)
-                            r = end
-                        }
-                    }
-                }
-            }
-        }
-        var total: Double = 0
-        for r in 0..<n where targets[r] != TrainingRecipe.masked {
             total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(max(counted, 1)))

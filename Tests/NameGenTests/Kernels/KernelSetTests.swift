@@ -91,7 +91,7 @@ final class KernelSetTests: XCTestCase {
         let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia", "harper",
                      "evelyn", "abigail", "emily", "elizabeth", "mila", "ella", "avery", "sofia", "camila"]
         let dataset = try Dataset(names: names + names.map { String($0.reversed()) }, split: SplitConfig())
-        let train = dataset.examples(.train, layout: .windows, blockSize: 8), val = dataset.examples(.val, layout: .windows, blockSize: 8)
+        let train = dataset.stream(.train, blockSize: 8), val = dataset.stream(.val, blockSize: 8)
         var runs: [(name: String, fused: Bool, tensors: [String: Tensor], loss: Double)] = []
         for set in KernelSetsUnderTest.sets {
             try KernelDispatch.withKernels(set) {
@@ -122,6 +122,59 @@ final class KernelSetTests: XCTestCase {
         XCTAssertNotEqual(initial["output.weight"], fused[0].tensors["output.weight"])
         for run in runs where !run.fused {
             XCTAssertEqual(run.loss, fused[0].loss, accuracy: 0.05, "\(run.name) vs \(fused[0].name)")
+        }
+    }
+
+    /// BatchNorm and the column sums against scalar loops written in the documented order (each
+    /// column summed over the rows in order, no FMA), bit for bit, under every set, on widths
+    /// around the 16-lane blocks: 33 and 200 end in a block moved back over columns already
+    /// done, whose gradients must not be added twice.
+    func testBatchNormAndColumnSumsMatchScalarLoopsBitForBit() {
+        var rng = RandomGenerator(seed: 29)
+        for (n, c) in [(5, 1), (4, 15), (3, 16), (7, 33), (32, 200)] {
+            func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(rng.nextDouble() * 4 - 2) } }
+            let x = random(n * c), dy = random(n * c), gamma = random(c), beta = random(c)
+            let dGamma0 = random(c), dBeta0 = random(c), eps: Float = 1e-5
+            // Scalar reference.
+            var mean = [Float](repeating: 0, count: c), variance = mean, rstd = mean
+            var out = [Float](repeating: 0, count: n * c), xhat = out, dx = out
+            var dGamma = dGamma0, dBeta = dBeta0, sums = dBeta0
+            for j in 0..<c {
+                for r in 0..<n { mean[j] += x[r * c + j]; sums[j] += x[r * c + j] }
+                mean[j] *= 1 / Float(n)
+                for r in 0..<n { let d = x[r * c + j] - mean[j]; variance[j] += d * d }
+                variance[j] *= 1 / Float(n)
+                rstd[j] = 1 / (variance[j] + eps).squareRoot()
+                for r in 0..<n {
+                    xhat[r * c + j] = (x[r * c + j] - mean[j]) * rstd[j]
+                    out[r * c + j] = gamma[j] * xhat[r * c + j] + beta[j]
+                }
+                var s1: Float = 0, s2: Float = 0
+                for r in 0..<n { s1 += dy[r * c + j]; s2 += dy[r * c + j] * xhat[r * c + j] }
+                dBeta[j] += s1; dGamma[j] += s2
+                let k = gamma[j] * rstd[j]
+                let a1 = s1 * (k / Float(n)), a2 = s2 * (k / Float(n))
+                for r in 0..<n { dx[r * c + j] = gamma[j] * rstd[j] * dy[r * c + j] - a1 - xhat[r * c + j] * a2 }
+            }
+            KernelSetsUnderTest.forEach { set in
+                let label = "\(set.name) \(n)×\(c)"
+                var o = Matrix(rows: n, cols: c), h = Matrix(rows: n, cols: c), d = Matrix(rows: n, cols: c)
+                var mu = [Float](repeating: 9, count: c), va = mu, rs = mu
+                BatchNormKernels.forwardTraining(out: &o, xhat: &h, mean: &mu, variance: &va, rstd: &rs,
+                                                 x: Matrix(rows: n, cols: c, data: x), gamma: gamma, beta: beta, epsilon: eps)
+                XCTAssertEqual(o.data.map(\.bitPattern), out.map(\.bitPattern), label)
+                XCTAssertEqual(h.data.map(\.bitPattern), xhat.map(\.bitPattern), label)
+                XCTAssertEqual([mu, va, rs].map { $0.map(\.bitPattern) }, [mean, variance, rstd].map { $0.map(\.bitPattern) }, label)
+                var dg = dGamma0, db = dBeta0, s1 = mu, s2 = mu
+                BatchNormKernels.backward(dx: &d, dGamma: &dg, dBeta: &db, sumDy: &s1, sumDyXhat: &s2,
+                                          dy: Matrix(rows: n, cols: c, data: dy), xhat: h, gamma: gamma, rstd: rs)
+                XCTAssertEqual(d.data.map(\.bitPattern), dx.map(\.bitPattern), label)
+                XCTAssertEqual(dg.map(\.bitPattern), dGamma.map(\.bitPattern), label)
+                XCTAssertEqual(db.map(\.bitPattern), dBeta.map(\.bitPattern), label)
+                var columnSums = dBeta0
+                BatchNormKernels.addColumnSums(&columnSums, of: Matrix(rows: n, cols: c, data: x))
+                XCTAssertEqual(columnSums.map(\.bitPattern), sums.map(\.bitPattern), label)
+            }
         }
     }
 }

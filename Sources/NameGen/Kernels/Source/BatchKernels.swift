@@ -8,14 +8,34 @@ import KernelSupport
 enum BatchKernels {
     typealias V = SIMD16<Float>
 
-    /// Calls body(j0, width) for the 16-column blocks of `columns` (the last may be narrower).
+    /// Calls body(j0, width, skip) for blocks of 16 columns covering `columns`. A ragged last
+    /// block is moved back to end at the last column (when there are 16 columns or more), so
+    /// that it too is full width; its first `skip` lanes were done by the block before. Each
+    /// column's arithmetic is the same in either block, so pure outputs may simply be written
+    /// again; outputs that add into memory must leave the first `skip` lanes alone (`merge`).
+    /// Fewer than 16 columns make one narrow block (width < 16, loads and stores lane by lane).
     @inline(__always)
-    static func columnBlocks(_ columns: Int, _ body: (Int, Int) -> Void) {
+    static func columnBlocks(_ columns: Int, _ body: (Int, Int, Int) -> Void) {
         var j0 = 0
-        while j0 < columns {
-            body(j0, min(16, columns - j0))
+        while j0 + 16 <= columns {
+            body(j0, 16, 0)
             j0 += 16
         }
+        if j0 < columns {
+            if columns >= 16 {
+                body(columns - 16, 16, j0 - (columns - 16))
+            } else {
+                body(j0, columns - j0, 0)
+            }
+        }
+    }
+
+    static let laneIndex = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
+    /// `new` in lanes skip..<16 and `old` in the first `skip` lanes.
+    @inline(__always)
+    static func merge(_ old: V, _ new: V, skip: Int) -> V {
+        skip == 0 ? new : new.replacing(with: old, where: laneIndex .< Int32(skip))
     }
 
     @inline(__always)
@@ -29,17 +49,18 @@ enum BatchKernels {
     }
 
     static func addColumnSums(_ sums: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, columns: Int) {
-        columnBlocks(columns) { j0, w in
-            var s = load(sums + j0, w)
+        columnBlocks(columns) { j0, w, skip in
+            let old = load(sums + j0, w)
+            var s = old
             for r in 0..<rows { s += load(x + r * columns + j0, w) }
-            store(s, sums + j0, w)
+            store(merge(old, s, skip: skip), sums + j0, w)
         }
     }
 
     static func batchNormForward(_ p: BatchNormForward) {
         let n = p.rows, c = p.columns
         let invN = 1 / Float(n)
-        columnBlocks(c) { j0, w in
+        columnBlocks(c) { j0, w, _ in
             var mu = V()
             for r in 0..<n { mu += load(p.x + r * c + j0, w) }
             mu *= invN
@@ -62,7 +83,7 @@ enum BatchKernels {
 
     static func batchNormInference(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, rows: Int, columns: Int) {
-        columnBlocks(columns) { j0, w in
+        columnBlocks(columns) { j0, w, _ in
             let sc = load(scale + j0, w), sh = load(shift + j0, w)
             for r in 0..<rows { store(load(x + r * columns + j0, w) * sc + sh, out + r * columns + j0, w) }
         }
@@ -71,15 +92,16 @@ enum BatchKernels {
     static func batchNormBackward(_ p: BatchNormBackward) {
         let n = p.rows, c = p.columns
         let fn = Float(n)
-        columnBlocks(c) { j0, w in
+        columnBlocks(c) { j0, w, skip in
             var s1 = V(), s2 = V()
             for r in 0..<n {
                 let g = load(p.dy + r * c + j0, w)
                 s1 += g
                 s2 += g * load(p.xhat + r * c + j0, w)
             }
-            store(load(p.dBeta + j0, w) + s1, p.dBeta + j0, w)
-            store(load(p.dGamma + j0, w) + s2, p.dGamma + j0, w)
+            let oldBeta = load(p.dBeta + j0, w), oldGamma = load(p.dGamma + j0, w)
+            store(merge(oldBeta, oldBeta + s1, skip: skip), p.dBeta + j0, w)
+            store(merge(oldGamma, oldGamma + s2, skip: skip), p.dGamma + j0, w)
             store(s1, p.sumDy + j0, w); store(s2, p.sumDyXhat + j0, w)
             // dx = k·dy − s1·k/N − xhat·s2·k/N with k = gamma·rstd.
             let ga = load(p.gamma + j0, w), rs = load(p.rstd + j0, w)
@@ -97,6 +119,15 @@ enum BatchKernels {
                                     rowSum: UnsafeMutablePointer<Float>, rowShiftedTarget: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let l = logits + r * v, d = dLogits + r * v
+            let t = Int(targets[r])
+            guard t >= 0 else {
+                // A negative target marks a row without a loss (a sequence's padding): no
+                // gradient, and log(1) − 0 = 0 towards the total.
+                for c in 0..<v { d[c] = 0 }
+                rowSum[r] = 1
+                rowShiftedTarget[r] = 0
+                continue
+            }
             var m = -Float.infinity
             for c in 0..<v { m = max(m, l[c]) }  // exact in any order
             // exp(l − m) into d, summed per lane over the 16-column blocks, then one tree.
@@ -105,7 +136,7 @@ enum BatchKernels {
             while j0 < v {
                 let w = min(16, v - j0)
                 var e = ElementWise.exp16(load(l + j0, w) - m)
-                if w < 16 { e = e.replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(w)) }
+                if w < 16 { e = e.replacing(with: 0, where: laneIndex .>= Int32(w)) }
                 acc += e
                 store(e, d + j0, w)
                 j0 += 16
@@ -118,7 +149,6 @@ enum BatchKernels {
                 store(load(d + j0, w) * inv * scale, d + j0, w)
                 j0 += 16
             }
-            let t = Int(targets[r])
             d[t] -= scale
             rowSum[r] = sum
             rowShiftedTarget[r] = l[t] - m
@@ -129,7 +159,11 @@ enum BatchKernels {
                                 tokens: UnsafePointer<Int32>, count: Int, width e: Int) {
         for i in 0..<count {
             let src = table + Int(tokens[i]) * e, dst = out + i * e
-            columnBlocks(e) { j0, w in store(load(src + j0, w), dst + j0, w) }
+            if e < 16 {
+                for j in 0..<e { dst[j] = src[j] }  // narrow rows (embedding 10): lane by lane is faster
+            } else {
+                columnBlocks(e) { j0, w, _ in store(load(src + j0, w), dst + j0, w) }
+            }
         }
     }
 
@@ -137,7 +171,14 @@ enum BatchKernels {
                                  tokens: UnsafePointer<Int32>, count: Int, width e: Int) {
         for i in 0..<count {
             let dst = grad + Int(tokens[i]) * e, src = dOut + i * e
-            columnBlocks(e) { j0, w in store(load(dst + j0, w) + load(src + j0, w), dst + j0, w) }
+            if e < 16 {
+                for j in 0..<e { dst[j] += src[j] }
+                continue
+            }
+            columnBlocks(e) { j0, w, skip in
+                let old = load(dst + j0, w)
+                store(merge(old, old + load(src + j0, w), skip: skip), dst + j0, w)
+            }
         }
     }
 }

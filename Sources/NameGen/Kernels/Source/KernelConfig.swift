@@ -7,8 +7,9 @@ import KernelSupport
 enum KernelConfig {
     #if NAMEGEN_AVX512
     static let name = "avx512"
-    /// Micro-kernel tile: 8 rows × 32 columns, 16 zmm accumulators (measured against 6, 12 and
-    /// 14 rows; see docs/PERFORMANCE.md).
+    /// Micro-kernel tile: 8 rows × 32 columns, 16 zmm accumulators: twice the 8 chains that two
+    /// FMA units of latency 4 need, and 8 divides the batch sizes 32 and 256. 12 rows measured
+    /// level (docs/PERFORMANCE.md).
     static let tileRows = 8
     static let panelVectors = 2
     #elseif NAMEGEN_AVX512_LAYOUT

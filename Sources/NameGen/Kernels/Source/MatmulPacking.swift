@@ -45,12 +45,16 @@ enum MatmulPacking {
                 for jj in stride(from: 0, to: nr, by: 8) {
                     if jj + 8 <= width {
                         transpose8x8(src + (j0 + jj) * colStride + p0 + p, colStride, dst + p * nr + jj, nr)
+                    } else if jj >= width {
+                        for q in 0..<8 { store8(SIMD8(), dst + (p + q) * nr + jj) }
                     } else {
-                        for q in 0..<8 {
-                            for j in jj..<jj + 8 {
-                                dst[(p + q) * nr + j] = j < width ? src[(j0 + j) * colStride + (p0 + p + q)] : 0
-                            }
-                        }
+                        // Columns jj..<width exist; the rest of the block is zero.
+                        let base = src + (j0 + jj) * colStride + p0 + p
+                        func row(_ i: Int) -> SIMD8<Float> { jj + i < width ? load8(base + i * colStride) : SIMD8() }
+                        let o = transpose((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
+                        let d = dst + p * nr + jj
+                        store8(o.0, d); store8(o.1, d + nr); store8(o.2, d + 2 * nr); store8(o.3, d + 3 * nr)
+                        store8(o.4, d + 4 * nr); store8(o.5, d + 5 * nr); store8(o.6, d + 6 * nr); store8(o.7, d + 7 * nr)
                     }
                 }
                 p += 8

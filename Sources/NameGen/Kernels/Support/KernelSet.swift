@@ -68,7 +68,8 @@ public protocol KernelSet {
     /// Softmax cross-entropy of each row of logits (N, V) against its target, fused with its
     /// gradient: dLogits[n] = (softmax(logits[n]) − onehot(target[n])) · scale. Writes, per row,
     /// rowSum[n] = Σ exp(logits[n] − max) and rowShiftedTarget[n] = logits[n, target] − max,
-    /// from which the caller forms the loss log(rowSum) − rowShiftedTarget.
+    /// from which the caller forms the loss log(rowSum) − rowShiftedTarget. A row whose target is
+    /// negative has no loss: its gradient is 0, rowSum 1 and rowShiftedTarget 0.
     static func softmaxCrossEntropy(_ dLogits: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
                                     targets: UnsafePointer<Int32>, rows: Int, columns: Int, scale: Float,
                                     rowSum: UnsafeMutablePointer<Float>, rowShiftedTarget: UnsafeMutablePointer<Float>)
