@@ -55,7 +55,10 @@ let package = Package(
                 exclude: ["Kernels/CPUID", "Kernels/Support", "Kernels/Source",
                           "Kernels/AVX512", "Kernels/AVX2", "Kernels/Portable", "Kernels/AVX512Layout"]),
         .executableTarget(name: "namegen", dependencies: ["NameGen"]),
-        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "hierarchical_eval.py", "torch_hierarchical.py"]),
+        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
+                                                                                       "transformer_eval.py", "torch_transformer.py",
+                                                                                       "compare_torch_transformer.py", "hierarchical_eval.py",
+                                                                                       "torch_hierarchical.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v6]

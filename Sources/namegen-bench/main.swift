@@ -5,7 +5,7 @@
 import Foundation
 import NameGen
 
-enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, data }
+enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, data, transformer }
 let onlyOption = Option<Part>(["--only"], value: "part", help: "Run only one part.", default: nil)
 let threadsOption = Option<Int>(["--threads"], help: "Worker threads (train: both 1 and 2 unless given).", range: 1...256,
                                 default: nil, defaultText: "number of cores")
@@ -98,10 +98,15 @@ do {
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
     }
+    if only == nil || only == "train" || only == "transformer" {
+        let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
+        transformerTrainingBench(dataset: dataset, json: json, threads: options.threads.map { [$0] } ?? [1, 2], steps: 1000)
+    }
     if only == nil || only == "sample" {
         let (bigram, dataset) = try benchBigram()
         Matmul.$maxThreads.withValue(threads) {
-            samplingBench(models: [("bigram", bigram), ("mlp", benchMLP(dataset))], vocabulary: dataset.vocabulary, json: json)
+            samplingBench(models: [("bigram", bigram), ("mlp", benchMLP(dataset)), ("transformer", benchTransformer(dataset))],
+                          vocabulary: dataset.vocabulary, json: json)
         }
     }
 } catch let error as NameGenError {

@@ -12,6 +12,12 @@ public struct Dropout: Sendable {
 
     /// Draws a new mask (N, C) and applies it.
     public func forward(out: inout Matrix, mask: inout Matrix, x: Matrix, rng: inout RandomGenerator) {
+        drawMask(&mask, rng: &rng)
+        VectorMath.multiply(&out.data, x.data, mask.data, count: x.count)
+    }
+
+    /// Fills mask with 0 (probability p) or 1/(1 − p).
+    public func drawMask(_ mask: inout Matrix, rng: inout RandomGenerator) {
         let keep = 1 / (1 - probability)
         // Each 64-bit draw gives two masks: an element is dropped when its 32 bits fall below
         // p·2³², i.e. with probability p (to within 2⁻³²).
@@ -23,7 +29,6 @@ public struct Dropout: Sendable {
             if i + 1 < mask.count { mask.data[i + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keep }
             i += 2
         }
-        VectorMath.multiply(&out.data, x.data, mask.data, count: x.count)
     }
 
     /// Overwrites dx with dOut · mask.

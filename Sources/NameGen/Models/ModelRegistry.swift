@@ -6,6 +6,7 @@ public enum ModelRegistry {
         ModelEntry(OneHotModel.self),
         ModelEntry(MLPModel.self),
         ModelEntry(HierarchicalModel.self),
+        ModelEntry(TransformerModel.self),
     ]
 
     /// `train`'s model when --model is not given.

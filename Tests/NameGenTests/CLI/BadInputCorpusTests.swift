@@ -97,7 +97,7 @@ final class BadInputCorpusTests: XCTestCase {
             ("shape-mismatch", "data_offsets span"),
             ("wrong-model-shape", "expected [3, 3]"),
             ("newer-format", "newer namegen"),
-            ("unknown-model", "unknown model kind 'transformer'"),
+            ("unknown-model", "unknown model kind 'lstm'"),
             ("negative-counts", "negative or not finite"),
             ("missing", "No checkpoint at"),
         ]

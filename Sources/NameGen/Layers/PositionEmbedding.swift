@@ -1,0 +1,38 @@
+/// A learned embedding of each position in a sequence, PyTorch's `nn.Embedding(T, C)` indexed by
+/// position and added to the token embedding:
+///
+///   out (N, C) += table[positions[n]],  positions (N) in 0..<T,  table (T, C)
+///
+/// Initialised N(0, 1) as PyTorch does.
+public final class PositionEmbedding {
+    public let table: Parameter
+
+    public init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
+        var t = Matrix(rows: positions, cols: dimensions)
+        for i in 0..<t.count { t.data[i] = rng.nextNormal() }
+        table = Parameter(name: name + ".weight", value: t)
+    }
+
+    public var maxPositions: Int { table.value.rows }
+    public var dimensions: Int { table.value.cols }
+
+    /// Adds row positions[n] of the table into row n of out, for n < out.rows.
+    public func forward(out: inout Matrix, positions: [Int32]) {
+        let c = dimensions
+        precondition(out.cols == c && positions.count >= out.rows)
+        for n in 0..<out.rows {
+            let p = Int(positions[n])
+            precondition(p >= 0 && p < maxPositions, "position \(p) outside the table")
+            for k in 0..<c { out.data[n * c + k] += table.value.data[p * c + k] }
+        }
+    }
+
+    /// Adds row n of dOut (N, C) into the gradient of table row positions[n].
+    public func backward(dOut: Matrix, positions: [Int32]) {
+        let c = dimensions
+        for n in 0..<dOut.rows {
+            let p = Int(positions[n])
+            for k in 0..<c { table.grad.data[p * c + k] += dOut.data[n * c + k] }
+        }
+    }
+}
