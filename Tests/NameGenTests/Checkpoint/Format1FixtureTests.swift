@@ -7,6 +7,11 @@ import XCTest
 /// still work with eval, sample, info and train --resume, and give what that version gave: the
 /// expected figures below were printed by it (`eval --json`, `sample --seed 5`), and the
 /// `*-resumed-to-60` files are its own continuation of each run.
+///
+/// The kernel sets (issue 11) sum in another fixed order than 0.1.0 did, so Float results may
+/// differ from its in the last bits. What is read from the file (step, generator state,
+/// optimizer step count, best step, tensor names) must be exact; what is computed is compared
+/// within a tolerance stated where it is used.
 final class Format1FixtureTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fixtures/format1").standardizedFileURL.path
@@ -20,8 +25,7 @@ final class Format1FixtureTests: XCTestCase {
 
     private func fixture(_ name: String) -> String { Self.fixtures + "/" + name + ".safetensors" }
 
-    /// Mean NLL of train, val and test, as 0.1.0's `eval --json` printed them (17 digits, so
-    /// the text is the bits; compared as text because JSONSerialization's parser can be 1 ulp off).
+    /// Mean NLL of train, val and test, as 0.1.0's `eval --json` printed them (17 digits).
     static let expectedLosses: [String: [String]] = [
         "bigram": ["2.3065631446353434", "2.383311308489981", "2.554400312419638"],
         "onehot": ["2.2984889272894633", "2.345030379082803", "2.6246964098499785"],
@@ -40,9 +44,13 @@ final class Format1FixtureTests: XCTestCase {
             let r = run(["eval", "--checkpoint", fixture(model), "--data", Self.data, "--split", "all", "--json"])
             XCTAssertEqual(r.status, 0, r.err)
             for (split, want) in zip(["train", "val", "test"], expected) {
-                XCTAssertTrue(r.out.contains(#""\#(split)":{"bits_per_char":"#), r.out)
+                // Read the number as text (JSONSerialization's parser can be 1 ulp off).
                 let fragment = r.out.components(separatedBy: #""\#(split)":{"#)[1].components(separatedBy: "}")[0]
-                XCTAssertTrue(fragment.contains(#""nll":\#(want),"#), "\(model) \(split): \(fragment)")
+                let text = fragment.components(separatedBy: #""nll":"#)[1].components(separatedBy: ",")[0]
+                let got = try XCTUnwrap(Double(text), fragment)
+                // The same weights through another summation order: float32 logits differ in the
+                // last bits, the mean over ~2,000 examples by far less than 1e-6.
+                XCTAssertEqual(got, try XCTUnwrap(Double(want)), accuracy: 1e-6, "\(model) \(split)")
             }
         }
     }
@@ -82,9 +90,10 @@ final class Format1FixtureTests: XCTestCase {
         XCTAssertEqual(c.run.resume?.rngState.count, 4)
     }
 
-    /// --resume continues each run to step 60 exactly as 0.1.0 continued it: every tensor
-    /// (weights, running statistics, AdamW moments, the best-by-val and resume. weights) equal.
-    func testResumeContinuesBitForBitAsTheOldVersionDid() throws {
+    /// --resume continues each run to step 60 as 0.1.0 continued it: the same tensors (weights,
+    /// running statistics, AdamW moments, the best-by-val and resume. weights) to within the
+    /// kernels' rounding, and exactly the same generator state, step counts and best step.
+    func testResumeContinuesAsTheOldVersionDid() throws {
         let dir = TemporaryDirectory()
         for model in ["onehot", "mlp"] {
             let path = dir.file("\(model).safetensors")
@@ -95,10 +104,21 @@ final class Format1FixtureTests: XCTestCase {
             let ours = try Checkpoint.read(from: path), theirs = try Checkpoint.read(from: fixture("\(model)-resumed-to-60"))
             XCTAssertEqual(ours.format, Checkpoint.formatVersion, "a resumed run is written in the current format")
             XCTAssertEqual(Set(ours.tensors.keys), Set(theirs.tensors.keys), model)
-            for (name, tensor) in theirs.tensors { XCTAssertEqual(ours.tensors[name], tensor, "\(model): \(name)") }
+            // 20 more steps with kernels that round in another order: the difference starts in the
+            // last bit (~1e-7 relative) and grows step by step; measured at most 9e-6 of a
+            // tensor's scale (the mlp's AdamW moments at lr 2). 1e-4 leaves a margin of ten,
+            // while restoring the wrong tensor, step or moments moves values by 1e-2 or more.
+            for (name, tensor) in theirs.tensors {
+                let a = try XCTUnwrap(tensor.floats), b = try XCTUnwrap(ours.tensors[name]?.floats)
+                XCTAssertEqual(ours.tensors[name]?.shape, tensor.shape, "\(model): \(name)")
+                let scale = max(1, a.map { abs(Double($0)) }.max() ?? 0)
+                let worst = zip(a, b).map { abs(Double($0) - Double($1)) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(model): \(name)")
+            }
             XCTAssertEqual(ours.run.step, 60)
             XCTAssertEqual(ours.run.resume, theirs.run.resume, "generator state and optimizer step count")
-            XCTAssertEqual(ours.run.best, theirs.run.best)
+            XCTAssertEqual(ours.run.best?.step, theirs.run.best?.step)
+            XCTAssertEqual(ours.run.best?.valLoss ?? 0, theirs.run.best?.valLoss ?? 0, accuracy: 1e-6, "only the mlp has a best")
         }
     }
 }
