@@ -8,7 +8,7 @@ quarter, batch 32. It prints the steps per second of the step loop alone (forwar
 update), then train/val/test NLL on a seeded 80/10/10 split (Python's random.seed(42), so the
 names fall elsewhere than in namegen's split; that is worth about ±0.01 in val).
 
-Checked against ../shared/bench/torch_wavenet.py (same layers, init scaling and schedule).
+It follows the WaveNet lecture's recipe (same layers, init scaling and schedule).
 
 Usage: python3 torch_hierarchical.py [--steps 200000] [--batch-size 32] [--threads 1]
                                      [--embed 24] [--hidden 128] [--block-size 8] [--data names.txt] [--no-eval]

@@ -4,7 +4,7 @@
 AdamW (β 0.9, 0.99, ε 1e-8, weight decay on every tensor), batch 32. It checks namegen's numbers
 and times PyTorch on the same model for the side-by-side speed comparison.
 
-It is the reference recipe of ../shared/bench/torch_transformer.py (same architecture, optimiser
+It is makemore's transformer recipe (same architecture, optimiser
 and loss) with two changes: the names are split as namegen splits them (transformer_common.py),
 so that val losses compare directly, and the options below.
 
