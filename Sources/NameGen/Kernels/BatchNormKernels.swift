@@ -1,20 +1,9 @@
 import KernelSupport
 
-/// Column-wise kernels over a row-major (N, C) batch: the reductions of BatchNorm1d and of a
-/// Linear layer's bias gradient. They forward to the active kernel set, which sums each column
-/// over the rows in order, so the result does not depend on the vector width.
+/// BatchNorm1d over a row-major (N, C) batch, training, inference and backward. They forward to
+/// the active kernel set, which sums each column over the rows in order, so the result does not
+/// depend on the vector width.
 public enum BatchNormKernels {
-    /// sums[c] += Σₙ x[n, c]
-    public static func addColumnSums(_ sums: inout [Float], of x: Matrix) {
-        precondition(sums.count == x.cols)
-        guard x.count > 0 else { return }
-        x.data.withUnsafeBufferPointer { xs in
-            sums.withUnsafeMutableBufferPointer { s in
-                KernelDispatch.active.addColumnSums(s.baseAddress!, xs.baseAddress!, rows: x.rows, columns: x.cols)
-            }
-        }
-    }
-
     /// Training-mode BatchNorm over the batch (biased variance, as PyTorch normalises):
     ///   mean[c] = Σₙ x / N,  var[c] = Σₙ (x − mean)² / N,  rstd = 1/√(var + ε)
     ///   xhat = (x − mean)·rstd,  out = gamma·xhat + beta

@@ -38,7 +38,7 @@ public final class Linear {
     /// bias.grad; overwrites dInput (N, C) with dOut (N, OC) · weight (OC, C).
     public func backward(dInput: inout Matrix, dOut: Matrix, input: Matrix) {
         Matmul.tn(&weight.grad, dOut, input, accumulate: true)
-        if let bias { BatchNormKernels.addColumnSums(&bias.grad.data, of: dOut) }
+        if let bias { ColumnSums.add(&bias.grad.data, of: dOut) }
         Matmul.nn(&dInput, dOut, weight.value)
     }
 }

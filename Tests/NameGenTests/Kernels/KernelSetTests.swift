@@ -53,7 +53,7 @@ final class KernelSetTests: XCTestCase {
                     VectorMath.tanh(&out, x, count: x.count); outputs.append(out)
                     VectorMath.tanhBackward(dInput: &out, dOut: x, out: y, count: x.count); outputs.append(out)
                     var sums = g
-                    BatchNormKernels.addColumnSums(&sums, of: Matrix(rows: n, cols: c, data: x)); outputs.append(sums)
+                    ColumnSums.add(&sums, of: Matrix(rows: n, cols: c, data: x)); outputs.append(sums)
                     var o = Matrix(rows: n, cols: c), xhat = Matrix(rows: n, cols: c), dx = Matrix(rows: n, cols: c)
                     var mean = [Float](repeating: 0, count: c), variance = mean, rstd = mean
                     BatchNormKernels.forwardTraining(out: &o, xhat: &xhat, mean: &mean, variance: &variance, rstd: &rstd,
@@ -172,7 +172,7 @@ final class KernelSetTests: XCTestCase {
                 XCTAssertEqual(dg.map(\.bitPattern), dGamma.map(\.bitPattern), label)
                 XCTAssertEqual(db.map(\.bitPattern), dBeta.map(\.bitPattern), label)
                 var columnSums = dBeta0
-                BatchNormKernels.addColumnSums(&columnSums, of: Matrix(rows: n, cols: c, data: x))
+                ColumnSums.add(&columnSums, of: Matrix(rows: n, cols: c, data: x))
                 XCTAssertEqual(columnSums.map(\.bitPattern), sums.map(\.bitPattern), label)
             }
         }
