@@ -1,6 +1,16 @@
 import Foundation
 import NameGen
 
+/// Runs `trainer`, built for `steps + steps / 10` steps, and returns the seconds taken by the
+/// last `steps` of them: the first tenth is a warm-up and is not timed.
+func timedSteps(_ trainer: Trainer, steps: Int) -> Double {
+    var start: UInt64 = 0
+    var events = Trainer.Events()
+    events.step = { step, _, _ in if step == steps / 10 { start = DispatchTime.now().uptimeNanoseconds } }
+    _ = try? trainer.run(events: events)
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
 /// Training throughput of the mlp model on names.txt: optimisation steps per second over the
 /// step loop only (forward, backward, update), as `Sources/namegen-bench/torch_mlp.py` measures
 /// PyTorch. Prints the PyTorch command for the same recipe beside each figure.
@@ -23,11 +33,7 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
             options.steps = total
             let trainer = Trainer(model: model, train: train, val: val, options: options,
                                   schedule: LearningRateSchedule(shape: .stepDecay, peak: 0.1, steps: total), rng: rng)
-            var start: UInt64 = 0
-            var events = Trainer.Events()
-            events.step = { step, _, _ in if step == steps / 10 { start = DispatchTime.now().uptimeNanoseconds } }
-            _ = try? trainer.run(events: events)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let seconds = timedSteps(trainer, steps: steps)
             let rate = Double(steps) / seconds
             if json {
                 print("{\"bench\":\"train\",\"model\":\"mlp\",\"batch\":\(batch),\"threads\":\(t),\"steps\":\(steps),\"seconds\":\(String(format: "%.3f", seconds)),\"steps_per_s\":\(String(format: "%.1f", rate))}")

@@ -34,11 +34,7 @@ func transformerTrainingBench(dataset: Dataset, json: Bool, threads: [Int], step
         // A short warm-up, then the timed steps; the schedule does not change the cost.
         let total = steps + steps / 10
         let (_, trainer) = transformerTrainer(dataset: dataset, steps: total, threads: t)
-        var start: UInt64 = 0
-        var events = Trainer.Events()
-        events.step = { step, _, _ in if step == steps / 10 { start = DispatchTime.now().uptimeNanoseconds } }
-        _ = try? trainer.run(events: events)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = timedSteps(trainer, steps: steps)
         let rate = Double(steps) / seconds
         if json {
             print("{\"bench\":\"train\",\"model\":\"transformer\",\"batch\":32,\"threads\":\(t),\"steps\":\(steps),\"seconds\":\(String(format: "%.3f", seconds)),\"steps_per_s\":\(String(format: "%.1f", rate))}")

@@ -7,9 +7,7 @@ public final class Embedding {
     public let table: Parameter
 
     public init(name: String, vocabularySize: Int, dimensions: Int, rng: inout RandomGenerator) {
-        var t = Matrix(rows: vocabularySize, cols: dimensions)
-        for i in 0..<t.count { t.data[i] = rng.nextNormal() }
-        table = Parameter(name: name + ".weight", value: t)
+        table = .standardNormal(name: name + ".weight", rows: vocabularySize, cols: dimensions, rng: &rng)
     }
 
     public var dimensions: Int { table.value.cols }

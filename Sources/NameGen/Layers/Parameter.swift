@@ -18,6 +18,14 @@ public final class Parameter {
         self.shape = isVector ? [value.cols] : [value.rows, value.cols]
     }
 
+    /// A rows × cols parameter drawn N(0, 1) from `rng`, element by element in row-major order:
+    /// PyTorch's `nn.Embedding` initialisation, shared by the token and position embeddings.
+    public static func standardNormal(name: String, rows: Int, cols: Int, rng: inout RandomGenerator) -> Parameter {
+        var value = Matrix(rows: rows, cols: cols)
+        for i in 0..<value.count { value.data[i] = rng.nextNormal() }
+        return Parameter(name: name, value: value)
+    }
+
     public var count: Int { value.count }
 
     public func zeroGrad() { VectorMath.zero(&grad.data) }

@@ -8,9 +8,7 @@ public final class PositionEmbedding {
     public let table: Parameter
 
     public init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
-        var t = Matrix(rows: positions, cols: dimensions)
-        for i in 0..<t.count { t.data[i] = rng.nextNormal() }
-        table = Parameter(name: name + ".weight", value: t)
+        table = .standardNormal(name: name + ".weight", rows: positions, cols: dimensions, rng: &rng)
     }
 
     public var maxPositions: Int { table.value.rows }

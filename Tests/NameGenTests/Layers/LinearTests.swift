@@ -5,19 +5,6 @@ import NameGen
 /// Linear: forward and every gradient (input, weight, bias) against the `Value` oracle and
 /// finite differences (see Support/GradientCheck.swift for the loss Σ out·dOut and tolerances).
 final class LinearTests: XCTestCase {
-    /// out[n, o] = Σ_c input[n, c]·weight[o, c] + bias[o], as scalars.
-    private func oracleLinear(_ x: [Value], _ w: [Value], _ b: [Value]?, n: Int, inputs c: Int, outputs oc: Int) -> [Value] {
-        var out: [Value] = []
-        for r in 0..<n {
-            for o in 0..<oc {
-                var terms = (0..<c).map { x[r * c + $0] * w[o * c + $0] }
-                if let b { terms.append(b[o]) }
-                out.append(Value.sum(terms))
-            }
-        }
-        return out
-    }
-
     private func checkLinear(n: Int, inputs c: Int, outputs oc: Int, bias: Bool, seed: UInt64,
                              file: StaticString = #filePath, line: UInt = #line) {
         var rng = RandomGenerator(seed: seed)
@@ -34,7 +21,7 @@ final class LinearTests: XCTestCase {
         if let b = linear.bias { tensors.append(CheckedTensor("bias", b.value.data, b.grad.data)) }
         XCTAssertEqual(linear.parameters.count, bias ? 2 : 1, file: file, line: line)
         checkGradients(tensors, upstream: dOut.data, layerOutput: out.data, file: file, line: line) { v in
-            oracleLinear(v[0], v[1], bias ? v[2] : nil, n: n, inputs: c, outputs: oc)
+            ValueTransformer.linear(v[0], v[1], bias ? v[2] : nil, rows: n, inputs: c, outputs: oc)
         }
     }
 

@@ -6,23 +6,7 @@ import XCTest
 /// gives the same checkpoint as an uninterrupted one, bit for bit; eval, info, plot and every
 /// sample option work on it; the Python rebuild's inputs (hyperparameters, PyTorch tensor names
 /// and shapes) are in the file. A tiny model (embed 8, 2 heads, 1 layer, dropout 0.2) keeps it fast.
-final class TransformerTrainingTests: XCTestCase {
-    private func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {
-        let (console, out, err) = Console.capturing()
-        let stop = StopRequest()
-        if stopped { stop.request() }
-        let status = CommandLineTool.run(args, console: console, stop: stop)
-        return (status, out(), err())
-    }
-
-    private var dir: TemporaryDirectory!
-    private var data: String!
-
-    override func setUp() {
-        dir = TemporaryDirectory()
-        data = dir.write("names.txt", NeuralTrainingTests.names.joined(separator: "\n") + "\n")
-    }
-
+final class TransformerTrainingTests: CommandLineTestCase {
     private func trainArgs(_ checkpoint: String, steps: Int) -> [String] {
         ["train", "--model", "transformer", "--data", data, "--checkpoint", checkpoint, "--embed", "8", "--heads", "2",
          "--layers", "1", "--batch-size", "4", "--steps", "\(steps)", "--threads", "1"]

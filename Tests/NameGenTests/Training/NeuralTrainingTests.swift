@@ -6,31 +6,7 @@ import XCTest
 /// interrupt gives the same weights as an uninterrupted run, divergence stops with exit 70 and
 /// leaves the old checkpoint alone, eval-every keeps the best checkpoint, and the trained
 /// models load back through sample, eval and info.
-final class NeuralTrainingTests: XCTestCase {
-    /// 60 short names: enough for a split with non-empty val and test.
-    static let names = (0..<60).map { i -> String in
-        let syllables = ["an", "bel", "cor", "da", "el", "fi", "ga", "hu", "is", "jo", "ka", "lu", "mi", "no"]
-        return syllables[i % 14] + syllables[(i * 5 + 3) % 14] + (i % 3 == 0 ? "a" : "")
-    }
-
-    /// Runs the tool; `stopped` gives it a stop request that is already made, as if SIGINT had
-    /// arrived before the first step ended.
-    private func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {
-        let (console, out, err) = Console.capturing()
-        let stop = StopRequest()
-        if stopped { stop.request() }
-        let status = CommandLineTool.run(args, console: console, stop: stop)
-        return (status, out(), err())
-    }
-
-    private var dir: TemporaryDirectory!
-    private var data: String!
-
-    override func setUp() {
-        dir = TemporaryDirectory()
-        data = dir.write("names.txt", Self.names.joined(separator: "\n") + "\n")
-    }
-
+final class NeuralTrainingTests: CommandLineTestCase {
     /// A small mlp with every stateful part: BatchNorm running statistics, dropout (draws from
     /// the generator) and AdamW moments.
     private func mlpArgs(_ checkpoint: String, steps: Int) -> [String] {

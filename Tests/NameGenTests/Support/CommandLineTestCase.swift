@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+@testable import NameGen
+
+/// Base for tests that drive the tool through its command line, as a user does: each test gets a
+/// fresh temporary directory holding `names.txt` (the 60 names below) and runs the tool in-process
+/// with its output captured.
+class CommandLineTestCase: XCTestCase {
+    /// 60 short names: enough for a split with non-empty val and test.
+    static let names = (0..<60).map { i -> String in
+        let syllables = ["an", "bel", "cor", "da", "el", "fi", "ga", "hu", "is", "jo", "ka", "lu", "mi", "no"]
+        return syllables[i % 14] + syllables[(i * 5 + 3) % 14] + (i % 3 == 0 ? "a" : "")
+    }
+
+    /// The test's temporary directory, removed when the test ends.
+    var dir: TemporaryDirectory!
+    /// Path of `names.txt` inside `dir`, one of `names` a line.
+    var data: String!
+
+    override func setUp() {
+        dir = TemporaryDirectory()
+        data = dir.write("names.txt", Self.names.joined(separator: "\n") + "\n")
+    }
+
+    /// Runs the tool; `stopped` gives it a stop request that is already made, as if SIGINT had
+    /// arrived before the first step ended.
+    func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {
+        let (console, out, err) = Console.capturing()
+        let stop = StopRequest()
+        if stopped { stop.request() }
+        let status = CommandLineTool.run(args, console: console, stop: stop)
+        return (status, out(), err())
+    }
+}
