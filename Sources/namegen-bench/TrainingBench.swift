@@ -12,8 +12,8 @@ func timedSteps(_ trainer: Trainer, steps: Int) -> Double {
 }
 
 /// Training throughput of the mlp model on names.txt: optimisation steps per second over the
-/// step loop only (forward, backward, update), as `Sources/namegen-bench/torch_mlp.py` measures
-/// PyTorch. Prints the PyTorch command for the same recipe beside each figure.
+/// step loop only (forward, backward, update), as `Sources/namegen-bench/compare_torch.py` measures
+/// PyTorch. Prints the command that runs the two side by side.
 func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [Int], steps: Int) {
     if !json {
         print("\nmlp training throughput at batch \(batchSizes.map(String.init).joined(separator: ", ")) (release build; default recipe: block 8, embed 10, 6×200 BatchNorm tanh, SGD)")
@@ -43,11 +43,7 @@ func trainingBench(dataset: Dataset, json: Bool, threads: [Int], batchSizes: [In
         }
     }
     if !json {
-        print("PyTorch, same recipe and thread count (in a venv with torch):")
-        for batch in batchSizes {
-            for t in threads {
-                print("  python3 Sources/namegen-bench/torch_mlp.py --steps \(steps) --batch-size \(batch) --threads \(t)")
-            }
-        }
+        print("PyTorch on the same recipe, side by side (in a venv with torch, see the README):")
+        print("  python3 Sources/namegen-bench/compare_torch.py --threads \(threads.map(String.init).joined(separator: " "))")
     }
 }

@@ -10,15 +10,16 @@ import KernelsPortable
 /// named by `NAMEGEN_KERNELS` (avx512, avx2 or portable). Detection reads the CPUID feature bits
 /// and, through XGETBV, whether the OS saves the ymm/zmm registers (Kernels/CPUID).
 public enum KernelDispatch {
-    /// Every set, widest first.
-    public static let all: [any KernelSet.Type] = [KernelsAVX512.Kernels.self, KernelsAVX2.Kernels.self,
-                                                   KernelsPortable.Kernels.self]
+    /// Every set, widest first. (`nonisolated(unsafe)`: these lists never change, but from Swift
+    /// 6.2 an array of protocol metatypes is not Sendable.)
+    nonisolated(unsafe) public static let all: [any KernelSet.Type] = [KernelsAVX512.Kernels.self, KernelsAVX2.Kernels.self,
+                                                                       KernelsPortable.Kernels.self]
 
     /// The environment variable that forces a set.
     public static let environmentKey = "NAMEGEN_KERNELS"
 
     /// The sets this CPU can run, widest first (portable always).
-    public static let supported: [any KernelSet.Type] = all.filter(canRun)
+    nonisolated(unsafe) public static let supported: [any KernelSet.Type] = all.filter(canRun)
 
     /// Whether this CPU and OS can run `set`.
     public static func canRun(_ set: any KernelSet.Type) -> Bool {
@@ -48,9 +49,9 @@ public enum KernelDispatch {
     }
 
     /// The process's choice, made on first use from the environment.
-    static let selection: Result<any KernelSet.Type, NameGenError> = {
-        let value = getenv(environmentKey).map { String(cString: $0) }
-        do { return .success(try set(named: value)) } catch let error as NameGenError { return .failure(error) }
+    static let selection: Result<Choice, NameGenError> = {
+        let value = ProcessInfo.processInfo.environment[environmentKey]
+        do { return .success(Choice(set: try set(named: value))) } catch let error as NameGenError { return .failure(error) }
         catch { return .failure(NameGenError(.usage, "\(error)")) }
     }()
 
@@ -76,7 +77,7 @@ public enum KernelDispatch {
         // Reading a task-local costs a runtime call; skip it until an override has been made.
         if overridden.load(ordering: .relaxed), let choice = scoped { return choice.set }
         switch selection {
-        case .success(let set): return set
+        case .success(let choice): return choice.set
         case .failure: return supported[0]
         }
     }
@@ -92,6 +93,7 @@ public enum KernelDispatch {
     public static let cpuName: String = {
         var brand = [CChar](repeating: 0, count: 49)
         namegen_cpu_brand(&brand)
-        return String(cString: brand).trimmingCharacters(in: .whitespaces)
+        let bytes = brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
     }()
 }

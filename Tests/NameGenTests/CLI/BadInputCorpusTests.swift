@@ -12,6 +12,9 @@ final class BadInputCorpusTests: XCTestCase {
     private var checkpoint: String!
     private var original: Data!
 
+    /// Releases the directory (XCTest keeps the test object alive until the process ends).
+    override func tearDown() { dir = nil }
+
     override func setUpWithError() throws {
         dir = TemporaryDirectory()
         checkpoint = dir.file("model.safetensors")

@@ -9,6 +9,9 @@ final class BigDataCLITests: XCTestCase {
     private let names = ["jade", "jake", "jamal", "jana", "jasmine", "emma", "ella", "leo", "liam", "noah", "nora",
                          "mia", "max", "ava", "eva", "ivan", "jan", "jay", "anna", "hanna", "zoe\u{308}", "zoë", "rené"]
 
+    /// Releases the directory (XCTest keeps the test object alive until the process ends).
+    override func tearDown() { dir = nil }
+
     override func setUp() {
         dir = TemporaryDirectory()
         data = dir.write("names.txt", names.joined(separator: "\n") + "\n")

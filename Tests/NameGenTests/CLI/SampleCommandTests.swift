@@ -9,6 +9,9 @@ final class SampleCommandTests: XCTestCase {
     private var checkpoint: String!
     private var names: [String]!
 
+    /// Releases the directory (XCTest keeps the test object alive until the process ends).
+    override func tearDown() { dir = nil }
+
     override func setUpWithError() throws {
         dir = TemporaryDirectory()
         names = ["jade", "jake", "jamal", "jana", "jasmine", "emma", "ella", "leo", "liam", "noah", "nora",

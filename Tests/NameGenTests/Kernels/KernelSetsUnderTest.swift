@@ -7,7 +7,7 @@ import XCTest
 /// AVX-512 set's tile and packing logic compiled for AVX2 (KernelsAVX512Layout) where AVX2 runs,
 /// so that a machine without AVX-512 still tests that logic.
 enum KernelSetsUnderTest {
-    static let sets: [any KernelSet.Type] = {
+    nonisolated(unsafe) static let sets: [any KernelSet.Type] = {
         let layout: [any KernelSet.Type] = KernelDispatch.canRun(KernelsAVX512Layout.Kernels.self)
             ? [KernelsAVX512Layout.Kernels.self] : []
         let sets = KernelDispatch.supported + layout

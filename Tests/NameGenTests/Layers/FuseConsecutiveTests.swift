@@ -21,15 +21,28 @@ final class FuseConsecutiveTests: XCTestCase {
         linear.backward(dInput: &dFused, dOut: dOut, input: fused)
         let dx = FuseConsecutive.backward(dFused)
         XCTAssertEqual([dx.rows, dx.cols], [n * t, c])
-        checkGradients([CheckedTensor("x", x.data, dx.data), CheckedTensor("w", linear.weight.value.data, linear.weight.grad.data)],
-                       upstream: dOut.data, layerOutput: out.data) { v in
-            let (xs, w) = (v[0], v[1])
+        // The oracle is written as plain loops over typed locals: Swift 6.0's type checker (the
+        // arm64 toolchain) gives up on the same arithmetic written as nested map closures.
+        let tensors = [CheckedTensor("x", x.data, dx.data), CheckedTensor("w", linear.weight.value.data, linear.weight.grad.data)]
+        checkGradients(tensors, upstream: dOut.data, layerOutput: out.data) { (v: [[Value]]) -> [Value] in
+            let xs: [Value] = v[0], w: [Value] = v[1]
             var result: [Value] = []
             for b in 0..<n {
                 for p in 0..<(t / 2) {
                     // x[b, 2p, :] then x[b, 2p+1, :], read from the (N, T, C) layout by index.
-                    let row = (0..<(2 * c)).map { k in xs[(b * t + 2 * p + k / c) * c + k % c] }
-                    for o in 0..<h { result.append(Value.sum((0..<(2 * c)).map { row[$0] * w[o * 2 * c + $0] })) }
+                    var row: [Value] = []
+                    for k in 0..<(2 * c) {
+                        let position: Int = b * t + 2 * p + k / c
+                        row.append(xs[position * c + k % c])
+                    }
+                    for o in 0..<h {
+                        var terms: [Value] = []
+                        for k in 0..<(2 * c) {
+                            let weight: Value = w[o * 2 * c + k]
+                            terms.append(row[k] * weight)
+                        }
+                        result.append(Value.sum(terms))
+                    }
                 }
             }
             return result

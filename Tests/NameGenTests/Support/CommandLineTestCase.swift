@@ -22,6 +22,12 @@ class CommandLineTestCase: XCTestCase {
         data = dir.write("names.txt", Self.names.joined(separator: "\n") + "\n")
     }
 
+    /// XCTest keeps every test case object until the process ends, so the directory is released
+    /// here: otherwise its deinit never runs and each test leaves a directory in /tmp.
+    override func tearDown() {
+        dir = nil
+    }
+
     /// Runs the tool; `stopped` gives it a stop request that is already made, as if SIGINT had
     /// arrived before the first step ended.
     func run(_ args: [String], stopped: Bool = false) -> (status: Int32, out: String, err: String) {

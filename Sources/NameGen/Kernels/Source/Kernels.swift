@@ -15,30 +15,30 @@ public enum Kernels: KernelSet {
     }
 
     public static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.map(y, x, count, ElementWise.exp16)
+        ElementWise.exp(y, x, count)
     }
 
     public static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.map(y, x, count, ElementWise.tanh16)
+        ElementWise.tanh(y, x, count)
     }
 
     public static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.map2(dx, dy, y, count) { g, y in g * (1 - y * y) }
+        ElementWise.tanhBackward(dx, dy, y, count)
     }
 
     public static func relu(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.map(y, x, count) { x in x.replacing(with: 0, where: .!(x .> 0)) }
+        ElementWise.relu(y, x, count)
     }
 
     public static func reluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.map2(dx, dy, y, count) { g, y in g.replacing(with: 0, where: .!(y .> 0)) }
+        ElementWise.reluBackward(dx, dy, y, count)
     }
 
     public static func multiply(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                 _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.map2(z, x, y, count) { $0 * $1 }
+        ElementWise.multiply(z, x, y, count)
     }
 
     public static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,
