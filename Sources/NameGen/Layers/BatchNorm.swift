@@ -55,11 +55,19 @@ public final class BatchNorm {
                                          rstd: &cache.rstd, x: x, gamma: gamma.value.data, beta: beta.value.data,
                                          epsilon: Self.epsilon)
         let n = Float(x.rows)
-        let unbias = x.rows > 1 ? n / (n - 1) : 1
-        let m = Self.momentum
-        for j in 0..<features {
-            runningMean[j] = (1 - m) * runningMean[j] + m * cache.mean[j]
-            runningVar[j] = (1 - m) * runningVar[j] + m * cache.variance[j] * unbias
+        Self.updateRunningStatistics(mean: &runningMean, variance: &runningVar, batchMean: cache.mean,
+                                     batchVariance: cache.variance, unbias: x.rows > 1 ? n / (n - 1) : 1)
+    }
+
+    /// running ← (1 − momentum)·running + momentum·batch (the variance unbiased by N/(N−1)).
+    /// The arrays come in as inout arguments, so the loop makes one exclusive access to each
+    /// rather than a checked access to a class property per element.
+    private static func updateRunningStatistics(mean: inout [Float], variance: inout [Float], batchMean: [Float],
+                                                batchVariance: [Float], unbias: Float) {
+        let m = momentum
+        for j in 0..<mean.count {
+            mean[j] = (1 - m) * mean[j] + m * batchMean[j]
+            variance[j] = (1 - m) * variance[j] + m * batchVariance[j] * unbias
         }
     }
 
