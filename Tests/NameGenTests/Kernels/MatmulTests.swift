@@ -15,6 +15,9 @@ final class MatmulTests: XCTestCase {
         (32, 80, 200), (32, 200, 27), (27, 32, 200),
         // Leading dimensions of 256 floats: packed B (nn, tn) and packed A (tn) in the direct path.
         (256, 40, 17), (7, 45, 256),
+        // A ragged last panel of exactly 8 columns, read in place (N = 40 and 200 leave one), also
+        // beside a packed A (tn with M = 256).
+        (256, 40, 40), (9, 31, 24),
         // K > directMaxK: packed path, K split into KC blocks, ragged MC and NR edges.
         (101, 600, 35),
         // Above parallelMinFlops and blocked: B packed once and shared, then split between

@@ -18,7 +18,7 @@ enum MatmulCompute {
 
     /// Small shapes: whole K per tile, A and B read in place where that is fast.
     /// B: nn/tn read it in place (NR floats per row, N apart); nt (B stored (N, K)), a ragged
-    /// last panel, and leading dimensions that are a multiple of 256 floats (rows 1 KB apart
+    /// last panel (but one of exactly 8 columns), and leading dimensions that are a multiple of 256 floats (rows 1 KB apart
     /// fall into a few L1 sets and evict each other) go through a packed K×NR panel. A: read in
     /// place through its strides, except in the tn form with M a multiple of 256, where it is
     /// packed into MR-row panels first for the same reason.
@@ -44,7 +44,10 @@ enum MatmulCompute {
             let width = min(nr, columns.upperBound - j0)
             let vectors = (width + 15) / 16
             let bp: UnsafePointer<Float>, ldb: Int
-            if bInPlace && width == 16 * vectors {
+            // In place when the tile reads exactly the panel's columns: a full panel, or a
+            // ragged one of exactly 8 columns (N = 200 leaves one), which the 8-wide tile reads
+            // as one SIMD8 per row.
+            if bInPlace && (width == 16 * vectors || width == 8) {
                 bp = job.b + j0; ldb = job.sb.row
             } else {
                 MatmulPacking.packBPanel(job.b, rowStride: job.sb.row, colStride: job.sb.col,
@@ -56,7 +59,7 @@ enum MatmulCompute {
                 while i < rowCount {
                     let h = min(mr, rowCount - i)
                     let c = job.c + (rows.lowerBound + i) * n + j0
-                    if h == mr && vectors == KernelConfig.panelVectors {
+                    if h == mr && vectors == KernelConfig.panelVectors && width == 16 * vectors {
                         MicroKernel.packedTile(columns: width, kc: k, a: aPacked + i * k, b: bp, ldb: ldb,
                                                c: c, ldc: n, accumulate: job.accumulate)
                     } else {
