@@ -1,4 +1,7 @@
 import KernelSupport
+#if arch(x86_64) && NAMEGEN_AVX512
+import _Builtin_intrinsics.intel
+#endif
 
 /// The register-blocked micro-kernel of the matmul: a tile of up to 14 rows × 32 columns of C.
 ///
@@ -271,9 +274,15 @@ enum MicroKernel {
         if rows > 13 { putHalf(x13, columns, c + 13 * ldc, accumulate) }
     }
 
+    /// Stores (or adds) the first `columns` (≤ 8) lanes of v at c.
     @inline(__always)
     static func putHalf(_ v: SIMD8<Float>, _ columns: Int, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
-        for j in 0..<columns { c[j] = accumulate ? c[j] + v[j] : v[j] }
+        if columns == 8 {
+            let raw = UnsafeMutableRawPointer(c)
+            raw.storeBytes(of: accumulate ? raw.loadUnaligned(as: SIMD8<Float>.self) + v : v, as: SIMD8<Float>.self)
+        } else {
+            for j in 0..<columns { c[j] = accumulate ? c[j] + v[j] : v[j] }
+        }
     }
 
     /// acc + a · b for eight lanes (see `madd`).
@@ -368,13 +377,38 @@ enum MicroKernel {
         }
     }
 
+    /// Stores (or adds) the first `columns` (< 32) floats of a row: x, then y.
     @inline(never)
     static func storePartial(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ columns: Int,
                              _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
-        for j in 0..<min(columns, 16) { c[j] = accumulate ? c[j] + x[j] : x[j] }
-        if columns > 16 {
-            for j in 16..<columns { c[j] = accumulate ? c[j] + y[j - 16] : y[j - 16] }
+        if columns >= 16 {
+            store(x, c, accumulate)
+            if columns > 16 { storeLanes(y, columns - 16, c + 16, accumulate) }
+        } else {
+            storeLanes(x, columns, c, accumulate)
         }
+    }
+
+    /// Stores (or adds) the first `count` (1...15) lanes of v at c and touches no other float:
+    /// one masked store on AVX-512; elsewhere a full 8-lane store when count ≥ 8 and a lane
+    /// loop for the rest (AVX2's `vmaskmovps` store is microcoded on AMD: it measured slower
+    /// than the loop). Each stored lane is c + v or v, as in `store`.
+    @inline(__always)
+    static func storeLanes(_ v: SIMD16<Float>, _ count: Int, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+        #if arch(x86_64) && NAMEGEN_AVX512
+        let mask = UInt16(truncatingIfNeeded: (1 << count) &- 1)
+        _mm512_mask_storeu_ps(c, mask, accumulate ? _mm512_maskz_loadu_ps(mask, c) + v : v)
+        #else
+        var j = 0
+        if count >= 8 {
+            putHalf(v.lowHalf, 8, c, accumulate)
+            j = 8
+        }
+        while j < count {
+            c[j] = accumulate ? c[j] + v[j] : v[j]
+            j += 1
+        }
+        #endif
     }
 }
 

@@ -29,10 +29,25 @@ enum MatmulPacking {
                     for q in stride(from: 0, to: nr, by: 16) { store16(load16(base + p * rowStride + q), dst + p * nr + q) }
                 }
             } else {
+                // A ragged panel, 16 columns at a time. A row's last block is loaded whole and its
+                // lanes past `width` zeroed: with rows at least 16 floats apart, the floats read
+                // past the row lie in the next row, inside B, for every row of the block but the
+                // last, which is copied lane by lane.
+                let full = width / 16 * 16, rest = width - full
+                let keep = BatchKernels.laneIndex .< Int32(rest)
                 for p in 0..<kc {
                     let s = base + p * rowStride, d = dst + p * nr
-                    for j in 0..<width { d[j] = s[j] }
-                    for j in width..<nr { d[j] = 0 }
+                    var q = 0
+                    while q < full { store16(load16(s + q), d + q); q += 16 }
+                    if rest > 0 {
+                        if p + 1 < kc && rowStride >= 16 {
+                            store16(load16(s + q).replacing(with: 0, where: .!keep), d + q)
+                        } else {
+                            store16(loadPartial16(s + q, rest), d + q)
+                        }
+                        q += 16
+                    }
+                    while q < nr { store16(SIMD16(), d + q); q += 16 }
                 }
             }
             return
