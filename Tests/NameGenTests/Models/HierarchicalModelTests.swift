@@ -56,7 +56,18 @@ final class HierarchicalModelTests: XCTestCase {
             x = (0..<batch).map { r in (0..<positions).map { p in Array(activated[((r * positions + p) * h)..<((r * positions + p + 1) * h)]) } }
         }
         let w = leaf(model.output.weight), b = leaf(model.output.bias!)
-        let logits = x.map { row in (0..<vocabularySize).map { v in Value.sum((0..<h).map { row[0][$0] * w[v * h + $0] } + [b[v]]) } }
+        // Plain loops: the same arithmetic as nested map closures took the type checker seconds.
+        var logits: [[Value]] = []
+        for row in x {
+            var rowLogits: [Value] = []
+            for v in 0..<vocabularySize {
+                var terms: [Value] = []
+                for j in 0..<h { terms.append(row[0][j] * w[v * h + j]) }
+                terms.append(b[v])
+                rowLogits.append(Value.sum(terms))
+            }
+            logits.append(rowLogits)
+        }
         return Value.crossEntropy(logits: logits, targets: targets.map(Int.init))
     }
 

@@ -67,8 +67,17 @@ final class MLPGradientTests: XCTestCase {
             x = (0..<n).map { Array(activated[$0 * h..<($0 + 1) * h]) }
         }
         let w = leaf(model.output.weight), b = leaf(model.output.bias!)
-        let logits = x.map { row in
-            (0..<vocabularySize).map { v in Value.sum((0..<h).map { row[$0] * w[v * h + $0] } + [b[v]]) }
+        // Plain loops: the same arithmetic as nested map closures took the type checker seconds.
+        var logits: [[Value]] = []
+        for row in x {
+            var rowLogits: [Value] = []
+            for v in 0..<vocabularySize {
+                var terms: [Value] = []
+                for j in 0..<h { terms.append(row[j] * w[v * h + j]) }
+                terms.append(b[v])
+                rowLogits.append(Value.sum(terms))
+            }
+            logits.append(rowLogits)
         }
         return (Value.crossEntropy(logits: logits, targets: targets.map(Int.init)), smallest)
     }

@@ -48,7 +48,12 @@ final class TransformerModelTests: XCTestCase {
         let wte = leaf(model.tokenEmbedding.table), wpe = leaf(model.positionEmbedding.table)
         var positions: [Int] = []
         for length in lengths { positions += Array(0..<length) }
-        var x = dropped((0..<(n * c)).map { i in wte[tokens[i / c] * c + i % c] + wpe[positions[i / c] * c + i % c] })
+        var embedded: [Value] = []
+        for i in 0..<(n * c) {
+            let row: Int = i / c, column: Int = i % c
+            embedded.append(wte[tokens[row] * c + column] + wpe[positions[row] * c + column])
+        }
+        var x = dropped(embedded)
         for block in model.blocks {
             let a = block.attention
             let ln1 = ValueTransformer.layerNorm(x, gamma: leaf(block.ln1.gamma), beta: leaf(block.ln1.beta), rows: n, features: c)

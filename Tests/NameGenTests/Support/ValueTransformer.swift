@@ -47,15 +47,32 @@ enum ValueTransformer {
         for (start, length) in zip(starts, lengths) {
             for i in 0..<length {
                 let ri = start + i
+                // Plain loops over typed locals: Swift 6.0's type checker (the arm64 toolchain)
+                // gives up on this arithmetic written as nested map closures.
                 for head in 0..<h {
-                    let q = (0..<d).map { qkv[ri * 3 * c + head * d + $0] }
-                    let scores = (0...i).map { j in
-                        Value.sum((0..<d).map { q[$0] * qkv[(start + j) * 3 * c + c + head * d + $0] }) / Double(d).squareRoot()
+                    let qOffset: Int = ri * 3 * c + head * d
+                    let scale: Double = Double(d).squareRoot()
+                    var scores: [Value] = []
+                    for j in 0...i {
+                        let kOffset: Int = (start + j) * 3 * c + c + head * d
+                        var terms: [Value] = []
+                        for e in 0..<d { terms.append(qkv[qOffset + e] * qkv[kOffset + e]) }
+                        scores.append(Value.sum(terms) / scale)
                     }
-                    var p = Value.softmax(scores)
-                    if let mask { p = p.enumerated().map { $1 * mask[(ri * h + head) * t + $0] } }
+                    var p: [Value] = Value.softmax(scores)
+                    if let mask {
+                        for j in 0...i {
+                            let keep: Double = mask[(ri * h + head) * t + j]
+                            p[j] = p[j] * keep
+                        }
+                    }
                     for e in 0..<d {
-                        y[ri * c + head * d + e] = Value.sum((0...i).map { p[$0] * qkv[(start + $0) * 3 * c + 2 * c + head * d + e] })
+                        var terms: [Value] = []
+                        for j in 0...i {
+                            let vIndex: Int = (start + j) * 3 * c + 2 * c + head * d + e
+                            terms.append(p[j] * qkv[vIndex])
+                        }
+                        y[ri * c + head * d + e] = Value.sum(terms)
                     }
                 }
             }
