@@ -98,7 +98,7 @@ do {
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [32], steps: 3000)
         trainingBench(dataset: dataset, json: json, threads: threadCounts, batchSizes: [256], steps: 600)
     }
-    if only == nil || only == "train" || only == "transformer" {
+    if only == nil || only == "transformer" {
         let dataset = try Dataset(names: try NameFile.read("names.txt"), split: SplitConfig())
         transformerTrainingBench(dataset: dataset, json: json, threads: options.threads.map { [$0] } ?? [1, 2], steps: 1000)
     }
