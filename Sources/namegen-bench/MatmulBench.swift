@@ -3,7 +3,7 @@ import Dispatch
 import NameGen
 
 /// Matmul speed on the shapes namegen uses, timed as `compare_numpy.py` times numpy:
-/// one warm-up call, then five runs of `reps` calls (reps ≈ 3e8 / flops, 5…20000), median of
+/// a warm-up (20 ms of calls here; numpy's threads are warm from its earlier calls), then five runs of `reps` calls (reps ≈ 3e8 / flops, 5…20000), median of
 /// the five per-call times. Prints a table, or one JSON object per line with the numpy
 /// script's fields (`impl`, `variant`, `m`, `k`, `n`, `us`, `gflops`) plus `threads`.
 enum MatmulBench {
@@ -77,7 +77,11 @@ enum MatmulBench {
         case "nt": call = { Matmul.nt(&$0, a, b) }
         default: call = { Matmul.tn(&$0, a, b) }
         }
+        // Warm-up: one call, and then calls for 20 ms, so that the worker threads (new in this
+        // process: their first milliseconds run slow) are running as they are in training.
         call(&c)
+        let warmUpEnd = DispatchTime.now().uptimeNanoseconds + 20_000_000
+        while DispatchTime.now().uptimeNanoseconds < warmUpEnd { call(&c) }
         let flops = 2 * m * k * n
         let reps = max(5, min(20000, 300_000_000 / max(flops, 1)))
         var times: [Double] = []
