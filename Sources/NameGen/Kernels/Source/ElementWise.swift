@@ -69,9 +69,9 @@ enum ElementWise {
         return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     }
 
-    // The loops below are written out one by one: a closure passed to a shared loop helper
-    // was not inlined (each block of 16 lanes became a call that passed the vectors through
-    // memory), which made the SGD update two and a half times slower.
+    // The loops below are written out one by one: a closure passed to a shared loop helper is
+    // not inlined here, and each block of 16 lanes becomes a call that passes the vectors
+    // through memory.
 
     /// y[i] = exp(x[i]) for i < count (y may be x). The ragged tail goes through a zero-padded vector.
     static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {

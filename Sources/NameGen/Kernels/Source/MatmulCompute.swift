@@ -22,9 +22,9 @@ enum MatmulCompute {
     /// 256 floats (rows 1 KB apart fall into a few L1 sets and evict each other) go through a
     /// packed K×NR panel. A: read in place through its strides, except in the tn form with M a
     /// multiple of 256, where it is packed into MR-row panels first for the same reason.
-    /// Row tiles: MR rows each, the last one shorter (32 rows with MR = 6 as 6+6+6+6+6+2).
-    /// Tiles of nearly equal height (6+6+5+5+5+5) measured 1-3% slower on AVX2. Tile heights
-    /// change no result.
+    /// Row tiles: MR rows each, the last one shorter (32 rows with MR = 6 as 6+6+6+6+6+2; tiles
+    /// of nearly equal height were no faster, see docs/PERFORMANCE.md). Tile heights change no
+    /// result.
     static func computeDirect(_ job: MatmulJob, rows: Range<Int>, columns: Range<Int>) {
         let k = job.k, n = job.n
         let rowCount = rows.count, paddedRows = (rowCount + mr - 1) / mr * mr

@@ -391,8 +391,8 @@ enum MicroKernel {
 
     /// Stores (or adds) the first `count` (1...15) lanes of v at c and touches no other float:
     /// one masked store on AVX-512; elsewhere a full 8-lane store when count ≥ 8 and a lane
-    /// loop for the rest (AVX2's `vmaskmovps` store is microcoded on AMD: it measured slower
-    /// than the loop). Each stored lane is c + v or v, as in `store`.
+    /// loop for the rest (AVX2's `vmaskmovps` store is microcoded on AMD CPUs, slower than the
+    /// loop). Each stored lane is c + v or v, as in `store`.
     @inline(__always)
     static func storeLanes(_ v: SIMD16<Float>, _ count: Int, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
         #if arch(x86_64) && NAMEGEN_AVX512
