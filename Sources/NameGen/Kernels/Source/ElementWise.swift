@@ -69,28 +69,19 @@ enum ElementWise {
         return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     }
 
-    // The loops below are written out one by one: a closure passed to a shared loop helper is
-    // not inlined here, and each block of 16 lanes becomes a call that passes the vectors
-    // through memory.
-
-    /// y[i] = exp(x[i]) for i < count (y may be x). The ragged tail goes through a zero-padded vector.
-    static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
+    /// y[i] = f(x[i]) for i < count, 16 lanes at a time; the ragged tail goes through a
+    /// zero-padded vector. y may be x. For named functions (exp16, tanh16), which the optimiser
+    /// inlines here; a closure literal passed the same way was not inlined (each block of 16
+    /// lanes became a call that passed the vectors through memory), so the kernels below that
+    /// would need one are written out as loops.
+    @inline(__always)
+    static func map(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, _ f: (V) -> V) {
         var i = 0
         while i + 16 <= count {
-            store16(exp16(load16(x + i)), y + i)
+            store16(f(load16(x + i)), y + i)
             i += 16
         }
-        if i < count { storePartial16(exp16(loadPartial16(x + i, count - i)), y + i, count - i) }
-    }
-
-    /// y[i] = tanh(x[i]) for i < count (y may be x).
-    static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            store16(tanh16(load16(x + i)), y + i)
-            i += 16
-        }
-        if i < count { storePartial16(tanh16(loadPartial16(x + i, count - i)), y + i, count - i) }
+        if i < count { storePartial16(f(loadPartial16(x + i, count - i)), y + i, count - i) }
     }
 
     /// dx[i] = dy[i]·(1 − y[i]²), the gradient through y = tanh(x).

@@ -15,11 +15,11 @@ public enum Kernels: KernelSet {
     }
 
     public static func exp(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.exp(y, x, count)
+        ElementWise.map(y, x, count, ElementWise.exp16)
     }
 
     public static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.tanh(y, x, count)
+        ElementWise.map(y, x, count, ElementWise.tanh16)
     }
 
     public static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
