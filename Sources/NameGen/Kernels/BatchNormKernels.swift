@@ -24,10 +24,11 @@ public enum BatchNormKernels {
         rstd.withUnsafeMutableBufferPointer { rs in
         gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
-            KernelDispatch.active.batchNormForward(BatchNormForward(
+            let p = BatchNormForward(
                 out: o.baseAddress!, xhat: xh.baseAddress!, mean: mu.baseAddress!, variance: va.baseAddress!,
                 rstd: rs.baseAddress!, x: xs.baseAddress!, gamma: g.baseAddress!, beta: b.baseAddress!,
-                rows: n, columns: c, epsilon: epsilon))
+                rows: n, columns: c, epsilon: epsilon)
+            parallel(.batchNormForward(p), columns: c, elements: n * c)
         }}}}}}}}
     }
 
@@ -76,10 +77,19 @@ public enum BatchNormKernels {
         sumDyXhat.withUnsafeMutableBufferPointer { s2 in
         gamma.withUnsafeBufferPointer { ga in
         rstd.withUnsafeBufferPointer { rs in
-            KernelDispatch.active.batchNormBackward(BatchNormBackward(
+            let p = BatchNormBackward(
                 dx: d.baseAddress!, dGamma: dga.baseAddress!, dBeta: dbe.baseAddress!, sumDy: s1.baseAddress!,
                 sumDyXhat: s2.baseAddress!, dy: g.baseAddress!, xhat: xh.baseAddress!, gamma: ga.baseAddress!,
-                rstd: rs.baseAddress!, rows: n, columns: c))
+                rstd: rs.baseAddress!, rows: n, columns: c)
+            parallel(.batchNormBackward(p), columns: c, elements: n * c)
         }}}}}}}}}
+    }
+
+    /// Runs a BatchNorm kernel on the calling thread, or split by columns between it and the
+    /// worker threads (`Matmul.maxThreads`) when the batch is large: each column's statistics and
+    /// outputs are computed alone, so the split changes no result.
+    private static func parallel(_ kernel: BatchSplit.Kernel, columns: Int, elements: Int) {
+        let threads = elements < BatchSplit.parallelMinElements ? 1 : Matmul.maxThreads
+        BatchSplit(kernel, width: columns, elements: elements, threads: threads).run(threads: threads)
     }
 }

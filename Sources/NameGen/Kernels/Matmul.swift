@@ -130,7 +130,7 @@ public enum Matmul {
             if threads == 1 {
                 kernels.matmulPackB(job, panels: 0..<panels)
             } else {
-                WorkerPool.shared.run(Split(job: job, parts: min(threads, panels), cut: .packB, shape: shape),
+                WorkerPool.shared.run(.matmul(Split(job: job, parts: min(threads, panels), cut: .packB, shape: shape)),
                                       threads: threads)
             }
             computeInParts(job, threads: threads, shape: shape)
@@ -149,7 +149,7 @@ public enum Matmul {
         }
         let byColumns = job.direct ? (shape.panels >= 2 * threads || shape.panels >= shape.rowPanels)
                                    : shape.rowPanels < threads
-        WorkerPool.shared.run(Split(job: job, parts: threads, cut: byColumns ? .columns : .rows, shape: shape),
+        WorkerPool.shared.run(.matmul(Split(job: job, parts: threads, cut: byColumns ? .columns : .rows, shape: shape)),
                               threads: threads)
     }
 

@@ -19,8 +19,18 @@ public enum VectorMath {
         guard count > 0 else { return }
         precondition(input.count >= count && output.count >= count)
         input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in KernelDispatch.active.tanh(y.baseAddress!, x.baseAddress!, count: count) }
+            output.withUnsafeMutableBufferPointer { y in
+                split(.tanh(y: y.baseAddress!, x: x.baseAddress!), count: count)
+            }
         }
+    }
+
+    /// Runs an element-wise kernel over `count` elements on the calling thread, or split between
+    /// it and the worker threads (`Matmul.maxThreads`) for a large batch: every element is
+    /// computed alone, so the split changes no result.
+    private static func split(_ kernel: BatchSplit.Kernel, count: Int) {
+        let threads = count < BatchSplit.parallelMinElements ? 1 : Matmul.maxThreads
+        BatchSplit(kernel, width: count, elements: count, threads: threads).run(threads: threads)
     }
 
     /// In place: values[i] = exp(values[i]) for i < count.
@@ -36,7 +46,7 @@ public enum VectorMath {
     public static func tanhBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
-        binary(&dInput, dOut, out) { KernelDispatch.active.tanhBackward($0, $1, $2, count: count) }
+        binary(&dInput, dOut, out) { split(.tanhBackward(dx: $0, dy: $1, y: $2), count: count) }
     }
 
     /// output[i] = max(input[i], 0).

@@ -67,11 +67,31 @@ final class WorkerPool: @unchecked Sendable {
     private let helpers = Atomic<Int>(0)
     /// Written by the caller before the generation is published; read only by a thread that
     /// has claimed a part of that generation.
-    private var task: Matmul.Split?
+    private var task: Work?
+
+    /// What the pool runs: a product's parts or a batch kernel's (plain values: see their types).
+    enum Work: @unchecked Sendable {
+        case matmul(Matmul.Split)
+        case batch(BatchSplit)
+
+        var parts: Int {
+            switch self {
+            case .matmul(let split): split.parts
+            case .batch(let split): split.parts
+            }
+        }
+
+        func run(part: Int) {
+            switch self {
+            case .matmul(let split): split.run(part: part)
+            case .batch(let split): split.run(part: part)
+            }
+        }
+    }
 
     /// Runs every part of `split`, on the calling thread and `threads - 1` workers, and returns
     /// when all parts are done.
-    func run(_ split: Matmul.Split, threads: Int) {
+    func run(_ split: Work, threads: Int) {
         let parts = split.parts
         guard parts > 1, threads > 1, parts < 1 << 15, busy.try() else {
             for part in 0..<parts { split.run(part: part) }

@@ -58,15 +58,15 @@ enum BatchKernels {
     }
 
     static func batchNormForward(_ p: BatchNormForward) {
-        let n = p.rows, c = p.columns
+        let n = p.rows, c = p.columns, s = p.stride
         let invN = 1 / Float(n)
         columnBlocks(c) { j0, w, _ in
             var mu = V()
-            for r in 0..<n { mu += load(p.x + r * c + j0, w) }
+            for r in 0..<n { mu += load(p.x + r * s + j0, w) }
             mu *= invN
             var va = V()
             for r in 0..<n {
-                let d = load(p.x + r * c + j0, w) - mu
+                let d = load(p.x + r * s + j0, w) - mu
                 va += d * d
             }
             va *= invN
@@ -74,9 +74,9 @@ enum BatchKernels {
             store(mu, p.mean + j0, w); store(va, p.variance + j0, w); store(rs, p.rstd + j0, w)
             let g = load(p.gamma + j0, w), b = load(p.beta + j0, w)
             for r in 0..<n {
-                let h = (load(p.x + r * c + j0, w) - mu) * rs
-                store(h, p.xhat + r * c + j0, w)
-                store(g * h + b, p.out + r * c + j0, w)
+                let h = (load(p.x + r * s + j0, w) - mu) * rs
+                store(h, p.xhat + r * s + j0, w)
+                store(g * h + b, p.out + r * s + j0, w)
             }
         }
     }
@@ -90,14 +90,14 @@ enum BatchKernels {
     }
 
     static func batchNormBackward(_ p: BatchNormBackward) {
-        let n = p.rows, c = p.columns
+        let n = p.rows, c = p.columns, s = p.stride
         let fn = Float(n)
         columnBlocks(c) { j0, w, skip in
             var s1 = V(), s2 = V()
             for r in 0..<n {
-                let g = load(p.dy + r * c + j0, w)
+                let g = load(p.dy + r * s + j0, w)
                 s1 += g
-                s2 += g * load(p.xhat + r * c + j0, w)
+                s2 += g * load(p.xhat + r * s + j0, w)
             }
             let oldBeta = load(p.dBeta + j0, w), oldGamma = load(p.dGamma + j0, w)
             store(merge(oldBeta, oldBeta + s1, skip: skip), p.dBeta + j0, w)
@@ -108,8 +108,8 @@ enum BatchKernels {
             let k = ga * rs
             let a1 = s1 * (k / fn), a2 = s2 * (k / fn)
             for r in 0..<n {
-                let dy = load(p.dy + r * c + j0, w), h = load(p.xhat + r * c + j0, w)
-                store(ga * rs * dy - a1 - h * a2, p.dx + r * c + j0, w)
+                let dy = load(p.dy + r * s + j0, w), h = load(p.xhat + r * s + j0, w)
+                store(ga * rs * dy - a1 - h * a2, p.dx + r * s + j0, w)
             }
         }
     }

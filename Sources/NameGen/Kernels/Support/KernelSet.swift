@@ -105,12 +105,23 @@ public struct BatchNormForward {
     public var out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>
     public var mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
     public var x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
-    public var rows: Int, columns: Int, epsilon: Float
+    /// `columns` columns of rows that lie `stride` floats apart (stride ≥ columns: a block of
+    /// columns of a wider batch, which is how the batch is split between threads).
+    public var rows: Int, columns: Int, stride: Int, epsilon: Float
     public init(out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                 variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows: Int, columns: Int, epsilon: Float) {
         (self.out, self.xhat, self.mean, self.variance, self.rstd) = (out, xhat, mean, variance, rstd)
         (self.x, self.gamma, self.beta, self.rows, self.columns, self.epsilon) = (x, gamma, beta, rows, columns, epsilon)
+        stride = columns
+    }
+
+    /// Columns j0..<j0+width of the same batch (pointers moved by j0, the stride kept).
+    public func columns(_ j0: Int, width: Int) -> BatchNormForward {
+        var p = self
+        (p.out, p.xhat, p.mean, p.variance, p.rstd) = (out + j0, xhat + j0, mean + j0, variance + j0, rstd + j0)
+        (p.x, p.gamma, p.beta, p.columns) = (x + j0, gamma + j0, beta + j0, width)
+        return p
     }
 }
 
@@ -120,12 +131,22 @@ public struct BatchNormBackward {
     public var dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>
     public var sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
     public var dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>
-    public var rows: Int, columns: Int
+    /// As in `BatchNormForward`: `columns` columns of rows `stride` floats apart.
+    public var rows: Int, columns: Int, stride: Int
     public init(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
                 sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
                 xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, columns: Int) {
         (self.dx, self.dGamma, self.dBeta, self.sumDy, self.sumDyXhat) = (dx, dGamma, dBeta, sumDy, sumDyXhat)
         (self.dy, self.xhat, self.gamma, self.rstd, self.rows, self.columns) = (dy, xhat, gamma, rstd, rows, columns)
+        stride = columns
+    }
+
+    /// Columns j0..<j0+width of the same batch (pointers moved by j0, the stride kept).
+    public func columns(_ j0: Int, width: Int) -> BatchNormBackward {
+        var p = self
+        (p.dx, p.dGamma, p.dBeta, p.sumDy, p.sumDyXhat) = (dx + j0, dGamma + j0, dBeta + j0, sumDy + j0, sumDyXhat + j0)
+        (p.dy, p.xhat, p.gamma, p.rstd, p.columns) = (dy + j0, xhat + j0, gamma + j0, rstd + j0, width)
+        return p
     }
 }
 
