@@ -15,8 +15,8 @@ struct BatchSplit: @unchecked Sendable {
         case tanhBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, y: UnsafePointer<Float>)
     }
 
-    /// Work below this many floats (one pass over a batch of 160 × 200) runs on the calling
-    /// thread: handing a part to a worker costs a few microseconds.
+    /// Work below this many floats (32,768: batches from 164 rows at width 200) runs on the
+    /// calling thread: handing a part to a worker costs a few microseconds.
     static let parallelMinElements = 32 * 1024
 
     var kernel: Kernel
@@ -34,7 +34,8 @@ struct BatchSplit: @unchecked Sendable {
         parts = Self.partCount(width: width, elements: elements, threads: threads)
     }
 
-    /// One part per thread, each at least two blocks of 16 wide; one below `parallelMinElements`.
+    /// One part per thread, each at least two blocks of 16 wide (so a BatchNorm splits from 49
+    /// columns); one part below `parallelMinElements`.
     static func partCount(width: Int, elements: Int, threads: Int) -> Int {
         elements < parallelMinElements ? 1 : max(1, min(threads, (width + 15) / 16 / 2))
     }
@@ -44,7 +45,7 @@ struct BatchSplit: @unchecked Sendable {
         if parts == 1 {
             run(part: 0)
         } else {
-            WorkerPool.shared.run(.batch(self), threads: threads)
+            WorkerPool.shared.run(.batch(self), threads: parts)
         }
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// Persistent worker threads for `Matmul`: `DispatchQueue.concurrentPerform` costs more than a
-/// batch-32 product takes (it wakes its threads for every call), so products above
-/// `Matmul.parallelMinFlops` hand their parts to workers that are already running.
+/// Persistent worker threads for `Matmul` and the large-batch kernels (`BatchSplit`):
+/// `DispatchQueue.concurrentPerform` costs more than a batch-32 product takes (it wakes its
+/// threads for every call), so products above `Matmul.parallelMinFlops`, and BatchNorm and tanh
+/// from `BatchSplit.parallelMinElements`, hand their parts to workers that are already running.
 ///
 /// Protocol: one atomic word `state` holds (job generation, part count, next unclaimed part).
 /// The caller publishes the task, stores a new generation (release) and wakes parked workers.
@@ -30,7 +31,8 @@ import Synchronization
 ///
 /// One job runs at a time. A call that finds the pool busy (another thread, or a product
 /// started from inside a task) runs all its parts on the calling thread instead. The parts
-/// write disjoint blocks of C, and which thread runs a part never changes what it computes.
+/// write disjoint blocks of C (or disjoint columns or elements of a batch), and which thread runs
+/// a part never changes what it computes.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 

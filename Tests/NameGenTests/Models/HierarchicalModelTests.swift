@@ -56,7 +56,8 @@ final class HierarchicalModelTests: XCTestCase {
             x = (0..<batch).map { r in (0..<positions).map { p in Array(activated[((r * positions + p) * h)..<((r * positions + p + 1) * h)]) } }
         }
         let w = leaf(model.output.weight), b = leaf(model.output.bias!)
-        // Plain loops: the same arithmetic as nested map closures took the type checker seconds.
+        // Plain loops over typed locals: Swift's type checker is slow on this arithmetic written as
+        // nested map closures (and Swift 6.0, the arm64 toolchain, gives up on such expressions).
         var logits: [[Value]] = []
         for row in x {
             var rowLogits: [Value] = []

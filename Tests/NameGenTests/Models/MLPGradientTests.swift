@@ -67,7 +67,8 @@ final class MLPGradientTests: XCTestCase {
             x = (0..<n).map { Array(activated[$0 * h..<($0 + 1) * h]) }
         }
         let w = leaf(model.output.weight), b = leaf(model.output.bias!)
-        // Plain loops: the same arithmetic as nested map closures took the type checker seconds.
+        // Plain loops over typed locals: Swift's type checker is slow on this arithmetic written as
+        // nested map closures (and Swift 6.0, the arm64 toolchain, gives up on such expressions).
         var logits: [[Value]] = []
         for row in x {
             var rowLogits: [Value] = []

@@ -17,9 +17,9 @@ enum MatmulCompute {
     }
 
     /// Small shapes: whole K per tile, A and B read in place where that is fast.
-    /// B: nn/tn read it in place (NR floats per row, N apart); nt (B stored (N, K)), a ragged
-    /// last panel (but one of exactly 8 columns), and leading dimensions that are a multiple of
-    /// 256 floats (rows 1 KB apart fall into a few L1 sets and evict each other) go through a
+    /// B: nn/tn read it in place (NR floats per row, N apart), as is a last panel that is a whole
+    /// number of 16-float vectors or exactly 8 columns wide; nt (B stored (N, K)), other ragged
+    /// last panels, and leading dimensions that are a multiple of 256 floats (rows 1 KB apart fall into a few L1 sets and evict each other) go through a
     /// packed K×NR panel. A: read in place through its strides, except in the tn form with M a
     /// multiple of 256, where it is packed into MR-row panels first for the same reason.
     /// Row tiles: MR rows each, the last one shorter (32 rows with MR = 6 as 6+6+6+6+6+2; tiles
@@ -58,7 +58,7 @@ enum MatmulCompute {
                 while i < rowCount {
                     let h = min(mr, rowCount - i)
                     let c = job.c + (rows.lowerBound + i) * n + j0
-                    if h == mr && vectors == KernelConfig.panelVectors && width == 16 * vectors {
+                    if h == mr && vectors == KernelConfig.panelVectors && (width == 16 * vectors || ldb == nr) {
                         MicroKernel.packedTile(columns: width, kc: k, a: aPacked + i * k, b: bp, ldb: ldb,
                                                c: c, ldc: n, accumulate: job.accumulate)
                     } else {

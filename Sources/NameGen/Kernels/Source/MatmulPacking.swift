@@ -19,6 +19,9 @@ enum MatmulPacking {
     static let nr = KernelConfig.panelWidth, mr = KernelConfig.tileRows
 
     /// Packs columns j0..<j0+width (width ≤ NR) and rows p0..<p0+kc of B into one NR-wide panel.
+    /// For a ragged panel of a row-major B it reads up to 15 floats past a row's last column,
+    /// but never past row p0+kc−1: B's rows p0..<p0+kc must lie whole inside its buffer, as
+    /// they do for every operand `Matmul` passes (MatmulBoundsTests checks this at a guard page).
     static func packBPanel(_ src: UnsafePointer<Float>, rowStride: Int, colStride: Int,
                            p0: Int, kc: Int, j0: Int, width: Int,
                            into dst: UnsafeMutablePointer<Float>) {
