@@ -56,19 +56,8 @@ final class HierarchicalModelTests: XCTestCase {
             x = (0..<batch).map { r in (0..<positions).map { p in Array(activated[((r * positions + p) * h)..<((r * positions + p + 1) * h)]) } }
         }
         let w = leaf(model.output.weight), b = leaf(model.output.bias!)
-        // Plain loops over typed locals: Swift's type checker is slow on this arithmetic written as
-        // nested map closures (and Swift 6.0, the arm64 toolchain, gives up on such expressions).
-        var logits: [[Value]] = []
-        for row in x {
-            var rowLogits: [Value] = []
-            for v in 0..<vocabularySize {
-                var terms: [Value] = []
-                for j in 0..<h { terms.append(row[0][j] * w[v * h + j]) }
-                terms.append(b[v])
-                rowLogits.append(Value.sum(terms))
-            }
-            logits.append(rowLogits)
-        }
+        let flat = ValueTransformer.linear(x.flatMap { $0[0] }, w, b, rows: x.count, inputs: h, outputs: vocabularySize)
+        let logits = (0..<x.count).map { Array(flat[($0 * vocabularySize)..<(($0 + 1) * vocabularySize)]) }
         return Value.crossEntropy(logits: logits, targets: targets.map(Int.init))
     }
 
