@@ -2,7 +2,8 @@ import KernelSupport
 
 /// BatchNorm1d over a row-major (N, C) batch, training, inference and backward. They forward to
 /// the active kernel set, which sums each column over the rows in order, so the result does not
-/// depend on the vector width.
+/// depend on the vector width; training and backward split a large batch between the worker
+/// threads by blocks of columns (`BatchSplit`), which changes no result either.
 public enum BatchNormKernels {
     /// Training-mode BatchNorm over the batch (biased variance, as PyTorch normalises):
     ///   mean[c] = Σₙ x / N,  var[c] = Σₙ (x − mean)² / N,  rstd = 1/√(var + ε)
@@ -28,7 +29,7 @@ public enum BatchNormKernels {
                 out: o.baseAddress!, xhat: xh.baseAddress!, mean: mu.baseAddress!, variance: va.baseAddress!,
                 rstd: rs.baseAddress!, x: xs.baseAddress!, gamma: g.baseAddress!, beta: b.baseAddress!,
                 rows: n, columns: c, epsilon: epsilon)
-            parallel(.batchNormForward(p), columns: c, elements: n * c)
+            BatchSplit.run(.batchNormForward(p), width: c, elements: n * c)
         }}}}}}}}
     }
 
@@ -81,15 +82,7 @@ public enum BatchNormKernels {
                 dx: d.baseAddress!, dGamma: dga.baseAddress!, dBeta: dbe.baseAddress!, sumDy: s1.baseAddress!,
                 sumDyXhat: s2.baseAddress!, dy: g.baseAddress!, xhat: xh.baseAddress!, gamma: ga.baseAddress!,
                 rstd: rs.baseAddress!, rows: n, columns: c)
-            parallel(.batchNormBackward(p), columns: c, elements: n * c)
+            BatchSplit.run(.batchNormBackward(p), width: c, elements: n * c)
         }}}}}}}}}
-    }
-
-    /// Runs a BatchNorm kernel on the calling thread, or split by columns between it and the
-    /// worker threads (`Matmul.maxThreads`) when the batch is large: each column's statistics and
-    /// outputs are computed alone, so the split changes no result.
-    private static func parallel(_ kernel: BatchSplit.Kernel, columns: Int, elements: Int) {
-        let threads = elements < BatchSplit.parallelMinElements ? 1 : Matmul.maxThreads
-        BatchSplit(kernel, width: columns, elements: elements, threads: threads).run(threads: threads)
     }
 }

@@ -40,8 +40,16 @@ struct BatchSplit: @unchecked Sendable {
         elements < parallelMinElements ? 1 : max(1, min(threads, (width + 15) / 16 / 2))
     }
 
+    /// Runs `kernel` over `width` columns (or elements) of a job of `elements` floats: on the
+    /// calling thread, or split between it and the worker threads (`Matmul.maxThreads`, read
+    /// only for a job of `parallelMinElements` or more).
+    static func run(_ kernel: Kernel, width: Int, elements: Int) {
+        let threads = elements < parallelMinElements ? 1 : Matmul.maxThreads
+        BatchSplit(kernel, width: width, elements: elements, threads: threads).run()
+    }
+
     /// Runs every part, on the worker pool when there is more than one.
-    func run(threads: Int) {
+    func run() {
         if parts == 1 {
             run(part: 0)
         } else {

@@ -20,17 +20,9 @@ public enum VectorMath {
         precondition(input.count >= count && output.count >= count)
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
-                split(.tanh(y: y.baseAddress!, x: x.baseAddress!), count: count)
+                BatchSplit.run(.tanh(y: y.baseAddress!, x: x.baseAddress!), width: count, elements: count)
             }
         }
-    }
-
-    /// Runs an element-wise kernel over `count` elements on the calling thread, or split between
-    /// it and the worker threads (`Matmul.maxThreads`) for a large batch: every element is
-    /// computed alone, so the split changes no result.
-    private static func split(_ kernel: BatchSplit.Kernel, count: Int) {
-        let threads = count < BatchSplit.parallelMinElements ? 1 : Matmul.maxThreads
-        BatchSplit(kernel, width: count, elements: count, threads: threads).run(threads: threads)
     }
 
     /// In place: values[i] = exp(values[i]) for i < count.
@@ -46,7 +38,7 @@ public enum VectorMath {
     public static func tanhBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
-        binary(&dInput, dOut, out) { split(.tanhBackward(dx: $0, dy: $1, y: $2), count: count) }
+        binary(&dInput, dOut, out) { BatchSplit.run(.tanhBackward(dx: $0, dy: $1, y: $2), width: count, elements: count) }
     }
 
     /// output[i] = max(input[i], 0).
