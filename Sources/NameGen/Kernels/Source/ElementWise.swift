@@ -70,10 +70,9 @@ enum ElementWise {
     }
 
     /// y[i] = f(x[i]) for i < count, 16 lanes at a time; the ragged tail goes through a
-    /// zero-padded vector. y may be x. For named functions (exp16, tanh16), which the optimiser
-    /// inlines here; a closure literal passed the same way was not inlined (each block of 16
-    /// lanes became a call that passed the vectors through memory), so the kernels below that
-    /// would need one are written out as loops.
+    /// zero-padded vector. y may be x. `f` must be a named function (exp16, relu16, …), which the
+    /// optimiser inlines here; a closure literal passed the same way was not inlined (each block
+    /// of 16 lanes became a call that passed the vectors through memory).
     @inline(__always)
     static func map(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, _ f: (V) -> V) {
         var i = 0
@@ -84,63 +83,39 @@ enum ElementWise {
         if i < count { storePartial16(f(loadPartial16(x + i, count - i)), y + i, count - i) }
     }
 
-    /// dx[i] = dy[i]·(1 − y[i]²), the gradient through y = tanh(x).
-    static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
-                             _ y: UnsafePointer<Float>, _ count: Int) {
+    /// z[i] = f(x[i], y[i]) for i < count (see `map`; `f` a named function too).
+    @inline(__always)
+    static func map2(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                     _ count: Int, _ f: (V, V) -> V) {
         var i = 0
         while i + 16 <= count {
-            let yi = load16(y + i)
-            store16(load16(dy + i) * (1 - yi * yi), dx + i)
-            i += 16
-        }
-        if i < count {
-            let rest = count - i, yi = loadPartial16(y + i, rest)
-            storePartial16(loadPartial16(dy + i, rest) * (1 - yi * yi), dx + i, rest)
-        }
-    }
-
-    /// y[i] = max(x[i], 0), with NaN mapped to 0 as `x > 0 ? x : 0` does.
-    static func relu(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let xi = load16(x + i)
-            store16(xi.replacing(with: 0, where: .!(xi .> 0)), y + i)
-            i += 16
-        }
-        if i < count {
-            let rest = count - i, xi = loadPartial16(x + i, rest)
-            storePartial16(xi.replacing(with: 0, where: .!(xi .> 0)), y + i, rest)
-        }
-    }
-
-    /// dx[i] = y[i] > 0 ? dy[i] : 0, the gradient through y = relu(x).
-    static func reluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
-                             _ y: UnsafePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            store16(load16(dy + i).replacing(with: 0, where: .!(load16(y + i) .> 0)), dx + i)
+            store16(f(load16(x + i), load16(y + i)), z + i)
             i += 16
         }
         if i < count {
             let rest = count - i
-            storePartial16(loadPartial16(dy + i, rest).replacing(with: 0, where: .!(loadPartial16(y + i, rest) .> 0)),
-                           dx + i, rest)
+            storePartial16(f(loadPartial16(x + i, rest), loadPartial16(y + i, rest)), z + i, rest)
         }
     }
 
-    /// z[i] = x[i]·y[i].
-    static func multiply(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                         _ y: UnsafePointer<Float>, _ count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            store16(load16(x + i) * load16(y + i), z + i)
-            i += 16
-        }
-        if i < count {
-            let rest = count - i
-            storePartial16(loadPartial16(x + i, rest) * loadPartial16(y + i, rest), z + i, rest)
-        }
-    }
+    /// dy·(1 − y²), the gradient through y = tanh(x).
+    @inline(__always)
+    static func tanhBackward16(_ dy: V, _ y: V) -> V { dy * (1 - y * y) }
+
+    /// max(x, 0), with NaN mapped to 0 as `x > 0 ? x : 0` does.
+    @inline(__always)
+    static func relu16(_ x: V) -> V { x.replacing(with: 0, where: .!(x .> 0)) }
+
+    /// y > 0 ? dy : 0, the gradient through y = relu(x).
+    @inline(__always)
+    static func reluBackward16(_ dy: V, _ y: V) -> V { dy.replacing(with: 0, where: .!(y .> 0)) }
+
+    /// x·y.
+    @inline(__always)
+    static func multiply16(_ x: V, _ y: V) -> V { x * y }
+
+    // The SGD update needs lr and the weight decay, which a named function cannot capture, so
+    // its loop is written out.
 
     /// w[i] −= lr·(g[i] + wd·w[i]), rounded as the scalar expression is (no FMA), in every set.
     static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,

@@ -24,21 +24,21 @@ public enum Kernels: KernelSet {
 
     public static func tanhBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.tanhBackward(dx, dy, y, count)
+        ElementWise.map2(dx, dy, y, count, ElementWise.tanhBackward16)
     }
 
     public static func relu(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        ElementWise.relu(y, x, count)
+        ElementWise.map(y, x, count, ElementWise.relu16)
     }
 
     public static func reluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.reluBackward(dx, dy, y, count)
+        ElementWise.map2(dx, dy, y, count, ElementWise.reluBackward16)
     }
 
     public static func multiply(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                 _ y: UnsafePointer<Float>, count: Int) {
-        ElementWise.multiply(z, x, y, count)
+        ElementWise.map2(z, x, y, count, ElementWise.multiply16)
     }
 
     public static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,

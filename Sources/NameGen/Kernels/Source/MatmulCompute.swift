@@ -19,8 +19,8 @@ enum MatmulCompute {
     /// Small shapes: whole K per tile, A and B read in place where that is fast.
     /// B: nn/tn read it in place (NR floats per row, N apart), as is a last panel that is a whole
     /// number of 16-float vectors or exactly 8 columns wide; nt (B stored (N, K)), other ragged
-    /// last panels, and leading dimensions that are a multiple of 256 floats (rows 1 KB apart fall into a few L1 sets and evict each other) go through a
-    /// packed K×NR panel. A: read in place through its strides, except in the tn form with M a
+    /// last panels, and leading dimensions that are a multiple of 256 floats (rows 1 KB apart
+    /// fall into a few L1 sets and evict each other) go through a packed K×NR panel. A: read in place through its strides, except in the tn form with M a
     /// multiple of 256, where it is packed into MR-row panels first for the same reason.
     /// Row tiles: MR rows each, the last one shorter (32 rows with MR = 6 as 6+6+6+6+6+2; tiles
     /// of nearly equal height were no faster, see docs/PERFORMANCE.md). Tile heights change no
