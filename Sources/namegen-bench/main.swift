@@ -35,7 +35,7 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
             exit(0)
         }
         var shape: (Int, Int, Int)?
-        if let text = try options.value(shapeOption) {
+        if let text = try options.given(shapeOption) {
             let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
             guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2],
                   [m, k, n].allSatisfy({ (1...4096).contains($0) }) else {
@@ -43,9 +43,9 @@ func parseOptions() -> (only: String?, threads: Int?, json: Bool, training: Bool
             }
             shape = (m, k, n)
         }
-        return (try options.value(onlyOption)?.rawValue, try options.value(threadsOption), options.flag(jsonFlag),
-                !options.flag(noTrainingFlag), shape, try options.value(dataOption, default: "names.txt"),
-                try options.value(roundsOption, default: 5))
+        return (try options.given(onlyOption)?.rawValue, try options.given(threadsOption), options.flag(jsonFlag),
+                !options.flag(noTrainingFlag), shape, try options.value(dataOption),
+                try options.value(roundsOption))
     } catch let error as NameGenError {
         FileHandle.standardError.write(Data(HelpText.usageError(error, command: spec, tool: "namegen-bench").utf8))
         exit(error.exitCode)

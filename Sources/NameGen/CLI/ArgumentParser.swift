@@ -92,24 +92,24 @@ public struct ParsedArguments {
     public func has<V>(_ option: Option<V>) -> Bool { has(option.spec) }
     public func flag(_ flag: Flag) -> Bool { flags.contains(flag.key) }
 
-    /// The option's value: the one given, checked against its type and range, else its default
-    /// (nil when it has none).
-    public func value<V>(_ option: Option<V>) throws -> V? {
-        guard let text = values[option.key] else { return option.defaultValue }
-        switch option.convert(text) {
-        case .success(let v): return v
-        case .failure(let error): throw UsageError.badValue(option.spec, text, error.why)
+    /// The option's value: the one given, checked against its type and range, else its declared
+    /// default. An option declared without a default is read with `given(_:)` instead; reading
+    /// one here when it is absent is a usage error that names it.
+    public func value<V>(_ option: Option<V>) throws -> V {
+        if let v = try given(option) { return v }
+        guard let fallback = option.defaultValue else {
+            throw NameGenError(.usage, "Missing '\(option.spec.synopsis)'.")
         }
-    }
-
-    /// The value of an option that has a default.
-    public func value<V>(_ option: Option<V>, default fallback: V) throws -> V {
-        try value(option) ?? fallback
+        return fallback
     }
 
     /// The value given on the command line only (nil when absent), ignoring the default.
     public func given<V>(_ option: Option<V>) throws -> V? {
-        values[option.key] == nil ? nil : try value(option)
+        guard let text = values[option.key] else { return nil }
+        switch option.convert(text) {
+        case .success(let v): return v
+        case .failure(let error): throw UsageError.badValue(option.spec, text, error.why)
+        }
     }
 }
 

@@ -17,11 +17,11 @@ enum EvalCommand: Subcommand {
     static let json = Flag(["--json"], help: "Print one JSON object instead of a table.")
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
-        let which = try a.value(split, default: "val")
-        let path = try a.value(checkpoint, default: Checkpoint.defaultPath)
+        let which = try a.value(split)
+        let path = try a.value(checkpoint)
         let checkpoint = try Checkpoint.read(from: path)
         let (setup, model) = try ModelRegistry.load(checkpoint)
-        let source = try DataSource.forCheckpoint(checkpoint, override: try a.value(data), console: console)
+        let source = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console)
         let dataset = try source.dataset(for: checkpoint)
         let splits = which == "all" ? SplitName.allCases : [SplitName(rawValue: which)!]
 

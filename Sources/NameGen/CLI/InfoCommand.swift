@@ -12,7 +12,7 @@ enum InfoCommand: Subcommand {
                                            default: Checkpoint.defaultPath, allowsEmpty: true)
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
-        let path = try a.value(checkpoint, default: Checkpoint.defaultPath)
+        let path = try a.value(checkpoint)
         let c = try Checkpoint.read(from: path)
         let (setup, model) = try ModelRegistry.load(c)  // validates every tensor, so a damaged file is reported here too
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

@@ -110,9 +110,12 @@ extension Option {
         return "must be from \(range.lowerBound) to \(range.upperBound)"
     }
 
-    /// 50.0 → "50", 0.002 → "0.002": numbers as a user types them.
+    /// 50.0 → "50", 0.002 → "0.002": numbers as a user types them. A default that comes from a
+    /// Float (a dropout of 0.2) is printed as the Float it is, not as 0.20000000298023224.
     static func format(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        if let f = Float(exactly: x) { return "\(f)" }
+        return "\(x)"
     }
 }
 

@@ -18,12 +18,12 @@ enum PlotCommand: Subcommand {
                                     defaultText: "the checkpoint's directory", allowsEmpty: true)
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
-        let path = try a.value(checkpoint, default: Checkpoint.defaultPath)
+        let path = try a.value(checkpoint)
         let checkpoint = try Checkpoint.read(from: path)
         // Loading validates every tensor, as info/eval/sample do: a damaged file is exit 66 here too.
         let (setup, model) = try ModelRegistry.load(checkpoint)
-        let outDir = try a.value(out) ?? (path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : ".")
-        let logPath = try a.value(log) ?? TrainingRun.defaultLogPath(for: path)
+        let outDir = try a.given(out) ?? (path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : ".")
+        let logPath = try a.given(log) ?? TrainingRun.defaultLogPath(for: path)
         var written: [String] = []
         func save(_ name: String, _ svg: String) throws {
             let file = outDir + "/" + name

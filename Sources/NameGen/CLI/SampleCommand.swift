@@ -33,12 +33,12 @@ enum SampleCommand: Subcommand {
     /// checked against the vocabulary later).
     static func validate(_ a: ParsedArguments) throws -> (options: SamplingOptions, seed: UInt64) {
         var options = SamplingOptions()
-        options.count = try a.value(count, default: 10)
-        let seed = try a.value(Self.seed) ?? UInt64.random(in: 0...UInt64.max)
-        options.temperature = try a.value(temperature, default: 1)
-        options.topK = try a.value(topK)
-        options.minLength = try a.value(minLength, default: 1)
-        options.maxLength = try a.value(maxLength, default: 50)
+        options.count = try a.value(count)
+        let seed = try a.given(Self.seed) ?? UInt64.random(in: 0...UInt64.max)
+        options.temperature = try a.value(temperature)
+        options.topK = try a.given(topK)
+        options.minLength = try a.value(minLength)
+        options.maxLength = try a.value(maxLength)
         options.unique = a.flag(unique)
         guard options.minLength <= options.maxLength else {
             throw NameGenError(.usage, "--min-length \(options.minLength) is greater than --max-length \(options.maxLength).")
@@ -48,9 +48,9 @@ enum SampleCommand: Subcommand {
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         var (options, seed) = try validate(a)
-        let prefix = try a.value(Self.prefix) ?? ""
+        let prefix = try a.given(Self.prefix) ?? ""
 
-        let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint, default: Checkpoint.defaultPath))
+        let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint))
         let vocabulary = checkpoint.vocabulary
         guard let prefixTokens = vocabulary.encode(prefix) else {
             let bad = prefix.first { vocabulary.token($0) == nil }!
@@ -65,7 +65,7 @@ enum SampleCommand: Subcommand {
         // The data file tags names as in train/val/test; --new needs it.
         var dataset: Dataset?
         do {
-            dataset = try DataSource.forCheckpoint(checkpoint, override: try a.value(data), console: console).dataset(for: checkpoint)
+            dataset = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console).dataset(for: checkpoint)
         } catch let error as NameGenError where !a.flag(new) {
             console.warn("no summary of new names: \(error.message)")
         }

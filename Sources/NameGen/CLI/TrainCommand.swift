@@ -58,34 +58,34 @@ enum TrainCommand: Subcommand {
     /// Everything a new run needs, checked before any file is touched: every option given is
     /// checked against its declaration, whichever model reads it.
     static func validate(_ a: ParsedArguments) throws -> (TrainingRequest, ModelEntry) {
-        let family = ModelRegistry.family(named: try a.value(model, default: ModelRegistry.defaultName))!
+        let family = ModelRegistry.family(named: try a.value(model))!
         let ownKeys = Set(family.options.map(\.spec.key))
         for (option, _) in modelOptions where a.has(option.spec) && !ownKeys.contains(option.spec.key) {
             if let text = a.values[option.spec.key], let why = option.check(text) {
                 throw UsageError.badValue(option.spec, text, why)
             }
         }
-        let dataPath = try a.value(data, default: "names.txt")
-        let checkpointPath = try a.value(checkpoint, default: Checkpoint.defaultPath)
-        let split = SplitConfig(seed: try a.value(splitSeed, default: 42), trainFraction: try a.value(trainFraction, default: 0.8),
-                                valFraction: try a.value(valFraction, default: 0.1))
+        let dataPath = try a.value(data)
+        let checkpointPath = try a.value(checkpoint)
+        let split = SplitConfig(seed: try a.value(splitSeed), trainFraction: try a.value(trainFraction),
+                                valFraction: try a.value(valFraction))
         try split.validate()
         // The model's options, checked now; built again with the data's facts once it is read.
         _ = try family.setup(from: a, data: nil)
 
         var options = TrainingOptions()
         let recipe = family.recipe
-        options.seed = try a.value(seed, default: 42)
-        options.optimizer = try a.value(Training.optimizer) ?? recipe?.optimizer ?? .sgd
-        options.learningRate = try a.value(Training.learningRate)
-        options.weightDecay = try a.value(Training.weightDecay) ?? recipe?.weightDecay ?? 0
-        options.warmupSteps = try a.value(Training.warmup, default: 0)
-        options.batchSize = try a.value(Training.batchSize, default: 32)
-        options.steps = try a.value(Training.steps) ?? recipe?.steps ?? 1
-        options.evalEvery = try a.value(Training.evalEvery, default: 0)
-        options.logEvery = try a.value(Training.logEvery, default: 1000)
-        options.threads = try a.value(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount
-        options.logPath = try a.value(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath)
+        options.seed = try a.value(seed)
+        options.optimizer = try a.given(Training.optimizer) ?? recipe?.optimizer ?? .sgd
+        options.learningRate = try a.given(Training.learningRate)
+        options.weightDecay = try a.given(Training.weightDecay) ?? recipe?.weightDecay ?? 0
+        options.warmupSteps = try a.value(Training.warmup)
+        options.batchSize = try a.value(Training.batchSize)
+        options.steps = try a.given(Training.steps) ?? recipe?.steps ?? 1
+        options.evalEvery = try a.value(Training.evalEvery)
+        options.logEvery = try a.value(Training.logEvery)
+        options.threads = try a.given(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount
+        options.logPath = try a.given(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath)
         if recipe != nil {
             // Before the data is read the vocabulary is not known (0); the run checks again with it.
             try TrainingRun.checkMemory(try family.setup(from: a, data: nil), batchSize: options.batchSize,
@@ -104,11 +104,11 @@ enum TrainCommand: Subcommand {
         if let given = fixed.first(where: { a.has($0.spec) }) {
             throw NameGenError(.usage, "'\(given.spec.key)' cannot be used with '--resume': a resumed run keeps the settings saved in its checkpoint.")
         }
-        let checkpointPath = try a.value(checkpoint, default: Checkpoint.defaultPath)
-        return ResumeRequest(checkpointPath: checkpointPath, dataPath: try a.given(data), steps: try a.value(Training.steps),
-                             evalEvery: try a.given(Training.evalEvery), logEvery: try a.value(Training.logEvery, default: 1000),
-                             logPath: try a.value(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath),
-                             threads: try a.value(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount)
+        let checkpointPath = try a.value(checkpoint)
+        return ResumeRequest(checkpointPath: checkpointPath, dataPath: try a.given(data), steps: try a.given(Training.steps),
+                             evalEvery: try a.given(Training.evalEvery), logEvery: try a.value(Training.logEvery),
+                             logPath: try a.given(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath),
+                             threads: try a.given(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Options given on the command line that the chosen model (and optimizer) does not use.

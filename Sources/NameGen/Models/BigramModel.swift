@@ -90,7 +90,7 @@ extension BigramModel: ModelFamily {
     public static var options: [AnyOption] { [AnyOption(smoothingOption)] }
 
     public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BigramConfig {
-        BigramConfig(smoothing: try a.value(smoothingOption, default: 1))
+        BigramConfig(smoothing: try a.value(smoothingOption))
     }
 
     public static func problem(with c: BigramConfig) -> String? {

@@ -232,15 +232,15 @@ extension HierarchicalModel: ModelFamily {
 
     public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> HierarchicalConfig {
         var c = HierarchicalConfig()
-        c.blockSize = try a.value(blockSizeOption, default: c.blockSize)
+        c.blockSize = try a.value(blockSizeOption)
         guard c.blockSize.nonzeroBitCount == 1 else {
             throw UsageError.badValue(blockSizeOption.spec, "\(c.blockSize)",
                                       "the hierarchical model fuses pairs, so it needs a power of two (2, 4, 8, 16, …)")
         }
-        c.embed = try a.value(embedOption, default: c.embed)
-        c.hidden = try a.value(hiddenOption, default: c.hidden)
-        c.activation = try a.value(activationOption, default: c.activation)
-        c.dropout = Float(try a.value(dropoutOption, default: 0))
+        c.embed = try a.value(embedOption)
+        c.hidden = try a.value(hiddenOption)
+        c.activation = try a.value(activationOption)
+        c.dropout = Float(try a.value(dropoutOption))
         return c
     }
 

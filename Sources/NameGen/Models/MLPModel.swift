@@ -239,13 +239,13 @@ extension MLPModel: ModelFamily {
             throw NameGenError(.usage, "'--batchnorm' and '--no-batchnorm' cannot be used together.")
         }
         var c = MLPConfig()
-        c.blockSize = try a.value(blockSizeOption, default: c.blockSize)
-        c.embed = try a.value(embedOption, default: c.embed)
-        c.hidden = try a.value(hiddenOption, default: c.hidden)
-        c.layers = try a.value(layersOption, default: c.layers)
-        c.activation = try a.value(activationOption, default: c.activation)
+        c.blockSize = try a.value(blockSizeOption)
+        c.embed = try a.value(embedOption)
+        c.hidden = try a.value(hiddenOption)
+        c.layers = try a.value(layersOption)
+        c.activation = try a.value(activationOption)
         c.batchNorm = !a.flag(noBatchNormFlag)
-        c.dropout = Float(try a.value(dropoutOption, default: 0))
+        c.dropout = Float(try a.value(dropoutOption))
         return c
     }
 

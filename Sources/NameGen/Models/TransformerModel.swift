@@ -601,11 +601,11 @@ extension TransformerModel: ModelFamily {
 
     public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> TransformerConfig {
         var c = TransformerConfig()
-        c.blockSize = try a.value(blockSizeOption) ?? data.map { $0.longestName + 1 } ?? c.blockSize
-        c.embed = try a.value(embedOption, default: c.embed)
-        c.layers = try a.value(layersOption, default: c.layers)
-        c.heads = try a.value(headsOption, default: c.heads)
-        c.dropout = Float(try a.value(dropoutOption, default: Double(c.dropout)))
+        c.blockSize = try a.given(blockSizeOption) ?? data.map { $0.longestName + 1 } ?? c.blockSize
+        c.embed = try a.value(embedOption)
+        c.layers = try a.value(layersOption)
+        c.heads = try a.value(headsOption)
+        c.dropout = Float(try a.value(dropoutOption))
         guard c.embed % c.heads == 0 else {
             throw NameGenError(.usage, "'--embed' \(c.embed) does not split into \(c.heads) heads.",
                                hint: "Choose --heads that divides --embed, e.g. --heads 4 with --embed 64.")
