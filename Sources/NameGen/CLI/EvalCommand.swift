@@ -33,7 +33,7 @@ enum EvalCommand: Subcommand {
                                              progress: { progress.update($1, of: $2) }, stop: { stop.isRequested })
         progress.finish()
         guard let report else {
-            throw NameGenError(.interrupted, "\(stop.signalName) during the evaluation.")
+            throw stop.interrupted("\(stop.signalName) during the evaluation.")
         }
         let trainNames = dataset.lookup([.train])
         let overlap = splits.filter { $0 != .train }.map { name in

@@ -12,18 +12,28 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case io
         /// Training stopped because the loss diverged (exit 70, EX_SOFTWARE).
         case diverged
-        /// Training was stopped by SIGINT or SIGTERM after saving a resumable checkpoint (exit 130).
+        /// Sampling found fewer names than asked for under its constraints; the ones found were
+        /// printed (exit 69, EX_UNAVAILABLE).
+        case shortfall
+        /// Another process holds the output (a `train` run on the same checkpoint): try later
+        /// (exit 75, EX_TEMPFAIL).
+        case busy
+        /// Stopped by a signal (SIGINT, SIGTERM or SIGHUP), after saving what can be resumed:
+        /// exit 128 + the signal's number (130, 143, 129).
         case interrupted
     }
 
     public var kind: Kind
     public var message: String
     public var hint: String?
+    /// For `.interrupted`: the signal that stopped the work (SIGINT when nil).
+    public var signal: Int32?
 
-    public init(_ kind: Kind, _ message: String, hint: String? = nil) {
+    public init(_ kind: Kind, _ message: String, hint: String? = nil, signal: Int32? = nil) {
         self.kind = kind
         self.message = message
         self.hint = hint
+        self.signal = signal
     }
 
     public var description: String { message }
@@ -36,7 +46,9 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case .checkpoint: return 66
         case .io: return 73
         case .diverged: return 70
-        case .interrupted: return 130
+        case .shortfall: return 69
+        case .busy: return 75
+        case .interrupted: return 128 + (signal ?? 2)
         }
     }
 }

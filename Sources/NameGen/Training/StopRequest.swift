@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A request to stop training, made from another thread or a signal handler and read by the
-/// training loop after each step. It holds the signal that asked (SIGINT or SIGTERM), in an
+/// training loop after each step. It holds the signal that asked (SIGINT, SIGTERM or SIGHUP), in an
 /// atomic: a plain variable written by a signal handler and read by the loop is a data race.
 public final class StopRequest: Sendable {
     private let signal = Atomic<Int32>(0)
@@ -16,6 +16,23 @@ public final class StopRequest: Sendable {
 
     public var isRequested: Bool { signal.load(ordering: .relaxed) != 0 }
 
-    /// "SIGINT" or "SIGTERM", for the message.
-    public var signalName: String { signal.load(ordering: .relaxed) == SIGTERM ? "SIGTERM" : "SIGINT" }
+    /// The signal that asked, or nil when none has.
+    public var signalNumber: Int32? {
+        let n = signal.load(ordering: .relaxed)
+        return n == 0 ? nil : n
+    }
+
+    /// "SIGINT", "SIGTERM" or "SIGHUP", for the message.
+    public var signalName: String {
+        switch signal.load(ordering: .relaxed) {
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "SIGINT"
+        }
+    }
+
+    /// The error that ends work stopped by this request: exit 128 + the signal's number.
+    public func interrupted(_ message: String, hint: String? = nil) -> NameGenError {
+        NameGenError(.interrupted, message, hint: hint, signal: signalNumber ?? SIGINT)
+    }
 }

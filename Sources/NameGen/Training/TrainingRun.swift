@@ -59,7 +59,7 @@ public enum TrainingRun {
             let counted = checkpoint
             guard let report = try finalLosses(model, copy: { try setup.load(from: counted) }, threads: options.threads,
                                                layout: .windows, dataset: dataset, console: console, stop: stop) else {
-                throw NameGenError(.interrupted, "\(stop.signalName) during the evaluation; nothing was saved.")
+                throw stop.interrupted("\(stop.signalName) during the evaluation; nothing was saved.")
             }
             for row in report.rows { checkpoint.run.losses[row.split] = row.loss?.mean }
             try checkpoint.write(to: request.checkpointPath)
@@ -235,7 +235,7 @@ public enum TrainingRun {
 
         if outcome == .interrupted {
             try checkpoint().write(to: path)
-            throw NameGenError(.interrupted, "\(stop.signalName) at step \(trainer.step) of \(steps); saved a resumable checkpoint to '\(path)'.",
+            throw stop.interrupted("\(stop.signalName) at step \(trainer.step) of \(steps); saved a resumable checkpoint to '\(path)'.",
                                hint: "Continue with 'namegen train --resume\(pathOption)'.")
         }
 
@@ -252,7 +252,7 @@ public enum TrainingRun {
             // Ctrl-C during the final evaluation (minutes on a large model): keep the trained
             // model, without the losses that were not measured, and stop.
             try final.write(to: path)
-            throw NameGenError(.interrupted, "\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(path)' without its losses.",
+            throw stop.interrupted("\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(path)' without its losses.",
                                hint: "Measure them with 'namegen eval\(pathOption)'.")
         }
         for row in report.rows { final.run.losses[row.split] = row.loss?.mean }
