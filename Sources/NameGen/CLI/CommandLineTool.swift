@@ -7,37 +7,27 @@ import Foundation
 public enum CommandLineTool {
     public static let version = "0.1.0"
 
-    static let overview = """
-        OVERVIEW: Generate names with a character-level language model.
+    /// The top-level help, from the command table.
+    static var overview: String {
+        var out = "OVERVIEW: Generate names with a character-level language model.\n\n"
+        out += "USAGE: namegen <subcommand>\n\n"
+        out += "OPTIONS:\n"
+        out += HelpText.row("--version", "Show the version.") + HelpText.row("-h, --help", "Show help information.")
+        out += "\nSUBCOMMANDS:\n"
+        for command in commands { out += HelpText.row(command.spec.name, command.spec.abstract) }
+        out += HelpText.row("help", "Show subcommand help information.")
+        out += "\n  See 'namegen help <subcommand>' for detailed help.\n"
+        return out
+    }
 
-        USAGE: namegen <subcommand>
-
-        OPTIONS:
-          --version               Show the version.
-          -h, --help              Show help information.
-
-        SUBCOMMANDS:
-          train                   Train a model on a file of names.
-          sample                  Generate names from a trained model.
-          eval                    Report a model's loss on a data split.
-          info                    Describe a trained model.
-          plot                    Draw SVG plots of a model and its training.
-          completion              Print a shell completion script.
-          help                    Show subcommand help information.
-
-          See 'namegen help <subcommand>' for detailed help.
-
-        """
-
-    /// The subcommands, by name.
-    static let commands: [String: Subcommand.Type] = [
-        "train": TrainCommand.self,
-        "sample": SampleCommand.self,
-        "eval": EvalCommand.self,
-        "info": InfoCommand.self,
-        "plot": PlotCommand.self,
-        "completion": CompletionCommand.self,
+    /// The subcommands, in the order help lists them.
+    static let commands: [Subcommand.Type] = [
+        TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, PlotCommand.self, CompletionCommand.self,
     ]
+
+    static func command(named name: String) -> Subcommand.Type? {
+        commands.first { $0.spec.name == name }
+    }
 
     /// Runs the tool with `arguments` (without the program name) on the process's streams.
     public static func main(_ arguments: [String]) -> Int32 {
@@ -73,11 +63,11 @@ public enum CommandLineTool {
             return 0
         case "help":
             guard let name = rest.first else { console.out(overview); return 0 }
-            guard let command = commands[name] else { return unknownSubcommand(name, console: console) }
+            guard let command = command(named: name) else { return unknownSubcommand(name, console: console) }
             console.out(HelpText.help(command.spec))
             return 0
         default:
-            guard let command = commands[first] else { return unknownSubcommand(first, console: console) }
+            guard let command = command(named: first) else { return unknownSubcommand(first, console: console) }
             let spec = command.spec
             // --help anywhere before "--" wins over every other word, valid or not.
             if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
@@ -87,6 +77,7 @@ public enum CommandLineTool {
             do {
                 let parsed = try ParsedArguments(rest, command: spec)
                 try command.run(parsed, console: console, stop: stop)
+                try console.checkOutput()
                 return 0
             } catch let error as NameGenError {
                 return report(error, command: spec, console: console)
@@ -97,7 +88,7 @@ public enum CommandLineTool {
     }
 
     static func unknownSubcommand(_ name: String, console: Console) -> Int32 {
-        let names = commands.keys.sorted() + ["help"]
+        let names = commands.map { $0.spec.name }.sorted() + ["help"]
         let guess = names.min { ParsedArguments.editDistance(name, $0) < ParsedArguments.editDistance(name, $1) }
         var message = "Unknown subcommand '\(name)'."
         if let guess, ParsedArguments.editDistance(name, guess) <= 2 { message += " Did you mean '\(guess)'?" }
@@ -107,7 +98,9 @@ public enum CommandLineTool {
 
     /// Prints an error in the house style and returns its exit status.
     static func report(_ error: NameGenError, command: CommandSpec, console: Console) -> Int32 {
-        if error.kind == .usage {
+        // A usage error from parsing gets the usage line; one that carries its own hint (a
+        // resumed run with nothing left to do) says what to do in one line instead.
+        if error.kind == .usage && error.hint == nil {
             console.err(HelpText.usageError(error, command: command))
         } else {
             // One line: the message, then the hint.

@@ -1,11 +1,11 @@
-/// `namegen completion bash|zsh`: shell completion scripts, generated from the command specs.
+/// `namegen completion bash|zsh|fish`: shell completion scripts, generated from the command specs.
 enum CompletionCommand: Subcommand {
-    static let shells = ["bash", "zsh"]
+    static let shells = ["bash", "zsh", "fish"]
 
     static let spec = CommandSpec(
         name: "completion",
         abstract: "Print a shell completion script.",
-        discussion: "bash: add 'source <(namegen completion bash)' to ~/.bashrc. zsh: write 'namegen completion zsh' to a file named _namegen in a directory on $fpath.",
+        discussion: "bash: add 'source <(namegen completion bash)' to ~/.bashrc. zsh: write 'namegen completion zsh' to a file named _namegen in a directory on $fpath. fish: write 'namegen completion fish' to ~/.config/fish/completions/namegen.fish.",
         options: [],
         positional: (name: "shell", help: "The shell.", choices: shells))
 
@@ -16,11 +16,13 @@ enum CompletionCommand: Subcommand {
         switch shell {
         case "bash": console.out(bash())
         case "zsh": console.out(zsh())
-        default: throw NameGenError(.usage, "The value '\(shell)' is invalid for '<shell>'. Please provide one of 'bash', 'zsh'.")
+        case "fish": console.out(fish())
+        default:
+            throw NameGenError(.usage, "The value '\(shell)' is invalid for '<shell>'. Please provide one of \(shells.map { "'\($0)'" }.joined(separator: ", ")).")
         }
     }
 
-    static var specs: [CommandSpec] { CommandLineTool.commands.keys.sorted().map { CommandLineTool.commands[$0]!.spec } }
+    static var specs: [CommandSpec] { CommandLineTool.commands.map { $0.spec } }
     /// Options whose value is a file or directory complete as paths.
     static func completesPaths(_ o: OptionSpec) -> Bool { ["file", "path", "dir"].contains(o.valueName ?? "") }
 
@@ -117,6 +119,45 @@ enum CompletionCommand: Subcommand {
             _namegen "$@"
 
             """
+        return s
+    }
+
+    /// fish: one `complete` line per subcommand and per option, values from the choices or
+    /// from the file system.
+    static func fish() -> String {
+        func quote(_ s: String) -> String {
+            "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        }
+        var s = """
+            # fish completion for namegen; save as ~/.config/fish/completions/namegen.fish
+            complete -c namegen -f
+            complete -c namegen -n '__fish_use_subcommand' -l version -d 'Show the version.'
+            complete -c namegen -n '__fish_use_subcommand' -s h -l help -d 'Show help information.'
+
+            """
+        for spec in specs {
+            s += "complete -c namegen -n '__fish_use_subcommand' -a \(spec.name) -d \(quote(spec.abstract))\n"
+        }
+        s += "complete -c namegen -n '__fish_use_subcommand' -a help -d 'Show subcommand help information.'\n"
+        s += "complete -c namegen -n '__fish_seen_subcommand_from help' -a \(quote(specs.map(\.name).joined(separator: " ")))\n"
+        for spec in specs {
+            let condition = "-n '__fish_seen_subcommand_from \(spec.name)'"
+            for o in spec.options {
+                var line = "complete -c namegen \(condition)"
+                for name in o.names {
+                    line += name.hasPrefix("--") ? " -l \(name.dropFirst(2))" : " -s \(name.dropFirst())"
+                }
+                if !o.isFlag {
+                    if let choices = o.choices { line += " -x -a \(quote(choices.joined(separator: " ")))" }
+                    else if completesPaths(o) { line += " -r -F" }
+                    else { line += " -x" }
+                }
+                s += line + " -d \(quote(o.help))\n"
+            }
+            if let p = spec.positional, let choices = p.choices {
+                s += "complete -c namegen \(condition) -a \(quote(choices.joined(separator: " ")))\n"
+            }
+        }
         return s
     }
 }

@@ -9,23 +9,47 @@ public final class Console {
     public let stderrIsTerminal: Bool
     /// True when NO_COLOR is set (https://no-color.org): no ANSI colours.
     public let noColor: Bool
+    /// Why a write to stdout failed (a full disk, an I/O error), or nil. Writes after a failure
+    /// are dropped; the tool reports the failure and exits 73 instead of claiming success.
+    public var outputFailure: String? { failure.why }
+    private let failure: OutputFailure
+
+    /// Where `out` records a failed write.
+    public final class OutputFailure {
+        public internal(set) var why: String?
+        public init() {}
+    }
 
     public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void,
-                stderrIsTerminal: Bool = false, noColor: Bool = true) {
+                stderrIsTerminal: Bool = false, noColor: Bool = true, failure: OutputFailure = OutputFailure()) {
         self.out = out
         self.err = err
         self.stderrIsTerminal = stderrIsTerminal
         self.noColor = noColor
+        self.failure = failure
     }
 
     /// The process's stdout and stderr, unbuffered writes of whole strings.
     public static func standard() -> Console {
         let env = ProcessInfo.processInfo.environment
+        let failure = OutputFailure()
         return Console(
-            out: { text in FileHandle.standardOutput.writeAll(text) },
-            err: { text in FileHandle.standardError.writeAll(text) },
+            out: { text in
+                guard failure.why == nil else { return }
+                failure.why = FileHandle.standardOutput.writeAll(text)
+            },
+            err: { text in _ = FileHandle.standardError.writeAll(text) },
             stderrIsTerminal: isatty(2) == 1,
-            noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false || env["TERM"] == "dumb")
+            noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false || env["TERM"] == "dumb",
+            failure: failure)
+    }
+
+    /// Throws the error for a failed write to stdout, if one happened.
+    public func checkOutput() throws {
+        if let why = outputFailure {
+            throw NameGenError(.io, "Cannot write to standard output: \(why); the output is incomplete.",
+                               hint: "Free some disk space, or send the output elsewhere.")
+        }
     }
 
     /// A console that keeps everything written, for tests.
@@ -46,8 +70,9 @@ public final class Console {
 }
 
 extension FileHandle {
-    /// Writes all of `text`; a closed pipe (e.g. `namegen sample | head`) is not an error.
-    func writeAll(_ text: String) {
+    /// Writes all of `text`. Returns why it failed (strerror), or nil. A closed pipe
+    /// (`namegen sample | head`) ends the process by SIGPIPE, as for any Unix filter.
+    func writeAll(_ text: String) -> String? {
         var bytes = Array(text.utf8)
         let fd = fileDescriptor
         var done = 0
@@ -57,10 +82,10 @@ extension FileHandle {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                return
+                return String(cString: strerror(errno))
             }
             done += n
         }
-        bytes.removeAll()
+        return nil
     }
 }

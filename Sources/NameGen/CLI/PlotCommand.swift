@@ -23,16 +23,27 @@ enum PlotCommand: Subcommand {
         // Loading validates every tensor, as info/eval/sample do: a damaged file is exit 66 here too.
         let (setup, model) = try ModelRegistry.load(checkpoint)
         let outDir = try a.given(out) ?? (path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : ".")
-        let logPath = try a.given(log) ?? TrainingRun.defaultLogPath(for: path)
+        let logPath = try a.given(log) ?? RunPaths.defaultLog(for: path)
+        // The folder is shown to be writable before anything is drawn.
+        try RunPaths.checkWritable(outDir + "/loss.svg", option: "--out")
         var written: [String] = []
         func save(_ name: String, _ svg: String) throws {
             let file = outDir + "/" + name
-            try AtomicFile.write(Array(svg.utf8), to: file)
+            do {
+                try AtomicFile.write(Array(svg.utf8), to: file)
+            } catch var error as NameGenError {
+                error.hint = "Pass --out DIR, a writable directory, or free some disk space."
+                throw error
+            }
             written.append(file)
         }
         let labels = (0..<checkpoint.vocabulary.size).map { checkpoint.vocabulary.display($0) }
 
         if FileManager.default.fileExists(atPath: logPath) {
+            // A log that ends at another step than the checkpoint was written by another run.
+            if checkpoint.run.optimization != nil, let last = TrainingLog.lastStep(logPath), last != checkpoint.run.step {
+                console.warn("the log '\(logPath)' ends at step \(last) but the checkpoint is at step \(checkpoint.run.step): they come from different runs.")
+            }
             let series = try TrainingLog.read(logPath)
             try save("loss.svg", Charts.lossCurves(series, title: "\(checkpoint.model): loss during training"))
         } else if try a.given(log) != nil {

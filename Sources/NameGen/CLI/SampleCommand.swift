@@ -40,6 +40,9 @@ enum SampleCommand: Subcommand {
         options.minLength = try a.value(minLength)
         options.maxLength = try a.value(maxLength)
         options.unique = a.flag(unique)
+        if options.unique && options.count > SamplingOptions.uniqueLimit {
+            throw NameGenError(.usage, "--unique accepts at most \(SamplingOptions.uniqueLimit) names (it keeps a hash of each in memory), not \(options.count).")
+        }
         guard options.minLength <= options.maxLength else {
             throw NameGenError(.usage, "--min-length \(options.minLength) is greater than --max-length \(options.maxLength).")
         }
@@ -81,22 +84,32 @@ enum SampleCommand: Subcommand {
         var buffer = ""
         var counts = [0, 0, 0]
         var fresh = 0, total = 0
-        try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens in
-            buffer += name
-            buffer += "\n"
-            if buffer.utf8.count >= 65_536 {
-                console.out(buffer)
-                buffer = ""
+        var shortfall: NameGenError?
+        do {
+            try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens in
+                buffer += name
+                buffer += "\n"
+                if buffer.utf8.count >= 65_536 {
+                    console.out(buffer)
+                    buffer = ""
+                    // A full disk stops the drawing at once rather than after every name.
+                    try console.checkOutput()
+                }
+                total += 1
+                if let splitNames {
+                    if let i = splitNames.firstIndex(where: { $0.contains(tokens) }) { counts[i] += 1 } else { fresh += 1 }
+                }
             }
-            total += 1
-            if let splitNames {
-                if let i = splitNames.firstIndex(where: { $0.contains(tokens) }) { counts[i] += 1 } else { fresh += 1 }
-            }
+        } catch let error as NameGenError where error.kind == .shortfall {
+            // The names found are printed; the error (exit 69) comes after them.
+            shortfall = error
         }
         console.out(buffer)
+        try console.checkOutput()
 
         if splitNames != nil {
             console.err("\(total) names (seed \(seed)): \(fresh) new, \(counts[0]) in train, \(counts[1]) in val, \(counts[2]) in test\n")
         }
+        if let shortfall { throw shortfall }
     }
 }

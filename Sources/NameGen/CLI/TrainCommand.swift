@@ -17,6 +17,7 @@ enum TrainCommand: Subcommand {
                                             range: 0...0.999_999, default: 0.1)
     static let dedupe = Flag(["--dedupe"], help: "Drop repeated names before the split.")
     static let resume = Flag(["--resume"], help: "Continue the run saved in --checkpoint (after Ctrl-C, or with a larger --steps).")
+    static let force = Flag(["--force"], help: "Replace the model already in --checkpoint, once this run finishes.")
 
     typealias Training = TrainingOptions.Declared
 
@@ -39,11 +40,14 @@ enum TrainCommand: Subcommand {
             trains the model on train and writes one checkpoint (safetensors) that 'sample', \
             'eval' and 'info' read.
             """.split(separator: "\n").joined(separator: " "),
-        options: (general + modelOptions.map(\.option) + optimisation + schedule + [AnyOption(resume)]).map(\.spec))
+        options: (general + modelOptions.map(\.option) + optimisation + schedule + [AnyOption(resume), AnyOption(force)]).map(\.spec))
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         if stop === Interrupt.request { Interrupt.install() }
         if a.flag(resume) {
+            if a.flag(force) {
+                throw NameGenError(.usage, "'--force' cannot be used with '--resume': a resumed run continues the checkpoint it replaces.")
+            }
             let table = try TrainingRun.resume(try resumeRequest(a), console: console, stop: stop)
             console.out(table)
             return
@@ -85,15 +89,15 @@ enum TrainCommand: Subcommand {
         options.evalEvery = try a.value(Training.evalEvery)
         options.logEvery = try a.value(Training.logEvery)
         options.threads = try a.given(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount
-        options.logPath = try a.given(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath)
+        options.logPath = try a.given(Training.log) ?? RunPaths.defaultLog(for: checkpointPath)
         if recipe != nil {
             // Before the data is read the vocabulary is not known (0); the run checks again with it.
             try TrainingRun.checkMemory(try family.setup(from: a, data: nil), batchSize: options.batchSize,
                                         data: DataFacts(vocabularySize: 0, longestName: 0, trainExamples: 0))
         }
-        try TrainingRun.checkOutputs(data: dataPath, checkpoint: checkpointPath, log: options.logPath)
-        let request = TrainingRequest(configure: { facts in try family.setup(from: a, data: facts) }, dataPath: dataPath,
+        var request = TrainingRequest(configure: { facts in try family.setup(from: a, data: facts) }, dataPath: dataPath,
                                       checkpointPath: checkpointPath, split: split, dedupe: a.flag(dedupe), options: options)
+        request.force = a.flag(force)
         return (request, family)
     }
 
@@ -107,7 +111,7 @@ enum TrainCommand: Subcommand {
         let checkpointPath = try a.value(checkpoint)
         return ResumeRequest(checkpointPath: checkpointPath, dataPath: try a.given(data), steps: try a.given(Training.steps),
                              evalEvery: try a.given(Training.evalEvery), logEvery: try a.value(Training.logEvery),
-                             logPath: try a.given(Training.log) ?? TrainingRun.defaultLogPath(for: checkpointPath),
+                             logPath: try a.given(Training.log) ?? RunPaths.defaultLog(for: checkpointPath),
                              threads: try a.given(Training.threads) ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 

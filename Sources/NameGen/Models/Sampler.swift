@@ -16,8 +16,12 @@ public struct SamplingOptions: Sendable {
     public var excluded: Set<String> = []
     /// Names that must not be produced, looked up by tokens (a large data file, for --new).
     public var excludedNames: NameLookup?
-    /// No name twice.
+    /// No name twice. Each name drawn is remembered as a 64-bit hash of its tokens (a set of
+    /// them costs about 16 to 32 bytes a name), so `count` may be at most `uniqueLimit`.
     public var unique = false
+
+    /// The largest `count` that `unique` accepts: 50,000,000 names, about 1 GB of hashes at most.
+    public static let uniqueLimit = 50_000_000
 
     public init() {}
 }
@@ -54,6 +58,10 @@ public enum Sampler {
         let v = model.vocabularySize
         let b = model.blockSize
         guard options.count > 0 else { return }
+        if options.unique && options.count > SamplingOptions.uniqueLimit {
+            throw NameGenError(.usage, "--unique keeps every name drawn in memory and accepts at most \(SamplingOptions.uniqueLimit) names, not \(options.count).",
+                               hint: "Ask for fewer names, or drop --unique.")
+        }
         let batch = min(max(options.count, 16), 1024)
         let (budget, overflow) = options.count.multipliedReportingOverflow(by: 100)
         let maxAttempts = overflow ? Int.max : budget.addingReportingOverflow(1000).overflow ? Int.max : budget + 1000
@@ -70,7 +78,7 @@ public enum Sampler {
         var weights = [Double](repeating: 0, count: v)
         var order = [Int](repeating: 0, count: v)
         var accepted = 0
-        var seen = Set<String>()
+        var seen = Set<UInt64>()
         var attempts = 0
 
         let incremental = model as? IncrementalSampling
@@ -104,7 +112,7 @@ public enum Sampler {
                 if next == Vocabulary.boundary && accepted < options.count
                     && !(options.excludedNames?.contains(tokens[row]) ?? false) {
                     let name = vocabulary.decode(tokens[row])
-                    if !options.excluded.contains(name) && (!options.unique || seen.insert(name).inserted) {
+                    if !options.excluded.contains(name) && (!options.unique || seen.insert(fingerprint(tokens[row])).inserted) {
                         try emit(name, tokens[row])
                         accepted += 1
                     }
@@ -118,11 +126,24 @@ public enum Sampler {
                     acceptedAtWindowStart = accepted
                 }
                 if (attempts >= maxAttempts || hopeless) && accepted < options.count {
-                    throw NameGenError(.data, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
+                    throw NameGenError(.shortfall, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
                                        hint: "Relax --min-length/--max-length, --prefix, --new or --unique, or raise --temperature.")
                 }
             }
         }
+    }
+
+    /// A name's tokens as 64 bits (FNV-1a, then the SplitMix64 finaliser), the same on every
+    /// run and machine: two names that collide (odds about n²/2⁶⁵) only cost a redraw.
+    static func fingerprint(_ tokens: [Int32]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for t in tokens {
+            h = (h ^ UInt64(UInt32(bitPattern: t))) &* 0x0000_0100_0000_01b3
+        }
+        h ^= UInt64(tokens.count)
+        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
+        return h ^ (h >> 31)
     }
 
     /// One token from one row of logits.

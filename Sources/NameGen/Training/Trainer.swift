@@ -73,7 +73,7 @@ public final class Trainer {
     /// What the loop tells its caller.
     public struct Events {
         /// After every step: (steps completed, loss, learning rate).
-        public var step: (Int, Float, Double) -> Void = { _, _, _ in }
+        public var step: (Int, Float, Double) throws -> Void = { _, _, _ in }
         /// After each evaluation: (steps completed, val loss, whether it is the best so far).
         public var evaluated: (Int, Double, Bool) throws -> Void = { _, _, _ in }
         public init() {}
@@ -119,7 +119,7 @@ public final class Trainer {
         }
         optimizer.step(learningRate: lr)
         step += 1
-        events.step(step, loss, lr)
+        try events.step(step, loss, lr)
         if evalEvery > 0 && (step % evalEvery == 0 || step == schedule.steps) {
             try evaluate(events: events)
         }

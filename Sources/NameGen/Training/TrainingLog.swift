@@ -2,7 +2,9 @@ import Foundation
 
 /// The CSV training log: `step,train_loss,val_loss,lr`, one row every `every` steps with the mean
 /// train loss since the previous row, and a row at each evaluation with the val loss (empty
-/// otherwise). A resumed run keeps the rows up to the step it resumes from and appends.
+/// otherwise). A resumed run starts from the rows of the log it continues, up to the step it
+/// resumes from, so the log holds exactly the checkpoint's steps. Every write is checked: a log
+/// that cannot be written stops the run with an error rather than ending early in silence.
 final class TrainingLog {
     static let header = "step,train_loss,val_loss,lr"
     let path: String
@@ -11,12 +13,13 @@ final class TrainingLog {
     private var lossSum: Double = 0
     private var lossCount = 0
 
-    /// Creates the log (or, when resuming from `resumeStep`, keeps its rows up to that step).
-    init(path: String, every: Int, resumeStep: Int?) throws {
+    /// Creates the log at `path`. When resuming, the rows of `previous` (the log of the
+    /// checkpoint being resumed, which may be `path` itself) up to `resumeStep` come first.
+    init(path: String, every: Int, previous: String? = nil, resumeStep: Int? = nil) throws {
         self.path = path
         self.every = max(1, every)
         var text = Self.header + "\n"
-        if let resumeStep, let old = try? String(contentsOfFile: path, encoding: .utf8) {
+        if let resumeStep, let previous, let old = try? String(contentsOfFile: previous, encoding: .utf8) {
             for line in old.split(separator: "\n").dropFirst() {
                 if let step = line.split(separator: ",", omittingEmptySubsequences: false).first.flatMap({ Int($0) }),
                    step <= resumeStep {
@@ -29,7 +32,7 @@ final class TrainingLog {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             try handle.seekToEnd()
         } catch let error as NameGenError {
-            throw error
+            throw Self.logError(error, path: path)
         } catch {
             throw NameGenError(.io, "Cannot write the training log '\(path)': \(error.localizedDescription).",
                                hint: "Pass --log FILE in a writable directory.")
@@ -38,22 +41,52 @@ final class TrainingLog {
 
     deinit { try? handle.close() }
 
-    func step(_ step: Int, loss: Float, lr: Double) {
+    func step(_ step: Int, loss: Float, lr: Double) throws {
         lossSum += Double(loss)
         lossCount += 1
-        if step % every == 0 { flush(step: step, val: nil, lr: lr) }
+        if step % every == 0 { try flush(step: step, val: nil, lr: lr) }
     }
 
-    func evaluated(_ step: Int, val: Double, lr: Double) {
-        flush(step: step, val: val, lr: lr)
+    func evaluated(_ step: Int, val: Double, lr: Double) throws {
+        try flush(step: step, val: val, lr: lr)
     }
 
-    private func flush(step: Int, val: Double?, lr: Double) {
+    /// Makes the rows written so far durable (before the log is renamed beside its checkpoint).
+    func close() throws {
+        do {
+            try handle.synchronize()
+        } catch {
+            throw NameGenError(.io, "Cannot write the training log '\(path)': \(error.localizedDescription).",
+                               hint: "Free some disk space, or pass --log FILE on another disk.")
+        }
+    }
+
+    private func flush(step: Int, val: Double?, lr: Double) throws {
         let train = lossCount > 0 ? String(format: "%.6f", lossSum / Double(lossCount)) : ""
         let row = "\(step),\(train),\(val.map { String(format: "%.6f", $0) } ?? ""),\(lr)\n"
         lossSum = 0
         lossCount = 0
-        try? handle.write(contentsOf: Data(row.utf8))
+        do {
+            try handle.write(contentsOf: Data(row.utf8))
+        } catch {
+            throw NameGenError(.io, "Cannot write the training log '\(path)' at step \(step): \(error.localizedDescription).",
+                               hint: "Free some disk space, or pass --log FILE on another disk.")
+        }
+    }
+
+    /// An error from writing the log, with a hint that names --log rather than --checkpoint.
+    static func logError(_ error: NameGenError, path: String) -> NameGenError {
+        var error = error
+        if error.kind == .io { error.hint = "Pass --log FILE in a writable directory, or free some disk space." }
+        return error
+    }
+
+    /// The last step the log at `path` has a row for (nil when it has none or cannot be read).
+    static func lastStep(_ path: String) -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").dropFirst().compactMap {
+            $0.split(separator: ",", omittingEmptySubsequences: false).first.flatMap { Int($0) }
+        }.max()
     }
 }
 

@@ -9,6 +9,8 @@ public struct TrainingRequest {
     public var split: SplitConfig
     public var dedupe: Bool
     public var options: TrainingOptions
+    /// Replace a checkpoint (finished or not) that is already at `checkpointPath`, once this run finishes.
+    public var force = false
 }
 
 /// What `namegen train --resume` may change: the rest comes from the checkpoint.
@@ -26,9 +28,14 @@ public struct ResumeRequest {
 }
 
 /// The training driver: a new run or a resumed one, with its files. It builds the model
-/// through the registry, runs the `Trainer`, writes the CSV log and the checkpoints (atomically:
-/// at each improvement in val loss, on an interrupt and at the end), evaluates the saved model
-/// on every split and returns the loss table. The command line only parses and prints.
+/// through the registry, runs the `Trainer`, writes the CSV log and the checkpoints, evaluates
+/// the saved model on every split and returns the loss table. The command line only parses
+/// and prints.
+///
+/// Nothing finished is lost (see `RunPaths`): a run holds a lock on its checkpoint path, refuses
+/// to start over an existing checkpoint unless forced, checks before any work that its files
+/// can be written, trains into the `.partial` files (atomically: at each improvement in val
+/// loss and on an interrupt), and only when it finishes renames them over the finished ones.
 public enum TrainingRun {
     /// Models that would need more memory than this are refused before any work.
     public static let memoryLimit: Double = 8 * 1024 * 1024 * 1024
@@ -43,6 +50,13 @@ public enum TrainingRun {
 
     /// A new run. Returns the loss table of the saved model.
     public static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
+        let paths = RunPaths(checkpoint: request.checkpointPath, log: request.options.logPath)
+        try checkOutputs(data: request.dataPath, checkpoint: paths.checkpoint, log: paths.log)
+        try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
+        let lock = try RunLock(paths.lock, checkpoint: paths.checkpoint)
+        defer { lock.release() }
+        if !request.force { try refuseToReplace(paths) }
+        try checkWritable(paths)
         let source = try DataSource.load(request.dataPath, console: console)
         let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
         console.err("data \(source.displayName): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.count(.train)) | val \(dataset.count(.val)) | test \(dataset.count(.test))\n")
@@ -62,7 +76,7 @@ public enum TrainingRun {
                 throw stop.interrupted("\(stop.signalName) during the evaluation; nothing was saved.")
             }
             for row in report.rows { checkpoint.run.losses[row.split] = row.loss?.mean }
-            try checkpoint.write(to: request.checkpointPath)
+            try save(checkpoint, to: paths.checkpoint)
             console.err("saved \(request.checkpointPath) (\(model.parameterCount) parameters)\n")
             return report.table
         }
@@ -83,15 +97,26 @@ public enum TrainingRun {
         let trainer = makeTrainer(model, recipe: recipe, dataset: dataset, options: options, optimization: optimization,
                                   rng: rng)
         console.err("model \(setup.name): \(model.parameterCount) parameters | \(options.optimizer.rawValue) lr \(trainer.schedule.peak) | batch \(trainer.batchSize) | \(trainer.schedule.steps) steps | threads \(options.threads)\n")
-        let files = RunFiles(checkpointPath: request.checkpointPath, logPath: options.logPath, logEvery: options.logEvery,
-                             source: source, dataset: dataset, dedupe: request.dedupe, setup: setup)
-        return try train(trainer, optimization: optimization, files: files, resumed: false, console: console, stop: stop)
+        let files = RunFiles(paths: paths, logEvery: options.logEvery, source: source, dataset: dataset, dedupe: request.dedupe,
+                             setup: setup)
+        return try train(trainer, optimization: optimization, files: files, previousLog: nil, console: console, stop: stop)
     }
 
     /// `train --resume`: the model, data split and optimisation come from the checkpoint;
     /// `--steps` may extend the run, and the log and thread options may change.
     public static func resume(_ request: ResumeRequest, console: Console, stop: StopRequest) throws -> String {
-        let path = request.checkpointPath
+        let paths = RunPaths(checkpoint: request.checkpointPath, log: request.logPath)
+        try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
+        let lock = try RunLock(paths.lock, checkpoint: paths.checkpoint)
+        defer { lock.release() }
+        // An unfinished run continues from its partial file; a finished one (given a larger
+        // --steps) from the checkpoint itself, with its log.
+        let fromPartial = RunPaths.exists(paths.partialCheckpoint)
+        let path = fromPartial ? paths.partialCheckpoint : paths.checkpoint
+        guard fromPartial || RunPaths.exists(path) else {
+            throw NameGenError(.checkpoint, "There is no run to resume at '\(paths.checkpoint)' (nor '\(paths.partialCheckpoint)').",
+                               hint: "Start one with 'namegen train', or pass the --checkpoint of the run to resume.")
+        }
         let checkpoint = try Checkpoint.read(from: path)
         // A damaged model is a checkpoint error (66), as in eval and sample, before the data is read.
         // Its weights are the best-by-val ones; `Trainer.restore` loads the ones to continue from.
@@ -126,7 +151,8 @@ public enum TrainingRun {
         (saved.targetSteps, saved.evalEvery) = (options.steps, options.evalEvery)
 
         let dataPath = request.dataPath ?? checkpoint.dataFile
-        try checkOutputs(data: dataPath, checkpoint: path, log: options.logPath)
+        try checkOutputs(data: dataPath, checkpoint: paths.checkpoint, log: paths.log)
+        try checkWritable(paths)
         let source = try DataSource.load(dataPath, console: console)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
@@ -134,8 +160,10 @@ public enum TrainingRun {
         }
         let dataset = try source.dataset(for: checkpoint)
         let done = checkpoint.run.step
-        guard options.steps > done else {
-            throw NameGenError(.usage, "The checkpoint has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
+        // A partial run that trained all its steps (stopped during its final evaluation) is
+        // evaluated and put in place; anything else needs steps left to train.
+        guard options.steps > done || (fromPartial && options.steps == done) else {
+            throw NameGenError(.usage, "'\(path)' has already trained \(done) steps; --steps \(options.steps) leaves nothing to do.",
                                hint: "Pass a larger --steps to train further.")
         }
         // The generator is replaced by the saved one in `restore`.
@@ -143,9 +171,10 @@ public enum TrainingRun {
                                   rng: RandomGenerator(seed: 0))
         try trainer.restore(from: checkpoint)
         console.err("resuming \(path) at step \(trainer.step) of \(trainer.schedule.steps)\n")
-        let files = RunFiles(checkpointPath: path, logPath: options.logPath, logEvery: options.logEvery, source: source,
-                             dataset: dataset, dedupe: checkpoint.dedupe, setup: setup)
-        return try train(trainer, optimization: saved, files: files, resumed: true, console: console, stop: stop)
+        let files = RunFiles(paths: paths, logEvery: options.logEvery, source: source, dataset: dataset, dedupe: checkpoint.dedupe,
+                             setup: setup)
+        return try train(trainer, optimization: saved, files: files, previousLog: fromPartial ? paths.partialLog : paths.log,
+                         console: console, stop: stop)
     }
 
     /// A saved optimisation checked against the option declarations: nil, or what is wrong.
@@ -172,8 +201,7 @@ public enum TrainingRun {
 
     /// Where a run writes, and what its checkpoints record besides the trainer's state.
     struct RunFiles {
-        var checkpointPath: String
-        var logPath: String?
+        var paths: RunPaths
         var logEvery: Int
         var source: DataSource
         var dataset: Dataset
@@ -181,14 +209,18 @@ public enum TrainingRun {
         var setup: ModelSetup
     }
 
-    /// The loop with its files: log, progress, checkpoints on improvement, interrupt and end.
-    static func train(_ trainer: Trainer, optimization: RunRecord.Optimization, files: RunFiles, resumed: Bool,
+    /// The loop with its files: log, progress, partial checkpoints on improvement and interrupt,
+    /// and at the end the finished checkpoint and log in place of the partial ones.
+    /// `previousLog`: the log whose rows a resumed run keeps (nil for a new run).
+    static func train(_ trainer: Trainer, optimization: RunRecord.Optimization, files: RunFiles, previousLog: String?,
                       console: Console, stop: StopRequest) throws -> String {
         let model = trainer.model
-        let path = files.checkpointPath
+        let paths = files.paths
+        let partial = paths.partialCheckpoint
         let steps = trainer.schedule.steps
-        let log = try files.logPath.map {
-            try TrainingLog(path: $0, every: max(1, steps / 1000), resumeStep: resumed ? trainer.step : nil)
+        let log = try paths.partialLog.map {
+            try TrainingLog(path: $0, every: max(1, steps / 1000), previous: previousLog,
+                            resumeStep: previousLog == nil ? nil : trainer.step)
         }
         let progress = Progress(console: console, totalSteps: steps, firstStep: trainer.step, logEvery: files.logEvery)
 
@@ -208,12 +240,12 @@ public enum TrainingRun {
         var events = Trainer.Events()
         events.step = { step, loss, lr in
             progress.step(step, loss: loss, lr: lr)
-            log?.step(step, loss: loss, lr: lr)
+            try log?.step(step, loss: loss, lr: lr)
         }
         events.evaluated = { step, val, improved in
-            log?.evaluated(step, val: val, lr: trainer.schedule.rate(at: step - 1))
+            try log?.evaluated(step, val: val, lr: trainer.schedule.rate(at: step - 1))
             if improved {
-                try checkpoint().write(to: path)
+                try checkpoint().write(to: partial)
                 savedDuringRun = true
             }
             progress.note(String(format: "step %d | val loss %.4f%@", step, val, improved ? " | best, saved" : ""))
@@ -225,18 +257,19 @@ public enum TrainingRun {
         } catch var error as NameGenError where error.kind == .diverged {
             progress.finishLine()
             error.hint = (error.hint.map { $0 + " " } ?? "")
-                + (savedDuringRun ? "'\(path)' holds the best model up to step \(trainer.bestStep ?? 0)."
-                                  : "'\(path)' was not changed by this run.")
+                + (savedDuringRun ? "'\(partial)' holds the best model up to step \(trainer.bestStep ?? 0)."
+                                  : "'\(paths.checkpoint)' was not changed by this run.")
             throw error
         }
         progress.finishLine()
         let seconds = progress.elapsed, rate = progress.stepsPerSecond
-        let pathOption = path == Checkpoint.defaultPath ? "" : " --checkpoint \(path)"
+        let pathOption = paths.checkpoint == Checkpoint.defaultPath ? "" : " --checkpoint \(paths.checkpoint)"
 
         if outcome == .interrupted {
-            try checkpoint().write(to: path)
-            throw stop.interrupted("\(stop.signalName) at step \(trainer.step) of \(steps); saved a resumable checkpoint to '\(path)'.",
-                               hint: "Continue with 'namegen train --resume\(pathOption)'.")
+            try log?.close()
+            try checkpoint().write(to: partial)
+            throw stop.interrupted("\(stop.signalName) at step \(trainer.step) of \(steps); saved a resumable checkpoint to '\(partial)'.",
+                                   hint: "Continue with 'namegen train --resume\(pathOption)'.")
         }
 
         // The saved model is the best by val when evaluating, else the last: evaluate that one.
@@ -249,21 +282,111 @@ public enum TrainingRun {
                                      console: console, stop: stop)
         final.run.seconds = seconds
         guard let report, !stop.isRequested else {
-            // Ctrl-C during the final evaluation (minutes on a large model): keep the trained
-            // model, without the losses that were not measured, and stop.
-            try final.write(to: path)
-            throw stop.interrupted("\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(path)' without its losses.",
-                               hint: "Measure them with 'namegen eval\(pathOption)'.")
+            // A signal during the final evaluation (minutes on a large model): keep the trained
+            // model, without the losses that were not measured, as a partial run, and stop.
+            try log?.close()
+            try final.write(to: partial)
+            throw stop.interrupted("\(stop.signalName) during the final evaluation; the trained model (step \(trainer.step) of \(steps)) is saved to '\(partial)' without its losses.",
+                                   hint: "Finish it with 'namegen train --resume\(pathOption)'.")
         }
         for row in report.rows { final.run.losses[row.split] = row.loss?.mean }
         if trainer.evalEvery == 0, let val = final.run.losses.val {
-            log?.evaluated(trainer.step, val: val, lr: trainer.schedule.rate(at: trainer.step - 1))
+            try log?.evaluated(trainer.step, val: val, lr: trainer.schedule.rate(at: trainer.step - 1))
         }
-        try final.write(to: path)
-        console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", path, model.parameterCount,
+        try log?.close()
+        try finish(final, paths: paths)
+        console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", paths.checkpoint,
+                           model.parameterCount,
                            trainer.bestStep.map { $0 != trainer.step ? ", best val at step \($0)" : "" } ?? "",
                            trainer.step, seconds, rate))
+        warnIfUseless(final, vocabularySize: files.dataset.vocabulary.size, console: console)
         return report.table
+    }
+
+    /// Puts a finished run in place: the checkpoint goes to the partial path, then the partial
+    /// log and the partial checkpoint are renamed over the finished ones (each rename is atomic).
+    /// When the checkpoint cannot be written, it is saved to `RunPaths.rescuePath` instead.
+    static func finish(_ checkpoint: Checkpoint, paths: RunPaths) throws {
+        do {
+            try checkpoint.write(to: paths.partialCheckpoint)
+        } catch let error as NameGenError {
+            throw rescue(checkpoint, after: error, path: paths.checkpoint)
+        }
+        if let partialLog = paths.partialLog, let log = paths.log, rename(partialLog, log) != 0 {
+            throw NameGenError(.io, "Cannot move the log '\(partialLog)' to '\(log)': \(String(cString: strerror(errno))).",
+                               hint: "The trained model is in '\(paths.partialCheckpoint)'; 'namegen train --resume' puts it in place.")
+        }
+        guard rename(paths.partialCheckpoint, paths.checkpoint) == 0 else {
+            throw NameGenError(.io, "Cannot move '\(paths.partialCheckpoint)' to '\(paths.checkpoint)': \(String(cString: strerror(errno))).",
+                               hint: "The trained model is in '\(paths.partialCheckpoint)'.")
+        }
+    }
+
+    /// Writes a finished model to its path, or to `RunPaths.rescuePath` when that fails.
+    static func save(_ checkpoint: Checkpoint, to path: String) throws {
+        do {
+            try checkpoint.write(to: path)
+        } catch let error as NameGenError {
+            throw rescue(checkpoint, after: error, path: path)
+        }
+    }
+
+    /// The error for a checkpoint that could not be written, after saving it to the rescue path.
+    static func rescue(_ checkpoint: Checkpoint, after error: NameGenError, path: String) -> NameGenError {
+        let rescue = RunPaths.rescuePath
+        let failed = error
+        do {
+            try checkpoint.write(to: rescue)
+            return NameGenError(.io, "\(failed.message) The trained model is saved to '\(rescue)' instead.",
+                                hint: "Move it where you want it; 'namegen info \(rescue)' describes it.")
+        } catch {
+            return NameGenError(.io, "\(failed.message) Saving it to '\(rescue)' failed too: \(error).", hint: failed.hint)
+        }
+    }
+
+    /// A model whose val loss is well above a uniform guess over the vocabulary has learnt
+    /// nothing useful (a learning rate far too high, say): say so rather than exit quietly.
+    static func warnIfUseless(_ checkpoint: Checkpoint, vocabularySize: Int, console: Console) {
+        guard let val = checkpoint.run.losses.val, vocabularySize > 1 else { return }
+        let uniform = log(Double(vocabularySize))
+        if val > uniform * 1.5 {
+            console.warn(String(format: "the val loss %.4f is far above a uniform guess's %.4f: the model has not learnt. Try a smaller --lr.",
+                                val, uniform))
+        }
+    }
+
+    /// Refuses to start over an existing checkpoint or an unfinished run at the same path.
+    static func refuseToReplace(_ paths: RunPaths) throws {
+        let option = paths.checkpoint == Checkpoint.defaultPath ? "" : " --checkpoint \(paths.checkpoint)"
+        if RunPaths.exists(paths.partialCheckpoint) {
+            throw NameGenError(.io, "'\(paths.partialCheckpoint)' holds \(describe(paths.partialCheckpoint)) that has not finished.",
+                               hint: "Continue it with 'namegen train --resume\(option)', or pass --force to start again.")
+        }
+        if RunPaths.exists(paths.checkpoint) {
+            throw NameGenError(.io, "'\(paths.checkpoint)' already holds \(describe(paths.checkpoint)).",
+                               hint: "Pass --force to replace it when the new run finishes, --checkpoint PATH to keep both, or --resume to continue it.")
+        }
+    }
+
+    /// "a trained mlp model (50000 steps, val 2.0146)", "an mlp run at step 735 of 50000", or "a file".
+    static func describe(_ path: String) -> String {
+        guard let c = try? Checkpoint.read(from: path) else { return "a file that is not a namegen checkpoint" }
+        let article = c.model.first.map { "aeio".contains($0) } == true ? "an" : "a"
+        if let target = c.run.optimization?.targetSteps, c.run.losses.train == nil || c.run.step < target {
+            return "\(article) \(c.model) run at step \(c.run.step) of \(target)"
+        }
+        let val = c.run.losses.val.map { String(format: "val %.4f", $0) }
+        let steps = c.run.optimization == nil ? nil : "\(c.run.step) steps"
+        let facts = [steps, val].compactMap { $0 }.joined(separator: ", ")
+        return "a trained \(c.model) model" + (facts.isEmpty ? "" : " (\(facts))")
+    }
+
+    /// Shows that the run's files can be written, before any data is read.
+    static func checkWritable(_ paths: RunPaths) throws {
+        try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
+        try RunPaths.checkWritable(paths.partialCheckpoint, option: "--checkpoint")
+        if let log = paths.log { try RunPaths.checkWritable(log, option: "--log") }
+        if let log = paths.partialLog { try RunPaths.checkWritable(log, option: "--log") }
     }
 
     /// The losses of the saved model on every split, `threads` copies at once: exact up to
@@ -284,13 +407,6 @@ public enum TrainingRun {
                                            progress!.line.update(done, of: total)
                                        },
                                        stop: { stop.isRequested })
-    }
-
-    /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.
-    public static func defaultLogPath(for checkpoint: String) -> String {
-        let url = URL(fileURLWithPath: checkpoint)
-        let base = url.pathExtension.isEmpty ? checkpoint : String(checkpoint.dropLast(url.pathExtension.count + 1))
-        return base + ".csv"
     }
 
     /// Refuses a checkpoint or log path that names the data file or each other: the later
