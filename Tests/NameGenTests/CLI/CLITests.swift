@@ -83,7 +83,7 @@ final class CLITests: XCTestCase {
     }
 
     func testEveryCommandHasHelp() {
-        for name in CommandLineTool.commands.keys {
+        for name in CommandLineTool.commands.map({ $0.spec.name }) {
             let r = run([name, "--help"])
             XCTAssertEqual(r.status, 0)
             XCTAssertTrue(r.out.hasPrefix("OVERVIEW: "), name)
