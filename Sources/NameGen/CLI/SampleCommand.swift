@@ -9,19 +9,19 @@ enum SampleCommand: Subcommand {
         options: [count.spec, seed.spec, temperature.spec, topK.spec, prefix.spec, minLength.spec, maxLength.spec, new.spec,
                   unique.spec, checkpoint.spec, data.spec])
 
-    static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: 10)
+    static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: SamplingOptions().count)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
                                      defaultText: "a new one each run")
     static let temperature = Option<Double>(["--temperature"], value: "t",
                                             help: "Softmax temperature; 0 always takes the most likely character.",
-                                            range: 0...1e6, default: 1)
+                                            range: 0...1e6, default: SamplingOptions().temperature)
     static let topK = Option<Int>(["--top-k"], value: "k", help: "Sample among the k most likely characters only.",
                                   range: 1...1_000_000, default: nil, defaultText: "all")
     static let prefix = Option<String>(["--prefix"], value: "text", help: "Every name starts with these characters.",
                                        default: nil, defaultText: nil, allowsEmpty: true)
-    static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: 1)
+    static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: SamplingOptions().minLength)
     static let maxLength = Option<Int>(["--max-length"], help: "Longest name, in characters; longer ones are drawn again.",
-                                       range: 1...100_000, default: 50)
+                                       range: 1...100_000, default: SamplingOptions().maxLength)
     static let new = Flag(["--new"], help: "Only names that are not in the data file.")
     static let unique = Flag(["--unique"], help: "No name twice.")
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",

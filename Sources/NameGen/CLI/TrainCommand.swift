@@ -8,13 +8,14 @@ enum TrainCommand: Subcommand {
     static let data = Option<String>(["--data"], value: "file", help: "Names file, one name per line (UTF-8).", default: "names.txt")
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Where to write the checkpoint.",
                                            default: Checkpoint.defaultPath)
-    static let seed = Option<UInt64>(seed: ["--seed"], help: "Seed for initialisation, minibatches and dropout.", default: 42)
-    static let splitSeed = Option<UInt64>(seed: ["--split-seed"], help: "Seed of the train/val/test shuffle.", default: 42)
+    static let seed = Option<UInt64>(seed: ["--seed"], help: "Seed for initialisation, minibatches and dropout.",
+                                     default: TrainingOptions().seed)
+    static let splitSeed = Option<UInt64>(seed: ["--split-seed"], help: "Seed of the train/val/test shuffle.", default: SplitConfig().seed)
     static let trainFraction = Option<Double>(["--train-fraction"], value: "f", help: "Fraction of the names used for training.",
-                                              range: 0.000_001...1, default: 0.8)
+                                              range: 0.000_001...1, default: SplitConfig().trainFraction)
     static let valFraction = Option<Double>(["--val-fraction"], value: "f",
                                             help: "Fraction of the names used for validation; the rest is test.",
-                                            range: 0...0.999_999, default: 0.1)
+                                            range: 0...0.999_999, default: SplitConfig().valFraction)
     static let dedupe = Flag(["--dedupe"], help: "Drop repeated names before the split.")
     static let resume = Flag(["--resume"], help: "Continue the run saved in --checkpoint (after Ctrl-C, or with a larger --steps).")
     static let force = Flag(["--force"], help: "Replace the model already in --checkpoint, once this run finishes.")
@@ -95,6 +96,7 @@ enum TrainCommand: Subcommand {
             try TrainingRun.checkMemory(try family.setup(from: a, data: nil), batchSize: options.batchSize,
                                         data: DataFacts(vocabularySize: 0, longestName: 0, trainExamples: 0))
         }
+        try TrainingRun.checkOutputs(data: dataPath, checkpoint: checkpointPath, log: options.logPath)
         var request = TrainingRequest(configure: { facts in try family.setup(from: a, data: facts) }, dataPath: dataPath,
                                       checkpointPath: checkpointPath, split: split, dedupe: a.flag(dedupe), options: options)
         request.force = a.flag(force)

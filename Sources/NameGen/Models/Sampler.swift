@@ -11,7 +11,7 @@ public struct SamplingOptions: Sendable {
     public var prefix: [Int32] = []
     public var minLength = 1
     /// Names that would grow longer than this are discarded and drawn again.
-    public var maxLength = 256
+    public var maxLength = 50
     /// Names that must not be produced (e.g. every name of the data file, for --new).
     public var excluded: Set<String> = []
     /// Names that must not be produced, looked up by tokens (a large data file, for --new).

@@ -57,22 +57,22 @@ extension TrainingOptions {
             defaultText: (["0"] + trained.filter { $0.recipe!.weightDecay != 0 }
                 .map { "\($0.name): \(Option<Double>.format($0.recipe!.weightDecay))" }).joined(separator: "; "))
         static let warmup = Option<Int>(["--warmup"], value: "steps", help: "adamw: linear warm-up steps.",
-                                        range: 0...1_000_000_000, default: 0)
+                                        range: 0...1_000_000_000, default: TrainingOptions().warmupSteps)
         static let batchSize = Option<Int>(
             ["--batch-size"],
             help: "Examples per step" + {
                 let full = trained.filter { $0.recipe!.fullBatch }.map(\.name)
                 return full.isEmpty ? "." : " (\(full.joined(separator: ", ")) always uses the full batch)."
             }(),
-            range: 1...65_536, default: 32)
+            range: 1...65_536, default: TrainingOptions().batchSize)
         static let steps = Option<Int>(["--steps"], help: "Optimisation steps.", range: 1...1_000_000_000, default: nil,
                                        defaultText: trained.map { "\($0.recipe!.steps) for \($0.name)" }.joined(separator: ", "))
         static let evalEvery = Option<Int>(
             ["--eval-every"],
             help: "Evaluate on val every n steps and keep the best checkpoint; 0 evaluates at the end only.",
-            range: 0...1_000_000_000, default: 0)
+            range: 0...1_000_000_000, default: TrainingOptions().evalEvery)
         static let logEvery = Option<Int>(["--log-every"], help: "Log line interval when stderr is not a terminal.",
-                                          range: 1...1_000_000_000, default: 1000)
+                                          range: 1...1_000_000_000, default: TrainingOptions().logEvery)
         static let log = Option<String>(["--log"], value: "file", help: "CSV training log (step, train_loss, val_loss, lr).",
                                         default: nil, defaultText: "the checkpoint path with .csv")
         static let threads = Option<Int>(

@@ -42,7 +42,7 @@ final class BadInputCorpusTests: XCTestCase {
     }
 
     private func train(_ data: String) -> [String] {
-        ["train", "--model", "bigram", "--data", data, "--checkpoint", checkpoint]
+        ["train", "--model", "bigram", "--data", data, "--checkpoint", checkpoint, "--force"]
     }
 
     func testBadDataFiles() {
@@ -80,7 +80,7 @@ final class BadInputCorpusTests: XCTestCase {
                                            ("data/punctuation-and-accents.txt", "'-.acdehijlmnoruyzéë")] {
             let path = dir.file("odd.safetensors")
             let r = run(["train", "--model", "bigram", "--data", corpus + "/" + name, "--checkpoint", path,
-                         "--train-fraction", "1", "--val-fraction", "0"])
+                         "--train-fraction", "1", "--val-fraction", "0", "--force"])
             XCTAssertEqual(r.status, 0, "\(name): \(r.err)")
             let c = try Checkpoint.read(from: path)
             XCTAssertEqual(String(c.vocabulary.characters), expectedVocabulary, name)

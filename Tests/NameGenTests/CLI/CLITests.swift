@@ -211,7 +211,7 @@ final class CLITests: XCTestCase {
         let ckpt = dir.file("model.safetensors")
         XCTAssertEqual(run(["train", "--model", "bigram", "--data", data, "--checkpoint", ckpt]).status, 0)
         let before = FileManager.default.contents(atPath: ckpt)
-        XCTAssertEqual(run(["train", "--model", "bigram", "--data", dir.write("e.txt", ""), "--checkpoint", ckpt]).status, 65)
+        XCTAssertEqual(run(["train", "--model", "bigram", "--data", dir.write("e.txt", ""), "--checkpoint", ckpt, "--force"]).status, 65)
         XCTAssertEqual(run(["train", "--block-size", "0", "--checkpoint", ckpt]).status, 64)
         XCTAssertEqual(FileManager.default.contents(atPath: ckpt), before)
     }

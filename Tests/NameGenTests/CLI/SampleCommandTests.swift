@@ -105,7 +105,32 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertEqual(CommandLineTool.run(["completion", "zsh"], console: zc), 0)
         XCTAssertTrue(zout().hasPrefix("#compdef namegen"))
         let (ec, _, eerr) = Console.capturing()
-        XCTAssertEqual(CommandLineTool.run(["completion", "fish"], console: ec), 64)
-        XCTAssertTrue(eerr().contains("Please provide one of 'bash', 'zsh'"))
+        XCTAssertEqual(CommandLineTool.run(["completion", "tcsh"], console: ec), 64)
+        XCTAssertTrue(eerr().contains("Please provide one of 'bash', 'zsh', 'fish'"), eerr())
+
+        // fish: a line per option of each subcommand, under that subcommand's condition.
+        let (fc, fout, _) = Console.capturing()
+        XCTAssertEqual(CommandLineTool.run(["completion", "fish"], console: fc), 0)
+        let fish = fout().split(separator: "\n").map(String.init)
+        for spec in CompletionCommand.specs {
+            XCTAssertTrue(fish.contains { $0.contains("__fish_use_subcommand' -a \(spec.name) ") }, spec.name)
+            for o in spec.options {
+                let long = "-l " + o.key.dropFirst(2)
+                XCTAssertTrue(fish.contains { $0.contains("__fish_seen_subcommand_from \(spec.name)'") && $0.contains(long + " ") },
+                              "\(spec.name) \(o.key)")
+            }
+        }
+        XCTAssertTrue(fish.contains { $0.contains("-l model -x -a 'bigram") }, "choices complete as values")
+        // The script must be valid fish, where fish is installed.
+        let fishBinary = ["/usr/bin/fish", "/usr/local/bin/fish"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let fishBinary {
+            let script = dir.write("namegen.fish", fish.joined(separator: "\n") + "\n")
+            let f = Process()
+            f.executableURL = URL(fileURLWithPath: fishBinary)
+            f.arguments = ["-n", script]
+            try f.run()
+            f.waitUntilExit()
+            XCTAssertEqual(f.terminationStatus, 0)
+        }
     }
 }

@@ -26,13 +26,16 @@ final class NeuralTrainingTests: CommandLineTestCase {
         // SIGINT arrives during the first step: the step finishes, a resumable checkpoint is written.
         let stopped = run(mlpArgs(parts, steps: 12), stopped: true)
         XCTAssertEqual(stopped.status, 130)
-        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT at step 1 of 12; saved a resumable checkpoint to '\(parts)'."), stopped.err)
+        let partial = dir.file("parts.partial.safetensors")
+        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT at step 1 of 12; saved a resumable checkpoint to '\(partial)'."), stopped.err)
         XCTAssertTrue(stopped.err.contains("namegen train --resume --checkpoint \(parts)"), stopped.err)
-        XCTAssertEqual(try Checkpoint.read(from: parts).run.step, 1)
+        XCTAssertEqual(try Checkpoint.read(from: partial).run.step, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: parts), "an interrupted run is not a finished model")
 
         let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.err)
-        XCTAssertTrue(resumed.err.contains("resuming \(parts) at step 1 of 12"), resumed.err)
+        XCTAssertTrue(resumed.err.contains("resuming \(partial) at step 1 of 12"), resumed.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "the finished run replaces its partial file")
 
         let a = try tensors(whole), b = try tensors(parts)
         XCTAssertEqual(Set(a.keys), Set(b.keys))
@@ -44,16 +47,21 @@ final class NeuralTrainingTests: CommandLineTestCase {
     func testInterruptDuringTheFinalEvaluationExits130AndKeepsTheTrainedModel() throws {
         // A signal during the last step is not an interrupt of the loop (nothing is left to
         // do), so it lands in the final evaluation, which used to ignore it and exit 0.
-        let path = dir.file("final.safetensors")
+        let path = dir.file("final.safetensors"), partial = dir.file("final.partial.safetensors")
         let stopped = run(mlpArgs(path, steps: 1), stopped: true)
         XCTAssertEqual(stopped.status, 130, stopped.err)
         XCTAssertEqual(stopped.out, "", "no loss table")
-        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT during the final evaluation; the trained model (step 1 of 1) is saved to '\(path)'"), stopped.err)
-        XCTAssertTrue(stopped.err.hasSuffix("Measure them with 'namegen eval --checkpoint \(path)'.\n"), stopped.err)
-        let saved = try Checkpoint.read(from: path)
+        XCTAssertTrue(stopped.err.contains("Interrupted: SIGINT during the final evaluation; the trained model (step 1 of 1) is saved to '\(partial)'"), stopped.err)
+        XCTAssertTrue(stopped.err.hasSuffix("Finish it with 'namegen train --resume --checkpoint \(path)'.\n"), stopped.err)
+        let saved = try Checkpoint.read(from: partial)
         XCTAssertEqual(saved.run.step, 1)
         XCTAssertNil(saved.run.losses.val)
-        XCTAssertEqual(run(["eval", "--checkpoint", path, "--data", data]).status, 0)
+        XCTAssertEqual(run(["eval", "--checkpoint", partial, "--data", data]).status, 0)
+        // --resume evaluates it and puts it in place, with its losses.
+        let finished = run(["train", "--resume", "--checkpoint", path])
+        XCTAssertEqual(finished.status, 0, finished.err)
+        XCTAssertNotNil(try Checkpoint.read(from: path).run.losses.val)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial))
     }
 
     /// The library path: a run of 2N steps against N steps, a checkpoint written and read back
@@ -163,14 +171,14 @@ final class NeuralTrainingTests: CommandLineTestCase {
 
     func testOptionsTheModelDoesNotUseAreWarnedAbout() {
         let path = dir.file("w.safetensors")
-        let bigram = run(["train", "--model", "bigram", "--data", data, "--checkpoint", path, "--hidden", "5", "--lr", "3"])
+        let bigram = run(["train", "--model", "bigram", "--data", data, "--checkpoint", path, "--hidden", "5", "--lr", "3", "--force"])
         XCTAssertEqual(bigram.status, 0)
         XCTAssertTrue(bigram.err.hasPrefix("Warning: '--hidden' has no effect on a bigram model.\nWarning: '--lr' has no effect on a bigram model.\n"), bigram.err)
-        let onehot = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--steps", "2", "--batch-size", "8", "--warmup", "3"])
+        let onehot = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--steps", "2", "--batch-size", "8", "--warmup", "3", "--force"])
         XCTAssertEqual(onehot.status, 0)
         XCTAssertTrue(onehot.err.contains("Warning: '--batch-size' has no effect on a onehot model.\n"), onehot.err)
         XCTAssertTrue(onehot.err.contains("Warning: '--warmup' has no effect on a onehot model trained with sgd.\n"), onehot.err)
-        let noVal = run(mlpArgs(path, steps: 4) + ["--val-fraction", "0", "--eval-every", "2"])
+        let noVal = run(mlpArgs(path, steps: 4) + ["--val-fraction", "0", "--eval-every", "2", "--force"])
         XCTAssertEqual(noVal.status, 0, noVal.err)
         XCTAssertTrue(noVal.err.contains("Warning: '--eval-every' needs a val split"), noVal.err)
         for key in ["--log", "--checkpoint", "--data"] {
@@ -178,7 +186,7 @@ final class NeuralTrainingTests: CommandLineTestCase {
             XCTAssertEqual(empty.status, 64, "\(key) ''")
             XCTAssertTrue(empty.err.hasPrefix("Error: The value '' is invalid for '\(key) <"), empty.err)
         }
-        let quiet = run(mlpArgs(path, steps: 2))
+        let quiet = run(mlpArgs(path, steps: 2) + ["--force"])
         XCTAssertFalse(quiet.err.contains("Warning:"), quiet.err)
     }
 
@@ -186,7 +194,7 @@ final class NeuralTrainingTests: CommandLineTestCase {
         let path = dir.file("m.safetensors")
         XCTAssertEqual(run(mlpArgs(path, steps: 3)).status, 0)
         let bytes = FileManager.default.contents(atPath: path)
-        let r = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--lr", "1e9", "--steps", "50"])
+        let r = run(["train", "--model", "onehot", "--data", data, "--checkpoint", path, "--lr", "1e9", "--steps", "50", "--force"])
         XCTAssertEqual(r.status, 70)
         let line = r.err.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(line.hasPrefix("Error: Training diverged at step "), line)
