@@ -1,4 +1,4 @@
-/// A model trained by gradient descent (onehot and mlp): its parameters, and one
+/// A model trained by gradient descent (every model but bigram): its parameters, and one
 /// forward-and-backward pass on a batch.
 public protocol TrainableModel: LanguageModel {
     /// Every trainable tensor, in a fixed order (the optimiser's and the checkpoint's).

@@ -2,13 +2,13 @@ import Foundation
 import XCTest
 @testable import NameGen
 
-/// Checkpoints in format 1, written by namegen 0.1.0 (main at 1e6a2aa) before the run record
+/// Checkpoints in format 1, written by namegen 0.1.0 before the run record
 /// became a typed value, kept in Tests/Fixtures/format1 (its README has the commands). Each must
 /// still work with eval, sample, info and train --resume, and give what that version gave: the
 /// expected figures below were printed by it (`eval --json`, `sample --seed 5`), and the
 /// `*-resumed-to-60` files are its own continuation of each run.
 ///
-/// The kernel sets (issue 11) sum in another fixed order than 0.1.0 did, so Float results may
+/// The kernel sets sum in another fixed order than 0.1.0 did, so Float results may
 /// differ from its in the last bits. What is read from the file (step, generator state,
 /// optimizer step count, best step, tensor names) must be exact; what is computed is compared
 /// within a tolerance stated where it is used.
