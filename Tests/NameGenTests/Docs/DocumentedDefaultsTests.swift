@@ -77,7 +77,7 @@ final class DocumentedDefaultsTests: XCTestCase {
         for row in rows {
             guard row.count >= 2 else { XCTFail("README.md: option table row \(row) has no default"); continue }
             let words = row[0].split(separator: " ").map(String.init)
-            guard words.count == 2, let command = CommandLineTool.commands[words[0]] else {
+            guard words.count == 2, let command = CommandLineTool.command(named: words[0]) else {
                 XCTFail("README.md: '\(row[0])' is not '<command> <option>'")
                 continue
             }
