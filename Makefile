@@ -20,9 +20,13 @@ test:
 test-release:
 	$(SWIFT) test -c release --disable-swift-testing
 
-## run: build, train the default model on names.txt, and print 10 names
+## run: build, train the default model on names.txt (unless checkpoints/model.safetensors exists), and print 10 names
 run: build
-	$(BIN) train
+	@if [ -e checkpoints/model.safetensors ]; then \
+		echo "checkpoints/model.safetensors exists: sampling from it ('make clean' or 'namegen train --force' trains again)" >&2; \
+	else \
+		$(BIN) train; \
+	fi
 	$(BIN) sample -n 10
 
 ## bench: matmul and training throughput (ARGS=--json for JSON lines)
