@@ -47,7 +47,7 @@ final class MLPGradientTests: XCTestCase {
             }
         }
         var smallest = Double.infinity
-        for (i, layer) in model.hidden.enumerated() {
+        for (i, layer) in model.layers.enumerated() {
             let w = leaf(layer.linear.weight), b = layer.linear.bias.map(leaf)
             let width = x[0].count
             var pre: [Value] = []
@@ -78,8 +78,8 @@ final class MLPGradientTests: XCTestCase {
     private func checkModel(_ config: MLPConfig, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) -> MLPModel {
         var rng = RandomGenerator(seed: seed)
         let model = MLPModel(config: config, vocabularySize: vocabularySize, rng: &rng)
-        let step = ModelStep(model, norms: model.hidden.compactMap(\.norm), dropout: model.dropout,
-                             maskShapes: model.hidden.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
+        let step = ModelStep(model, norms: model.layers.compactMap(\.norm), dropout: model.dropout,
+                             maskShapes: model.layers.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
                              file: file, line: line)
         let (loss, contexts, targets, masks) = (step.loss, step.contexts, step.targets, step.masks)
 
