@@ -14,9 +14,9 @@ import XCTest
 /// Shapes: V = 7, blockSize 3, embed 4, hidden 6, 2 hidden layers, batch 5, in three variants:
 /// BatchNorm + tanh; no BatchNorm (hidden biases) + ReLU; BatchNorm + tanh + dropout.
 final class MLPGradientTests: XCTestCase {
-    private let vocabularySize = 7, batch = 5
+    static let vocabularySize = 7, batch = 5
 
-    private func config(batchNorm: Bool, activation: Activation, dropout: Float) -> MLPConfig {
+    static func config(batchNorm: Bool, activation: Activation, dropout: Float) -> MLPConfig {
         var c = MLPConfig()
         c.blockSize = 3
         c.embed = 4
@@ -33,8 +33,8 @@ final class MLPGradientTests: XCTestCase {
     /// × layers → Linear + bias → mean cross-entropy. `masks[i]` is hidden layer i's dropout mask
     /// (N·H, values 0 or 1/(1 − p)); nil without dropout. Also returns the smallest |input| of
     /// any ReLU, to show that no input sits at the kink.
-    private func oracleLoss(model: MLPModel, leaves: [[Value]], contexts: [Int32], targets: [Int32],
-                            masks: [[Double]]?) -> (loss: Value, smallestActivationInput: Double) {
+    private static func oracleLoss(model: MLPModel, leaves: [[Value]], contexts: [Int32], targets: [Int32],
+                                   masks: [[Double]]?) -> (loss: Value, smallestActivationInput: Double) {
         let index = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         func leaf(_ p: Parameter) -> [Value] { leaves[index[ObjectIdentifier(p)]!] }
         let n = contexts.count / model.blockSize, e = model.config.embed, h = model.config.hidden
@@ -47,7 +47,7 @@ final class MLPGradientTests: XCTestCase {
             }
         }
         var smallest = Double.infinity
-        for (i, layer) in model.hidden.enumerated() {
+        for (i, layer) in model.layers.enumerated() {
             let w = leaf(layer.linear.weight), b = layer.linear.bias.map(leaf)
             let width = x[0].count
             var pre: [Value] = []
@@ -74,12 +74,12 @@ final class MLPGradientTests: XCTestCase {
 
     /// Builds the model (seed 1), runs one `trainingStep` on a random batch, and checks the loss
     /// and every parameter gradient. Dropout masks are reproduced by replaying the step's
-    /// generator (see `testDropoutGradients`).
-    private func checkModel(_ config: MLPConfig, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) -> MLPModel {
+    /// generator (see `testDropoutGradients`). KernelSetTests runs it under every kernel set.
+    static func checkModel(_ config: MLPConfig, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) -> MLPModel {
         var rng = RandomGenerator(seed: seed)
         let model = MLPModel(config: config, vocabularySize: vocabularySize, rng: &rng)
-        let step = ModelStep(model, norms: model.hidden.compactMap(\.norm), dropout: model.dropout,
-                             maskShapes: model.hidden.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
+        let step = ModelStep(model, norms: model.layers.compactMap(\.norm), dropout: model.dropout,
+                             maskShapes: model.layers.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
                              file: file, line: line)
         let (loss, contexts, targets, masks) = (step.loss, step.contexts, step.targets, step.masks)
 
@@ -100,7 +100,7 @@ final class MLPGradientTests: XCTestCase {
     }
 
     func testBatchNormTanhGradients() {
-        let model = checkModel(config(batchNorm: true, activation: .tanh, dropout: 0), seed: 1)
+        let model = Self.checkModel(Self.config(batchNorm: true, activation: .tanh, dropout: 0), seed: 1)
         XCTAssertEqual(model.parameters.map(\.name), [
             "embedding.weight", "layers.0.linear.weight", "layers.0.norm.weight", "layers.0.norm.bias",
             "layers.1.linear.weight", "layers.1.norm.weight", "layers.1.norm.bias", "output.weight", "output.bias",
@@ -108,7 +108,7 @@ final class MLPGradientTests: XCTestCase {
     }
 
     func testBiasReluGradients() {
-        let model = checkModel(config(batchNorm: false, activation: .relu, dropout: 0), seed: 2)
+        let model = Self.checkModel(Self.config(batchNorm: false, activation: .relu, dropout: 0), seed: 2)
         XCTAssertEqual(model.parameters.map(\.name), [
             "embedding.weight", "layers.0.linear.weight", "layers.0.linear.bias",
             "layers.1.linear.weight", "layers.1.linear.bias", "output.weight", "output.bias",
@@ -119,7 +119,7 @@ final class MLPGradientTests: XCTestCase {
     /// exactly (see `checkModel`), and the oracle multiplies by them as constants: the
     /// gradient of the step's own random function, which is what backward must compute.
     func testDropoutGradients() {
-        _ = checkModel(config(batchNorm: true, activation: .tanh, dropout: 0.3), seed: 3)
+        _ = Self.checkModel(Self.config(batchNorm: true, activation: .tanh, dropout: 0.3), seed: 3)
     }
 
     /// trainingStep adds into the gradients (two steps on the same batch without zeroGrad give
@@ -127,10 +127,10 @@ final class MLPGradientTests: XCTestCase {
     /// first step do not change the second), and zeroGrad clears them.
     func testTrainingStepAccumulatesGradients() {
         var rng = RandomGenerator(seed: 4)
-        let model = MLPModel(config: config(batchNorm: true, activation: .tanh, dropout: 0), vocabularySize: vocabularySize, rng: &rng)
-        let contexts = (0..<(batch * 3)).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-        let targets = (0..<batch).map { _ in Int32(rng.nextInt(below: vocabularySize)) }
-        model.prepareTraining(batchSize: batch)
+        let model = MLPModel(config: Self.config(batchNorm: true, activation: .tanh, dropout: 0), vocabularySize: Self.vocabularySize, rng: &rng)
+        let contexts = (0..<(Self.batch * 3)).map { _ in Int32(rng.nextInt(below: Self.vocabularySize)) }
+        let targets = (0..<Self.batch).map { _ in Int32(rng.nextInt(below: Self.vocabularySize)) }
+        model.prepareTraining(batchSize: Self.batch)
         let first = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
         let once = model.parameters.map(\.grad.data)
         let second = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
