@@ -260,6 +260,13 @@ public enum TrainingRun {
                 + (savedDuringRun ? "'\(partial)' holds the best model up to step \(trainer.bestStep ?? 0)."
                                   : "'\(paths.checkpoint)' was not changed by this run.")
             throw error
+        } catch var error as NameGenError where error.kind == .io {
+            // A log or checkpoint write failed in mid-run: keep the steps done, if the disk allows.
+            progress.finishLine()
+            if (try? checkpoint().write(to: partial)) != nil {
+                error.message += " The run so far (step \(trainer.step)) is saved to '\(partial)'; 'namegen train --resume' continues it."
+            }
+            throw error
         }
         progress.finishLine()
         let seconds = progress.elapsed, rate = progress.stepsPerSecond
