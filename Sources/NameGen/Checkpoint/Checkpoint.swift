@@ -84,8 +84,10 @@ public struct Checkpoint {
         SafeTensors.encode(tensors: tensors, metadata: metadata)
     }
 
+    /// The metadata strings. Each JSON value is written in ASCII (`SafeTensors.asciiJSON`), so
+    /// that any character of the vocabulary or the data file's name reads back as it was.
     public var metadata: [String: String] {
-        [
+        let values: [String: String] = [
             "namegen_format": String(Self.formatVersion),
             "model": model,
             "hparams": configJSON,
@@ -95,6 +97,7 @@ public struct Checkpoint {
             "data": Self.json(["file": dataFile, "sha256": dataSHA256, "names": dataNames] as [String: Any]),
             "run": String(decoding: try! Self.recordEncoder.encode(run), as: UTF8.self),
         ]
+        return values.mapValues { String(decoding: SafeTensors.asciiJSON($0), as: UTF8.self) }
     }
 
     static var recordEncoder: JSONEncoder {
@@ -126,6 +129,12 @@ public struct Checkpoint {
         }
         guard !isDirectory.boolValue else {
             throw NameGenError(.checkpoint, "'\(path)' is a directory, not a checkpoint.",
+                               hint: "Pass the .safetensors file with --checkpoint PATH.")
+        }
+        // A FIFO or a device would block or never end; a checkpoint is a file.
+        var status = stat()
+        if stat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+            throw NameGenError(.checkpoint, "'\(path)' is not a regular file, so not a checkpoint.",
                                hint: "Pass the .safetensors file with --checkpoint PATH.")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -172,6 +181,7 @@ public struct Checkpoint {
             throw fail("data is missing or malformed")
         }
         let count = (data["names"] as? NSNumber)?.intValue ?? 0
+        guard count >= 0 else { throw fail("its data record has a negative names count \(count)") }
         let run: RunRecord
         if version == 1 {
             run = RunRecord(format1: parse(meta["training"]) as? [String: String] ?? [:])
@@ -181,6 +191,7 @@ public struct Checkpoint {
             }
             run = decoded
         }
+        if let problem = run.problem { throw fail("its run record's \(problem)") }
         var checkpoint = Checkpoint(model: kind, configJSON: configJSON, vocabulary: vocabulary, split: splitConfig,
                                     dedupe: dedupe, dataFile: file, dataSHA256: sha, dataNames: count, run: run, tensors: tensors)
         checkpoint.format = version
@@ -233,8 +244,10 @@ public struct Checkpoint {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// A metadata value's JSON, read through `SafeTensors.asciiJSON` so that a raw U+FEFF in a
+    /// string is kept (Foundation's parser would drop it as a byte-order mark).
     static func parse(_ text: String?) -> Any? {
-        guard let text, let data = text.data(using: .utf8) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data, options: [])
+        guard let text else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(SafeTensors.asciiJSON(text)), options: [])
     }
 }

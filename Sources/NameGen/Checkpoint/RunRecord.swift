@@ -91,6 +91,34 @@ extension RunRecord {
         seconds = double("seconds")
     }
 
+    /// What makes the record impossible, naming the field ("'step' is -3, not a count"), or nil
+    /// when every count is at least 0 (the batch size at least 1), every loss and time finite and
+    /// at least 0, and the generator state four words. The optimisation's ranges (learning rate,
+    /// betas, …) are checked when a run is resumed, since a model with odd ones still samples.
+    public var problem: String? {
+        func count(_ name: String, _ value: Int, least: Int = 0) -> String? {
+            value >= least ? nil : "'\(name)' is \(value), \(least == 0 ? "not a count" : "less than \(least)")"
+        }
+        func amount(_ name: String, _ value: Double?) -> String? {
+            guard let value else { return nil }
+            return value.isFinite && value >= 0 ? nil : "'\(name)' is \(value), not a finite value of at least 0"
+        }
+        var checks: [String?] = [count("step", step), amount("seconds", seconds)]
+        for split in SplitName.allCases { checks.append(amount("losses.\(split.rawValue)", losses[split])) }
+        if let o = optimization {
+            checks += [count("optimization.warmup", o.warmup), count("optimization.batch_size", o.batchSize, least: 1),
+                       count("optimization.target_steps", o.targetSteps), count("optimization.eval_every", o.evalEvery),
+                       amount("optimization.learning_rate", o.learningRate), amount("optimization.weight_decay", o.weightDecay),
+                       amount("optimization.beta1", o.beta1), amount("optimization.beta2", o.beta2)]
+        }
+        if let r = resume {
+            checks.append(count("resume.optimizer_steps", r.optimizerSteps))
+            checks.append(r.rngState.count == 4 ? nil : "'resume.rng_state' has \(r.rngState.count) words, not 4")
+        }
+        if let b = best { checks += [count("best.step", b.step), amount("best.val_loss", b.valLoss)] }
+        return checks.lazy.compactMap { $0 }.first
+    }
+
     /// The record as `info` lists it: name and value, in a fixed order.
     public var rows: [(name: String, value: String)] {
         var rows: [(String, String)] = []

@@ -10,6 +10,11 @@ import Foundation
 ///
 /// The reader trusts nothing: every length, offset, shape and dtype is checked, so that a
 /// truncated or hostile file gives a `NameGenError` and never a trap.
+///
+/// The header is written as ASCII, every other character as a `\uXXXX` escape, and read the
+/// same way: Foundation's JSON parser drops a raw U+FEFF at the start of a string or after an
+/// escape (it takes it for a byte-order mark), so a raw one would not read back. Escaped, every
+/// character reads back as it was written.
 public enum SafeTensors {
     /// The largest header accepted (the reference implementation uses the same 100 MB bound).
     public static let maxHeaderBytes = 100_000_000
@@ -27,7 +32,7 @@ public enum SafeTensors {
                             "data_offsets": [offset, offset + t.bytes.count]] as [String: Any]
             offset += t.bytes.count
         }
-        var json = [UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        var json = asciiJSON([UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])))
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
         var out: [UInt8] = []
         out.reserveCapacity(8 + json.count + offset)
@@ -47,6 +52,12 @@ public enum SafeTensors {
         guard bytes.count >= 8 else { throw fail("it is \(bytes.count) bytes long, too short for a safetensors header") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        // Text read as a length field gives at least 0x0900000000000000 (its eighth byte is a
+        // tab or more), far beyond any header: such a file is not a checkpoint at all.
+        if n > UInt64(maxHeaderBytes), startsWithText(bytes) {
+            throw NameGenError(.checkpoint, "'\(source)' is not a valid checkpoint: it is text, not a safetensors file.",
+                               hint: "Pass a checkpoint written by 'namegen train' with --checkpoint PATH.")
+        }
         guard n <= UInt64(bytes.count - 8) else {
             throw fail("the header claims \(n) bytes but the file has only \(bytes.count - 8) after the length field (truncated?)")
         }
@@ -54,7 +65,8 @@ public enum SafeTensors {
         let headerEnd = 8 + Int(n)
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]), options: [])
+            guard let text = String(validating: bytes[8..<headerEnd], as: UTF8.self) else { throw fail("the header is not valid JSON (not UTF-8)") }
+            parsed = try JSONSerialization.jsonObject(with: Data(asciiJSON(text)), options: [])
         } catch {
             throw fail("the header is not valid JSON")
         }
@@ -111,6 +123,45 @@ public enum SafeTensors {
         }
         guard covered == dataLength else { throw fail("the data buffer has \(dataLength - covered) bytes that no tensor uses") }
         return (tensors, metadata)
+    }
+
+    /// JSON text with every character beyond ASCII written as a `\uXXXX` escape (a surrogate
+    /// pair above U+FFFF). Outside a string such a character is invalid JSON either way, so the
+    /// result means what `json` means; it is `json` itself when that is all ASCII.
+    public static func asciiJSON(_ json: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(json.utf8.count)
+        let hex = Array("0123456789abcdef".utf8)
+        func escape(_ unit: UInt16) {
+            out += [0x5C, 0x75]  // \u
+            for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+        }
+        for scalar in json.unicodeScalars {
+            if scalar.isASCII {
+                out.append(UInt8(scalar.value))
+            } else {
+                for unit in String(scalar).utf16 { escape(unit) }
+            }
+        }
+        return out
+    }
+
+    /// `asciiJSON` of UTF-8 bytes (as `JSONSerialization` writes them).
+    static func asciiJSON(_ json: [UInt8]) -> [UInt8] {
+        json.allSatisfy { $0 < 0x80 } ? json : asciiJSON(String(decoding: json, as: UTF8.self))
+    }
+
+    /// Whether the first bytes (up to 64) are UTF-8 text: no control characters but tab, LF
+    /// and CR. A character cut by the end of that window does not count against it.
+    static func startsWithText(_ bytes: [UInt8]) -> Bool {
+        let window = bytes.prefix(64)
+        for cut in 0...min(3, window.count - 1) {
+            guard let text = String(validating: window.dropLast(cut), as: UTF8.self) else { continue }
+            return text.unicodeScalars.allSatisfy {
+                $0 == "\t" || $0 == "\n" || $0 == "\r" || $0.properties.generalCategory != .control
+            }
+        }
+        return false
     }
 
     /// An integer JSON value, rejecting strings, fractions and values beyond ±9e15.

@@ -3,19 +3,27 @@ import Foundation
 
 /// Reads a UTF-8 text file of names, one per line, or standard input (`-`).
 ///
-/// Accepts `\n` and `\r\n` line ends, trims white space around each line and skips blank
-/// lines. Everything else that could not be a list of names is rejected with a
-/// `NameGenError` of kind `.data`: a missing path, a directory, an empty file, a file of
-/// blank lines, invalid UTF-8, NUL bytes or other control characters (a binary file).
+/// Accepts `\n` and `\r\n` line ends and a UTF-8 byte-order mark at the start of the file,
+/// trims white space around each line and skips blank lines. Everything else that could not be
+/// a list of names is rejected with a `NameGenError` of kind `.data`: a missing path, a
+/// directory, an empty file, a file of blank lines, invalid UTF-8, NUL bytes or other control
+/// characters (a binary file), a tab inside a name (columns), a carriage return inside a line
+/// (CR line endings), a byte-order mark past the start (joined files), an input larger than
+/// `maxBytes`.
 ///
-/// The file is read in chunks; each chunk is hashed (SHA-256, on a second thread) and cut
-/// into names while the next is read, so the whole file is never in memory at once.
+/// The file is read in chunks with POSIX calls; each chunk is hashed (SHA-256, on a second
+/// thread) and cut into names while the next is read, so the whole file is never in memory at
+/// once. A FIFO, a terminal or a pipe is waited on with `poll` in short slices, so that a stop
+/// request (Ctrl-C) ends a read that no writer feeds.
 public enum NameFile {
     /// The largest input namegen reads. Token offsets are 32-bit.
     public static let maxBytes = 2 * 1024 * 1024 * 1024 - 1
     /// The path that names standard input.
     public static let standardInput = "-"
     static let chunkSize = 4 * 1024 * 1024
+    /// The longest line accepted, far beyond any name: a longer one means the input is not a
+    /// list of names, and is refused before more of it is held.
+    public static let maxLineBytes = 16 * 1024 * 1024
 
     /// What `load` returns: the names, the SHA-256 of the bytes read and their count.
     public struct Contents: Sendable {
@@ -26,76 +34,42 @@ public enum NameFile {
 
     /// Reads and parses `path` (`-` for standard input). `progress` is called after each
     /// chunk with the bytes read so far and the total when it is known (a regular file).
-    public static func load(_ path: String, progress: (Int, Int?) -> Void = { _, _ in }) throws -> Contents {
-        let (handle, total) = try open(path)
-        defer { if path != standardInput { try? handle.close() } }
+    /// A request on `stop` ends the read with an `.interrupted` error within about 50 ms, even
+    /// while it waits on a FIFO or a terminal; an input of more than `limit` bytes is refused
+    /// as soon as its first byte past the limit is read.
+    public static func load(_ path: String, stop: StopRequest? = nil, limit: Int = maxBytes,
+                            progress: (Int, Int?) -> Void = { _, _ in }) throws -> Contents {
+        var input = try InputFile(path)
+        defer { input.close() }
         let hasher = ChunkHasher()
         var parser = NameParser(source: path)
         var read = 0
-        while true {
-            let data: Data
-            do {
-                guard let d = try handle.read(upToCount: chunkSize), !d.isEmpty else { break }
-                data = d
-            } catch {
-                throw NameGenError(.data, "Cannot read '\(path)': \(error.localizedDescription)")
-            }
-            read += data.count
-            if read > maxBytes {
-                throw NameGenError(.data, "'\(path)' is larger than \(maxBytes / (1024 * 1024)) MiB.",
-                                   hint: "namegen trains on lists of names; split or trim the file.")
-            }
-            let chunk = [UInt8](data)
-            hasher.update(chunk)
-            do {
+        let names: NameList
+        do {
+            while let chunk = try input.readChunk(upTo: chunkSize, total: &read, limit: limit, stop: stop) {
+                hasher.update(chunk)
                 try parser.consume(chunk)
-            } catch {
-                hasher.finish()
-                throw error
+                progress(read, input.size)
             }
-            progress(read, total)
+            names = try parser.finish()
+        } catch {
+            hasher.finish()  // waits for the queued chunks, which hold the hasher
+            throw error
         }
-        let names = try parser.finish()
         return Contents(names: names, sha256: hasher.finish(), bytes: read)
-    }
-
-    /// Opens `path` (or standard input) with the errors a user can hit.
-    private static func open(_ path: String) throws -> (FileHandle, Int?) {
-        if path == standardInput { return (FileHandle.standardInput, nil) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw NameGenError(.data, "No such file: '\(path)'.",
-                               hint: "Pass a text file with one name per line, e.g. --data names.txt")
-        }
-        if isDirectory.boolValue {
-            throw NameGenError(.data, "'\(path)' is a directory, not a file.",
-                               hint: "Pass a text file with one name per line, e.g. --data names.txt")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw NameGenError(.data, "Cannot read '\(path)' (permission denied?).")
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let regular = (attributes?[.type] as? FileAttributeType) == .typeRegular
-        return (handle, regular ? (attributes?[.size] as? Int) : nil)
     }
 
     /// The bytes of `path`, with errors for the cases a user can hit (for small files such
     /// as training logs).
-    public static func readBytes(_ path: String) throws -> [UInt8] {
-        let (handle, _) = try open(path)
-        defer { if path != standardInput { try? handle.close() } }
-        let data: Data
-        do {
-            guard let d = try handle.readToEnd() else { return [] }
-            data = d
-        } catch {
-            throw NameGenError(.data, "Cannot read '\(path)': \(error.localizedDescription)")
+    public static func readBytes(_ path: String, stop: StopRequest? = nil, limit: Int = maxBytes) throws -> [UInt8] {
+        var input = try InputFile(path)
+        defer { input.close() }
+        var bytes: [UInt8] = []
+        var read = 0
+        while let chunk = try input.readChunk(upTo: chunkSize, total: &read, limit: limit, stop: stop) {
+            bytes += chunk
         }
-        if data.count > maxBytes {
-            throw NameGenError(.data, "'\(path)' is larger than \(maxBytes / (1024 * 1024)) MiB.",
-                               hint: "namegen trains on lists of names; split or trim the file.")
-        }
-        return [UInt8](data)
+        return bytes
     }
 
     /// Reads the names in `path` as strings.
@@ -113,6 +87,117 @@ public enum NameFile {
         var parser = NameParser(source: source)
         try parser.consume(bytes)
         return try parser.finish()
+    }
+
+    /// The limit as messages give it: in MiB from 1 MiB up, else in bytes.
+    static func describe(limit: Int) -> String {
+        limit >= 1024 * 1024 ? "\(limit / (1024 * 1024)) MiB" : "\(limit) bytes"
+    }
+}
+
+/// A data file (or standard input) open for reading with POSIX calls.
+///
+/// A path is opened with O_NONBLOCK, so that opening a FIFO does not wait for a writer. Every
+/// input but a regular file is then waited on with `poll` in slices of `pollMilliseconds`,
+/// and the stop request is checked between them: a FIFO with no writer, an idle terminal or a
+/// stalled pipe answers Ctrl-C at once. A read interrupted by a signal (EINTR: the handlers are
+/// installed without SA_RESTART) checks the request too.
+struct InputFile {
+    let path: String
+    let fd: Int32
+    /// Whether `fd` is ours to close (standard input is not).
+    let owned: Bool
+    /// Whether the input is a regular file, which never blocks and needs no `poll`.
+    let regular: Bool
+    /// The file's size when it is a regular file.
+    let size: Int?
+    private var atEnd = false
+
+    static let pollMilliseconds: Int32 = 50
+
+    /// How messages name the input.
+    var displayName: String { path == NameFile.standardInput ? "standard input" : "'\(path)'" }
+
+    /// Opens `path` (or standard input) with the errors a user can hit.
+    init(_ path: String) throws {
+        self.path = path
+        if path == NameFile.standardInput {
+            fd = STDIN_FILENO
+            owned = false
+        } else {
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                if errno == ENOENT || errno == ENOTDIR {
+                    throw NameGenError(.data, "No such file: '\(path)'.",
+                                       hint: "Pass a text file with one name per line, e.g. --data names.txt")
+                }
+                throw NameGenError(.data, "Cannot read '\(path)': \(String(cString: strerror(errno))).")
+            }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                throw NameGenError(.data, "'\(path)' is a directory, not a file.",
+                                   hint: "Pass a text file with one name per line, e.g. --data names.txt")
+            }
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw NameGenError(.data, "Cannot read '\(path)': \(String(cString: strerror(errno))).",
+                                   hint: errno == EACCES ? "Check the file's permissions." : nil)
+            }
+            owned = true
+        }
+        var status = stat()
+        if fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+            regular = true
+            size = Int(status.st_size)
+        } else {
+            regular = false
+            size = nil
+        }
+    }
+
+    func close() {
+        if owned { _ = Foundation.close(fd) }
+    }
+
+    /// The next bytes, up to `count` (fewer only at the end of the input); nil at the end.
+    /// `total` counts every byte read; past `limit` the input is refused.
+    mutating func readChunk(upTo count: Int, total: inout Int, limit: Int, stop: StopRequest?) throws -> [UInt8]? {
+        if atEnd { return nil }
+        var readTotal = total
+        let chunk = try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            filled = 0
+            while filled < count {
+                if let stop, stop.isRequested {
+                    throw stop.interrupted("\(stop.signalName) while reading \(displayName).")
+                }
+                if !regular {
+                    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    let ready = poll(&entry, 1, Self.pollMilliseconds)
+                    if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+                    if ready < 0 { throw readError() }
+                }
+                let n = Foundation.read(fd, buffer.baseAddress! + filled, count - filled)
+                if n < 0 {
+                    if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
+                    throw readError()
+                }
+                if n == 0 {
+                    atEnd = true
+                    break
+                }
+                filled += n
+                readTotal += n
+                if readTotal > limit {
+                    throw NameGenError(.data, "\(displayName.prefix(1).uppercased() + displayName.dropFirst()) is larger than \(NameFile.describe(limit: limit)).",
+                                       hint: "namegen trains on lists of names; split or trim the file.")
+                }
+            }
+        }
+        total = readTotal
+        return chunk.isEmpty ? nil : chunk
+    }
+
+    private func readError() -> NameGenError {
+        NameGenError(.data, "Cannot read \(displayName): \(String(cString: strerror(errno))).")
     }
 }
 
@@ -161,16 +246,41 @@ struct NameParser {
 
     init(source: String) { self.source = source }
 
+    /// The first bytes of the input while they could still be a byte-order mark (a FIFO can
+    /// deliver fewer than three at once); nil once that is decided.
+    private var head: [UInt8]? = []
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// Parses the next bytes of the input. A UTF-8 byte-order mark at the very start is
+    /// skipped (line and offset numbers still count it).
     mutating func consume(_ chunk: [UInt8]) throws {
+        guard let start = head else { return try consumeLines(chunk) }
+        let bytes = start + chunk
+        if bytes.count < 3 && Self.byteOrderMark.starts(with: bytes) {
+            head = bytes
+            return
+        }
+        head = nil
+        if bytes.starts(with: Self.byteOrderMark) {
+            offset += 3
+            try consumeLines(Array(bytes[3...]))
+        } else {
+            try consumeLines(bytes)
+        }
+    }
+
+    private mutating func consumeLines(_ chunk: [UInt8]) throws {
         if !chunk.isEmpty { sawBytes = true }
         var start = 0
         if !pending.isEmpty {
             // Finish the carried line with this chunk's first line.
             guard let newline = chunk.firstIndex(of: 0x0A) else {
-                pending.append(contentsOf: chunk)
+                try carry(chunk[...], fileOffset: offset)
+                offset += chunk.count
                 return
             }
-            let line = pending + chunk[0..<newline]
+            try carry(chunk[0..<newline], fileOffset: offset)
+            let line = pending
             pending = []
             try parseLine(line[...], fileOffset: offset - (line.count - newline))
             start = newline + 1
@@ -197,7 +307,7 @@ struct NameParser {
             }
             if i == n {
                 // No newline before the end of the chunk: the line continues in the next one.
-                pending = Array(chunk[lineStart..<n])
+                try carry(chunk[lineStart..<n], fileOffset: offset + lineStart)
                 break
             }
             if plain {
@@ -211,7 +321,31 @@ struct NameParser {
         offset += n
     }
 
+    /// Keeps the start of a line that the chunk does not finish. A NUL byte in it is reported
+    /// at once, and so is a line past `maxLineBytes`: input without a newline (a binary
+    /// stream, /dev/zero) would otherwise be held whole until the input's size limit.
+    private mutating func carry(_ bytes: ArraySlice<UInt8>, fileOffset: Int) throws {
+        if let nul = bytes.firstIndex(of: 0) {
+            throw nulError(line: lineNumber + 1, offset: fileOffset + nul - bytes.startIndex)
+        }
+        pending.append(contentsOf: bytes)
+        if pending.count > NameFile.maxLineBytes {
+            throw NameGenError(.data, "'\(source)' line \(lineNumber + 1) is longer than \(NameFile.describe(limit: NameFile.maxLineBytes)); this is not a list of names.",
+                               hint: "Pass a UTF-8 text file with one name per line.")
+        }
+    }
+
+    private func nulError(line: Int, offset: Int) -> NameGenError {
+        NameGenError(.data, "'\(source)' line \(line) contains a NUL byte at offset \(offset); this looks like a binary file.",
+                     hint: "Pass a UTF-8 text file with one name per line.")
+    }
+
     mutating func finish() throws -> NameList {
+        if let start = head {
+            // Fewer than three bytes, all a prefix of the mark: they are text (or invalid).
+            head = nil
+            try consumeLines(start)
+        }
         if !pending.isEmpty {
             let line = pending
             pending = []
@@ -257,8 +391,7 @@ struct NameParser {
     private mutating func parseLine(_ line: ArraySlice<UInt8>, fileOffset: Int) throws {
         lineNumber += 1
         if let nul = line.firstIndex(of: 0) {
-            throw NameGenError(.data, "'\(source)' line \(lineNumber) contains a NUL byte at offset \(fileOffset + nul - line.startIndex); this looks like a binary file.",
-                               hint: "Pass a UTF-8 text file with one name per line.")
+            throw nulError(line: lineNumber, offset: fileOffset + nul - line.startIndex)
         }
         guard let text = String(validating: line, as: UTF8.self) else {
             throw NameGenError(.data, "'\(source)' line \(lineNumber) is not valid UTF-8.",
@@ -266,9 +399,25 @@ struct NameParser {
         }
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-            let code = String(bad.value, radix: 16, uppercase: true)
-            throw NameGenError(.data, "'\(source)' line \(lineNumber) contains the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code); this looks like a binary file.",
-                               hint: "Pass a UTF-8 text file with one name per line.")
+            switch bad {
+            case "\t":
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) contains a tab inside a name; namegen reads one name per line, not columns.",
+                                   hint: "Keep one column (e.g. cut -f1 FILE > names.txt) or replace the tabs with spaces.")
+            case "\r":
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) contains a carriage return inside it: the file seems to use CR line endings (classic Mac OS), and namegen reads lines ended by LF or CRLF.",
+                                   hint: "Convert the line endings with: tr '\\r' '\\n' < FILE > names.txt")
+            default:
+                let code = String(bad.value, radix: 16, uppercase: true)
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) contains the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code); this looks like a binary file.",
+                                   hint: "Pass a UTF-8 text file with one name per line.")
+            }
+        }
+        // A byte-order mark is skipped at the start of the file only. Anywhere else it is
+        // most likely where files that start with one were joined, and an invisible character
+        // is no part of a name.
+        if name.unicodeScalars.contains("\u{FEFF}") {
+            throw NameGenError(.data, "'\(source)' line \(lineNumber) contains a byte-order mark (U+FEFF), as where files that start with one were joined.",
+                               hint: "Remove it, e.g. sed 's/\\xEF\\xBB\\xBF//g' FILE > names.txt")
         }
         guard !name.isEmpty else { return }
         for c in name { append(try provisionalToken(c)) }

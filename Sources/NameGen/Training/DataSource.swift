@@ -1,3 +1,5 @@
+import Foundation
+
 /// A names file as read from disk: its names, where it came from and its SHA-256.
 struct DataSource {
     let path: String
@@ -8,28 +10,39 @@ struct DataSource {
     var displayName: String { path == NameFile.standardInput ? "standard input" : path }
 
     /// Reads `path` (`-` for standard input), with a progress line on stderr when that takes
-    /// more than a second.
-    static func load(_ path: String, console: Console? = nil) throws -> DataSource {
+    /// more than a second. A request on `stop` (the signal handlers') ends the read at once with
+    /// an `.interrupted` error, also while it waits on a FIFO or a terminal.
+    static func load(_ path: String, console: Console? = nil, stop: StopRequest? = nil) throws -> DataSource {
         let progress = console.map { WorkProgress(console: $0, label: "reading \(path == NameFile.standardInput ? "standard input" : path)", unit: .bytes) }
         defer { progress?.finish() }
-        let contents = try NameFile.load(path) { progress?.update($0, of: $1) }
+        let contents = try NameFile.load(path, stop: stop) { progress?.update($0, of: $1) }
         return DataSource(path: path, names: contents.names, sha256: contents.sha256)
     }
 
     /// The data a checkpoint was trained on, re-read for eval and sample: `--data` if given,
     /// else the file the checkpoint names. A file whose hash differs gives a warning, since
     /// the split (and so every loss) may then differ from training's.
-    static func forCheckpoint(_ checkpoint: Checkpoint, override: String?, console: Console) throws -> DataSource {
+    ///
+    /// The file the checkpoint names is read again only when it is a regular file (or a link
+    /// to one): a model trained on standard input, a FIFO or a device would otherwise wait on
+    /// the terminal or on a writer that is gone, so that gives a `.data` error asking for
+    /// `--data FILE` without opening it. `stop` is passed to `load`.
+    static func forCheckpoint(_ checkpoint: Checkpoint, override: String?, console: Console,
+                              stop: StopRequest? = nil) throws -> DataSource {
         let path = override ?? checkpoint.dataFile
-        // Standard input is read only when asked for: a model trained on `--data -` would
-        // otherwise wait on the terminal.
-        if override == nil && path == NameFile.standardInput {
-            throw NameGenError(.data, "The model was trained on standard input, which is not read again unless asked.",
-                               hint: "Pass --data FILE, or --data - to read the names from standard input again.")
+        if override == nil {
+            if path == NameFile.standardInput {
+                throw NameGenError(.data, "The model was trained on standard input, which is not read again unless asked.",
+                                   hint: "Pass --data FILE, or --data - to read the names from standard input again.")
+            }
+            if let kind = nonRegularKind(path) {
+                throw NameGenError(.data, "The model was trained on '\(path)', \(kind), which is not read again unless asked.",
+                                   hint: "Pass --data FILE with the names it was trained on.")
+            }
         }
         let source: DataSource
         do {
-            source = try load(path, console: console)
+            source = try load(path, console: console, stop: stop)
         } catch var error as NameGenError {
             if override == nil {
                 error.hint = "The checkpoint was trained on '\(checkpoint.dataFile)'; pass --data FILE to use another copy."
@@ -40,6 +53,22 @@ struct DataSource {
             console.warn("'\(path)' is not the file this model was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…); the splits may differ from training's.")
         }
         return source
+    }
+
+    /// What `path` is when it exists and is not a regular file ("a FIFO", …); nil for a
+    /// regular file, a link to one, or a path that does not exist (reading that gives the
+    /// usual "No such file" error).
+    static func nonRegularKind(_ path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFDIR: return nil  // a directory gets the loader's own error
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
     }
 
     /// The checkpoint of a model of `setup`, trained on this file's `dataset` (its vocabulary and split).

@@ -89,7 +89,7 @@ final class BadInputCorpusTests: XCTestCase {
 
     func testBadCheckpoints() {
         let cases: [(String, String)] = [
-            ("not-safetensors", "header claims"),
+            ("not-safetensors", "it is text, not a safetensors file"),
             ("too-short", "too short"),
             ("header-length-too-large", "header claims"),
             ("header-not-json", "not valid JSON"),
