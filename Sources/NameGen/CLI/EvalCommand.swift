@@ -21,7 +21,7 @@ enum EvalCommand: Subcommand {
         let path = try a.value(checkpoint)
         let checkpoint = try Checkpoint.read(from: path)
         let (setup, model) = try ModelRegistry.load(checkpoint)
-        let source = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console)
+        let source = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console, stop: stop)
         let dataset = try source.dataset(for: checkpoint)
         let splits = which == "all" ? SplitName.allCases : [SplitName(rawValue: which)!]
 

@@ -68,8 +68,8 @@ enum SampleCommand: Subcommand {
         // The data file tags names as in train/val/test; --new needs it.
         var dataset: Dataset?
         do {
-            dataset = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console).dataset(for: checkpoint)
-        } catch let error as NameGenError where !a.flag(new) {
+            dataset = try DataSource.forCheckpoint(checkpoint, override: try a.given(data), console: console, stop: stop).dataset(for: checkpoint)
+        } catch let error as NameGenError where !a.flag(new) && error.kind != .interrupted {
             console.warn("no summary of new names: \(error.message)")
         }
         // Each split's names, looked up by tokens: --new and the summary.

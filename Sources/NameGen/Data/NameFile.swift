@@ -100,8 +100,7 @@ public enum NameFile {
 /// A path is opened with O_NONBLOCK, so that opening a FIFO does not wait for a writer. Every
 /// input but a regular file is then waited on with `poll` in slices of `pollMilliseconds`,
 /// and the stop request is checked between them: a FIFO with no writer, an idle terminal or a
-/// stalled pipe answers Ctrl-C at once. A read interrupted by a signal (EINTR: the handlers are
-/// installed without SA_RESTART) checks the request too.
+/// stalled pipe answers Ctrl-C at once. A regular file, which cannot block, is read to its end.
 struct InputFile {
     let path: String
     let fd: Int32
@@ -166,7 +165,10 @@ struct InputFile {
         let chunk = try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
             filled = 0
             while filled < count {
-                if let stop, stop.isRequested {
+                // A regular file never blocks: it is read to the end, and a stop request is
+                // answered by the work that follows (a training run saves and stops after its
+                // first step). Anything else may wait for ever, so it answers the request here.
+                if !regular, let stop, stop.isRequested {
                     throw stop.interrupted("\(stop.signalName) while reading \(displayName).")
                 }
                 if !regular {

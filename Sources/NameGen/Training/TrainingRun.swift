@@ -57,7 +57,7 @@ public enum TrainingRun {
         defer { lock.release() }
         if !request.force { try refuseToReplace(paths) }
         try checkWritable(paths)
-        let source = try DataSource.load(request.dataPath, console: console)
+        let source = try DataSource.load(request.dataPath, console: console, stop: stop)
         let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
         console.err("data \(source.displayName): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.count(.train)) | val \(dataset.count(.val)) | test \(dataset.count(.test))\n")
         let facts = DataFacts(vocabularySize: dataset.vocabulary.size, longestName: dataset.longestName,
@@ -153,7 +153,7 @@ public enum TrainingRun {
         let dataPath = request.dataPath ?? checkpoint.dataFile
         try checkOutputs(data: dataPath, checkpoint: paths.checkpoint, log: paths.log)
         try checkWritable(paths)
-        let source = try DataSource.load(dataPath, console: console)
+        let source = try DataSource.load(dataPath, console: console, stop: stop)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
                                hint: "Resume with the same data file (--data FILE), or train a new model.")

@@ -226,4 +226,27 @@ final class NothingLostTests: CommandLineTestCase {
             XCTAssertGreaterThan(saved.run.step, 0)
         }
     }
+
+    /// `train --data FIFO` with no writer answers SIGINT at once (exit 130), on the real binary.
+    func testReadingAFIFOWithoutAWriterAnswersSIGINT() throws {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let binary = runner.deletingLastPathComponent().appendingPathComponent("namegen").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no namegen binary beside the tests") }
+        let fifo = dir.file("names.fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["train", "--data", fifo, "--checkpoint", dir.file("fifo/model.safetensors")]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        let sent = Date()
+        kill(p.processIdentifier, SIGINT)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130, text)
+        XCTAssertTrue(text.contains("SIGINT while reading"), text)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 2, "answered at once")
+    }
 }

@@ -208,12 +208,17 @@ final class DataRobustnessTests: XCTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
     }
 
-    func testAStopRequestEndsTheReadOfAFile() {
+    /// A regular file cannot block, so it is read to its end whatever the request; a FIFO with
+    /// the same request is not read at all.
+    func testAStopRequestEndsTheReadOfAFIFOButNotOfARegularFile() throws {
         let dir = TemporaryDirectory()
         let path = dir.write("n.txt", "emma\n")
         let stop = StopRequest()
         stop.request()
-        XCTAssertThrowsError(try NameFile.load(path, stop: stop)) {
+        XCTAssertEqual(try NameFile.load(path, stop: stop).names.strings, ["emma"])
+        let fifo = dir.file("n.fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        XCTAssertThrowsError(try NameFile.load(fifo, stop: stop)) {
             XCTAssertEqual(($0 as? NameGenError)?.kind, .interrupted)
             XCTAssertEqual(($0 as? NameGenError)?.exitCode, 130)
         }
