@@ -73,19 +73,6 @@ extension FileHandle {
     /// Writes all of `text`. Returns why it failed (strerror), or nil. A closed pipe
     /// (`namegen sample | head`) ends the process by SIGPIPE, as for any Unix filter.
     func writeAll(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        let fd = fileDescriptor
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            done += n
-        }
-        return nil
+        RawIO.writeAll(fileDescriptor, Array(text.utf8)).map { String(cString: strerror($0)) }
     }
 }

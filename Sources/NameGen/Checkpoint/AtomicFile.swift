@@ -41,19 +41,7 @@ public enum AtomicFile {
             throw NameGenError(.io, "Cannot write '\(path)': \(String(cString: strerror(errno))).",
                                hint: "Check that the directory is writable, or pass another --checkpoint.")
         }
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                done += n
-            }
-        }
+        var failure = RawIO.writeAll(fd, bytes).map { String(cString: strerror($0)) }
         if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
         if failure == nil, rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }

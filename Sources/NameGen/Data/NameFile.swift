@@ -162,38 +162,38 @@ struct InputFile {
     mutating func readChunk(upTo count: Int, total: inout Int, limit: Int, stop: StopRequest?) throws -> [UInt8]? {
         if atEnd { return nil }
         var readTotal = total
-        let chunk = try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
-            filled = 0
-            while filled < count {
-                // A regular file never blocks: it is read to the end, and a stop request is
-                // answered by the work that follows (a training run saves and stops after its
-                // first step). Anything else may wait for ever, so it answers the request here.
-                if !regular, let stop, stop.isRequested {
-                    throw stop.interrupted("\(stop.signalName) while reading \(displayName).")
-                }
-                if !regular {
-                    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    let ready = poll(&entry, 1, Self.pollMilliseconds)
-                    if ready == 0 || (ready < 0 && errno == EINTR) { continue }
-                    if ready < 0 { throw readError() }
-                }
-                let n = Foundation.read(fd, buffer.baseAddress! + filled, count - filled)
-                if n < 0 {
-                    if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
-                    throw readError()
-                }
-                if n == 0 {
-                    atEnd = true
-                    break
-                }
-                filled += n
-                readTotal += n
-                if readTotal > limit {
-                    throw NameGenError(.data, "\(displayName.prefix(1).uppercased() + displayName.dropFirst()) is larger than \(NameFile.describe(limit: limit)).",
-                                       hint: "namegen trains on lists of names; split or trim the file.")
-                }
+        var chunk = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            // A regular file never blocks: it is read to the end, and a stop request is
+            // answered by the work that follows (a training run saves and stops after its
+            // first step). Anything else may wait for ever, so it answers the request here.
+            if !regular, let stop, stop.isRequested {
+                throw stop.interrupted("\(stop.signalName) while reading \(displayName).")
+            }
+            if !regular {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&entry, 1, Self.pollMilliseconds)
+                if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+                if ready < 0 { throw readError() }
+            }
+            let n = RawIO.read(fd, into: &chunk, at: filled, count: count - filled)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
+                throw readError()
+            }
+            if n == 0 {
+                atEnd = true
+                break
+            }
+            filled += n
+            readTotal += n
+            if readTotal > limit {
+                throw NameGenError(.data, "\(displayName.prefix(1).uppercased() + displayName.dropFirst()) is larger than \(NameFile.describe(limit: limit)).",
+                                   hint: "namegen trains on lists of names; split or trim the file.")
             }
         }
+        chunk.removeLast(count - filled)
         total = readTotal
         return chunk.isEmpty ? nil : chunk
     }

@@ -114,4 +114,55 @@ public enum VectorMath {
             }
         }
     }
+
+    // MARK: embeddings and the loss, for the layers
+
+    /// out[i·width + j] = table[tokens[i]·width + j] for i < count: the rows of `tokens` gathered.
+    public static func embeddingGather(_ out: inout [Float], table: [Float], tokens: [Int32], count: Int, width: Int) {
+        guard count > 0 else { return }
+        precondition(tokens.count >= count && out.count >= count * width)
+        tokens.withUnsafeBufferPointer { t in
+            table.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    KernelDispatch.active.embeddingGather(o.baseAddress!, w.baseAddress!, tokens: t.baseAddress!,
+                                                          count: count, width: width)
+                }
+            }
+        }
+    }
+
+    /// grad[tokens[i]·width + j] += dOut[i·width + j] for i < count, in order of i.
+    public static func embeddingScatter(_ grad: inout [Float], dOut: [Float], tokens: [Int32], count: Int, width: Int) {
+        guard count > 0 else { return }
+        precondition(tokens.count >= count && dOut.count >= count * width)
+        tokens.withUnsafeBufferPointer { t in
+            dOut.withUnsafeBufferPointer { d in
+                grad.withUnsafeMutableBufferPointer { g in
+                    KernelDispatch.active.embeddingScatter(g.baseAddress!, d.baseAddress!, tokens: t.baseAddress!,
+                                                           count: count, width: width)
+                }
+            }
+        }
+    }
+
+    /// Softmax cross-entropy over rows (rows, columns) of `logits`: dLogits = scale · (p − onehot)
+    /// (zero on a row whose target is negative), and for each row r, scratch[r] = Σ exp(shifted)
+    /// and scratch[rows + r] = the shifted target logit (scratch holds at least 2·rows floats).
+    public static func softmaxCrossEntropy(dLogits: inout [Float], logits: [Float], targets: [Int32], rows: Int,
+                                           columns: Int, scale: Float, scratch: inout [Float]) {
+        guard rows > 0 else { return }
+        precondition(logits.count >= rows * columns && dLogits.count >= rows * columns && targets.count >= rows)
+        precondition(scratch.count >= 2 * rows)
+        logits.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                dLogits.withUnsafeMutableBufferPointer { d in
+                    scratch.withUnsafeMutableBufferPointer { p in
+                        KernelDispatch.active.softmaxCrossEntropy(d.baseAddress!, l.baseAddress!, targets: t.baseAddress!,
+                                                                  rows: rows, columns: columns, scale: scale,
+                                                                  rowSum: p.baseAddress!, rowShiftedTarget: p.baseAddress! + rows)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -26,17 +26,8 @@ public enum CrossEntropy {
         for r in 0..<n where targets[r] != TrainingRecipe.masked { counted += 1 }
         let scale = 1 / Float(max(counted, 1))
         // The scratch holds each row's Σ exp(shifted) and shifted target logit (2N ≤ N·V floats).
-        logits.data.withUnsafeBufferPointer { l in
-            targets.withUnsafeBufferPointer { t in
-                dLogits.data.withUnsafeMutableBufferPointer { d in
-                    probabilities.data.withUnsafeMutableBufferPointer { p in
-                        KernelDispatch.active.softmaxCrossEntropy(d.baseAddress!, l.baseAddress!, targets: t.baseAddress!,
-                                                                  rows: n, columns: v, scale: scale,
-                                                                  rowSum: p.baseAddress!, rowShiftedTarget: p.baseAddress! + n)
-                    }
-                }
-            }
-        }
+        VectorMath.softmaxCrossEntropy(dLogits: &dLogits.data, logits: logits.data, targets: targets, rows: n, columns: v,
+                                       scale: scale, scratch: &probabilities.data)
         var total: Double = 0
         for r in 0..<n {
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum

@@ -20,14 +20,7 @@ public final class Embedding {
         guard count > 0 else { return }
         let rows = table.value.rows
         precondition(tokens.prefix(count).allSatisfy { $0 >= 0 && Int($0) < rows }, "token out of the table")
-        tokens.withUnsafeBufferPointer { t in
-            table.value.data.withUnsafeBufferPointer { w in
-                out.data.withUnsafeMutableBufferPointer { o in
-                    KernelDispatch.active.embeddingGather(o.baseAddress!, w.baseAddress!, tokens: t.baseAddress!,
-                                                          count: count, width: e)
-                }
-            }
-        }
+        VectorMath.embeddingGather(&out.data, table: table.value.data, tokens: tokens, count: count, width: e)
     }
 
     /// Adds each row of dOut (N, T·E) into the gradient of the table row it was read from.
@@ -38,13 +31,6 @@ public final class Embedding {
         guard count > 0 else { return }
         let rows = table.grad.rows
         precondition(tokens.prefix(count).allSatisfy { $0 >= 0 && Int($0) < rows }, "token out of the table")
-        tokens.withUnsafeBufferPointer { t in
-            dOut.data.withUnsafeBufferPointer { d in
-                table.grad.data.withUnsafeMutableBufferPointer { g in
-                    KernelDispatch.active.embeddingScatter(g.baseAddress!, d.baseAddress!, tokens: t.baseAddress!,
-                                                           count: count, width: e)
-                }
-            }
-        }
+        VectorMath.embeddingScatter(&table.grad.data, dOut: dOut.data, tokens: tokens, count: count, width: e)
     }
 }
