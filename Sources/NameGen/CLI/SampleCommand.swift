@@ -5,9 +5,10 @@ enum SampleCommand: Subcommand {
     static let spec = CommandSpec(
         name: "sample",
         abstract: "Generate names from a trained model.",
-        discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file.",
-        options: [count.spec, seed.spec, temperature.spec, topK.spec, prefix.spec, minLength.spec, maxLength.spec, new.spec,
-                  unique.spec, checkpoint.spec, data.spec])
+        discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file. Sampling applies the temperature, then --top-k, then --top-p. --pattern masks, at each character, what could no longer match: every name matches, but the draw is the model's step-by-step distribution under the mask, not its exact distribution given a match. --beam searches for the most probable names instead of sampling.",
+        options: [count.spec, seed.spec, temperature.spec, topK.spec, topP.spec, prefix.spec, pattern.spec, minLength.spec,
+                  maxLength.spec, new.spec, exclude.spec, unique.spec, beam.spec, beamWidth.spec, perChar.spec, scores.spec,
+                  checkpoint.spec, data.spec])
 
     static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: SamplingOptions().count)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
@@ -17,6 +18,20 @@ enum SampleCommand: Subcommand {
                                             range: 0...1e6, default: SamplingOptions().temperature)
     static let topK = Option<Int>(["--top-k"], value: "k", help: "Sample among the k most likely characters only.",
                                   range: 1...1_000_000, default: nil, defaultText: "all")
+    static let topP = Option<Double>(["--top-p"], value: "p",
+                                     help: "Nucleus sampling: only the most likely characters whose probabilities add up to p.",
+                                     range: 1e-9...1, default: nil, defaultText: "1, all")
+    static let pattern = Option<String>(["--pattern"], value: "glob",
+                                        help: "Every name matches: ? one character, * any run, [abc] one of a set, \\c the character c.",
+                                        default: nil, allowsEmpty: false)
+    static let exclude = Option<String>(["--exclude"], value: "file", help: "Names, one per line, never to print.", default: nil)
+    static let beam = Option<Int>(["--beam"], value: "k", help: "The k most probable names, best first, by beam search (no seed).",
+                                  range: 1...100_000, default: nil)
+    static let beamWidth = Option<Int>(["--beam-width"], value: "w", help: "Partial names kept at each length by --beam.",
+                                       range: 1...1_000_000, default: nil, defaultText: "the larger of --beam and \(defaultBeamWidth)")
+    static let perChar = Flag(["--per-char"], help: "--beam ranks by log-probability per character (the total favours short names).")
+    static let scores = Flag(["--scores"], help: "--beam prints each name's score (natural log) after a tab.")
+    static let defaultBeamWidth = 32
     static let prefix = Option<String>(["--prefix"], value: "text", help: "Every name starts with these characters.",
                                        default: nil, defaultText: nil, allowsEmpty: true)
     static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: SamplingOptions().minLength)
@@ -37,11 +52,23 @@ enum SampleCommand: Subcommand {
         let seed = try a.given(Self.seed) ?? UInt64.random(in: 0...UInt64.max)
         options.temperature = try a.value(temperature)
         options.topK = try a.given(topK)
+        options.topP = try a.given(topP)
         options.minLength = try a.value(minLength)
         options.maxLength = try a.value(maxLength)
         options.unique = a.flag(unique)
         if options.unique && options.count > SamplingOptions.uniqueLimit {
             throw NameGenError(.usage, "--unique accepts at most \(SamplingOptions.uniqueLimit) names (it keeps a hash of each in memory), not \(options.count).")
+        }
+        if a.has(beam) {
+            for conflicting in [AnyOption(temperature), AnyOption(topK), AnyOption(topP), AnyOption(count), AnyOption(Self.seed)]
+            where a.has(conflicting.spec) {
+                throw NameGenError(.usage, "'\(conflicting.spec.key)' cannot be used with '--beam': beam search takes no samples and returns --beam names.",
+                                   hint: "Drop '\(conflicting.spec.key)', or sample without '--beam'.")
+            }
+        } else {
+            for flag in [AnyOption(beamWidth), AnyOption(perChar), AnyOption(scores)] where a.has(flag.spec) {
+                throw NameGenError(.usage, "'\(flag.spec.key)' needs '--beam'.", hint: "Add '--beam K' for the K most probable names.")
+            }
         }
         guard options.minLength <= options.maxLength else {
             throw NameGenError(.usage, "--min-length \(options.minLength) is greater than --max-length \(options.maxLength).")
@@ -63,6 +90,39 @@ enum SampleCommand: Subcommand {
             throw NameGenError(.usage, "--prefix '\(prefix)' is as long as --max-length \(options.maxLength) allows.")
         }
         options.prefix = prefixTokens
+        if let glob = try a.given(pattern) {
+            let compiled: NamePattern
+            do {
+                compiled = try NamePattern(glob, vocabulary: vocabulary)
+            } catch var error as NameGenError {
+                error.hint = "The model's characters: \(String(vocabulary.characters))."
+                throw error
+            }
+            guard let state = compiled.state(after: prefixTokens) else {
+                throw NameGenError(.usage, "The pattern '\(glob)' can never match: no name that starts with '\(prefix)' matches it.",
+                                   hint: "Change --prefix or --pattern.")
+            }
+            guard prefixTokens.count + compiled.minimumRemaining(state) <= options.maxLength else {
+                throw NameGenError(.usage, "The pattern '\(glob)' can never match: it needs at least \(prefixTokens.count + compiled.minimumRemaining(state)) characters, and --max-length is \(options.maxLength).",
+                                   hint: "Raise --max-length or shorten the pattern.")
+            }
+            options.pattern = compiled
+        }
+        if let path = try a.given(exclude) {
+            // A name with a character the model lacks can never be drawn: it maps to the
+            // start/stop token, which no drawn name contains.
+            let loaded: NameFile.Contents
+            do {
+                loaded = try NameFile.load(path, stop: stop)
+            } catch let error as NameGenError where error.kind == .data {
+                throw NameGenError(.usage, "The value '\(path)' is invalid for '--exclude <file>': \(error.message)",
+                                   hint: "Pass a text file with one name per line.")
+            }
+            let names = loaded.names.reencodedKeepingUnknown(in: vocabulary)
+            var set = NameSet(capacity: names.count)
+            for i in 0..<names.count { _ = set.insert(i, of: names) }
+            options.exclusions.append(NameLookup(set: set, list: names))
+        }
         let model = try ModelRegistry.load(checkpoint).model
 
         // The data file tags names as in train/val/test; --new needs it.
@@ -75,7 +135,30 @@ enum SampleCommand: Subcommand {
         // Each split's names, looked up by tokens: --new and the summary.
         let splitNames = dataset.map { d in SplitName.allCases.map { d.lookup([$0]) } }
         if a.flag(new), let dataset {
-            options.excludedNames = NameLookup(combining: splitNames ?? [dataset.lookup(SplitName.allCases)])
+            options.exclusions.append(NameLookup(combining: splitNames ?? [dataset.lookup(SplitName.allCases)]))
+        }
+
+        if let k = try a.given(beam) {
+            let width = try a.given(beamWidth) ?? max(k, defaultBeamWidth)
+            let results = try BeamSearch.search(model: model, options: options, count: k, width: width, perCharacter: a.flag(perChar))
+            var text = ""
+            var counts = [0, 0, 0], fresh = 0
+            for r in results {
+                text += vocabulary.decode(r.tokens) + (a.flag(scores) ? String(format: "\t%.4f", r.score) : "") + "\n"
+                if let splitNames {
+                    if let i = splitNames.firstIndex(where: { $0.contains(r.tokens) }) { counts[i] += 1 } else { fresh += 1 }
+                }
+            }
+            console.out(text)
+            try console.checkOutput()
+            if splitNames != nil {
+                console.err("\(results.count) names (beam \(k), width \(width)): \(fresh) new, \(counts[0]) in train, \(counts[1]) in val, \(counts[2]) in test\n")
+            }
+            guard results.count == k else {
+                throw NameGenError(.shortfall, "Only \(results.count) of \(k) names meet the constraints.",
+                                   hint: "Relax --min-length/--max-length, --prefix, --pattern, --new or --exclude.")
+            }
+            return
         }
 
         var rng = RandomGenerator(seed: seed)

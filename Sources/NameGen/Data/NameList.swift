@@ -66,6 +66,15 @@ public struct NameList: Sendable {
         return NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
     }
 
+    /// The same names in the tokens of `other`; a character that `other` lacks becomes the
+    /// start/stop token (0), which no generated name contains, so such a name never matches one.
+    public func reencodedKeepingUnknown(in other: Vocabulary) -> NameList {
+        if other == vocabulary { return self }
+        var table = [UInt16](repeating: 0, count: vocabulary.size)
+        for (i, c) in vocabulary.characters.enumerated() { table[i + 1] = other.token(c).map(UInt16.init) ?? 0 }
+        return NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
+    }
+
     /// The indices of the names, without repeats: the first occurrence of each name is kept,
     /// in file order. Names are equal when their tokens are (so "é" and "e\u{301}" are one).
     public func firstOccurrences() -> [UInt32] {

@@ -7,6 +7,11 @@ public struct SamplingOptions: Sendable {
     public var temperature: Double = 1
     /// Sample only among the k most likely tokens; nil for all.
     public var topK: Int?
+    /// Nucleus sampling: only the most likely tokens whose probabilities (after the temperature
+    /// and top-k) add up to at least p; nil for all. Order: temperature, then top-k, then top-p.
+    public var topP: Double?
+    /// Every name matches this pattern: decoding masks the characters after which it cannot.
+    public var pattern: NamePattern?
     /// Every name starts with these tokens.
     public var prefix: [Int32] = []
     public var minLength = 1
@@ -14,8 +19,9 @@ public struct SamplingOptions: Sendable {
     public var maxLength = 50
     /// Names that must not be produced (e.g. every name of the data file, for --new).
     public var excluded: Set<String> = []
-    /// Names that must not be produced, looked up by tokens (a large data file, for --new).
-    public var excludedNames: NameLookup?
+    /// Names that must not be produced, looked up by tokens (the data file for --new, the
+    /// names of --exclude).
+    public var exclusions: [NameLookup] = []
     /// No name twice. Each name drawn is remembered as a 64-bit hash of its tokens (a set of
     /// them costs about 16 to 32 bytes a name), so `count` may be at most `uniqueLimit`.
     public var unique = false
@@ -73,6 +79,12 @@ public enum Sampler {
         var acceptedAtWindowStart = 0
 
         var tokens = [[Int32]](repeating: options.prefix, count: batch)
+        // Each row's pattern state after its tokens (the prefix was checked by the caller).
+        let startState = options.pattern.flatMap { $0.state(after: options.prefix) } ?? 0
+        if let pattern = options.pattern, pattern.state(after: options.prefix) == nil {
+            throw NameGenError(.usage, "No name can start with the prefix and match the pattern '\(pattern.text)'.")
+        }
+        var states = [Int32](repeating: startState, count: batch)
         var contexts = [Int32](repeating: 0, count: batch * b)
         var logits = Matrix(rows: batch, cols: v)
         var weights = [Double](repeating: 0, count: v)
@@ -99,18 +111,23 @@ public enum Sampler {
             }
             for row in 0..<batch {
                 let base = row * v
-                let forbidEnd = tokens[row].count < options.minLength
-                let next = draw(logits.data[base..<(base + v)], forbidEnd: forbidEnd, options: options,
+                let length = tokens[row].count
+                let mask = Mask(forbidEnd: length < options.minLength, pattern: options.pattern, state: states[row],
+                                room: options.maxLength - length - 1)
+                let next = draw(logits.data[base..<(base + v)], mask: mask, options: options,
                                 weights: &weights, order: &order, rng: &rng)
-                if next != Vocabulary.boundary && tokens[row].count < options.maxLength {
+                if next != Vocabulary.boundary && length < options.maxLength {
                     tokens[row].append(next)
+                    if let pattern = options.pattern { states[row] = pattern.advance(states[row], next) ?? states[row] }
                     if incremental != nil { histories[row].append(next) }
                     continue
                 }
-                // The name ended (or grew too long): keep it if it passes every filter.
+                // The name ended (or grew too long): keep it if it passes every filter. Under a
+                // mask that left nothing to draw, the end token comes back: such a row is dropped.
                 attempts += 1
-                if next == Vocabulary.boundary && accepted < options.count
-                    && !(options.excludedNames?.contains(tokens[row]) ?? false) {
+                if next == Vocabulary.boundary && accepted < options.count && length >= options.minLength
+                    && (options.pattern.map { $0.accepts(states[row]) } ?? true)
+                    && !options.exclusions.contains(where: { $0.contains(tokens[row]) }) {
                     let name = vocabulary.decode(tokens[row])
                     if !options.excluded.contains(name) && (!options.unique || seen.insert(fingerprint(tokens[row])).inserted) {
                         try emit(name, tokens[row])
@@ -118,6 +135,7 @@ public enum Sampler {
                     }
                 }
                 tokens[row] = options.prefix
+                states[row] = startState
                 if incremental != nil { histories[row] = [Vocabulary.boundary] + options.prefix }
                 var hopeless = false
                 if attempts % window == 0 {
@@ -127,7 +145,7 @@ public enum Sampler {
                 }
                 if (attempts >= maxAttempts || hopeless) && accepted < options.count {
                     throw NameGenError(.shortfall, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
-                                       hint: "Relax --min-length/--max-length, --prefix, --new or --unique, or raise --temperature.")
+                                       hint: "Relax --min-length/--max-length, --prefix, --pattern, --new, --exclude or --unique, or raise --temperature.")
                 }
             }
         }
@@ -146,12 +164,31 @@ public enum Sampler {
         return h ^ (h >> 31)
     }
 
-    /// One token from one row of logits.
-    private static func draw(_ logits: ArraySlice<Float>, forbidEnd: Bool, options: SamplingOptions,
-                             weights: inout [Double], order: inout [Int], rng: inout RandomGenerator) -> Int32 {
+    /// Which tokens a row may draw next: not the end before --min-length, and under a pattern
+    /// only what keeps a match possible within the `room` characters left after this one.
+    struct Mask {
+        var forbidEnd: Bool
+        var pattern: NamePattern?
+        var state: Int32
+        var room: Int
+
+        @inline(__always)
+        func allows(_ c: Int) -> Bool {
+            if c == Int(Vocabulary.boundary) {
+                return !forbidEnd && (pattern.map { $0.accepts(state) } ?? true)
+            }
+            return pattern.map { $0.allows(Int32(c), in: state, room: room) } ?? true
+        }
+    }
+
+    /// One token from one row of logits: the temperature, then top-k, then top-p, over the
+    /// tokens the mask allows. Greedy (temperature 0) takes the most likely allowed token.
+    /// When the mask allows nothing, the end token (0).
+    static func draw(_ logits: ArraySlice<Float>, mask: Mask, options: SamplingOptions,
+                     weights: inout [Double], order: inout [Int], rng: inout RandomGenerator) -> Int32 {
         let v = logits.count
         let base = logits.startIndex
-        func allowed(_ c: Int) -> Bool { !(forbidEnd && c == 0) && logits[base + c] > -Float.infinity }
+        func allowed(_ c: Int) -> Bool { mask.allows(c) && logits[base + c] > -Float.infinity }
         if options.temperature == 0 {
             var best = -1
             for c in 0..<v where allowed(c) && (best < 0 || logits[base + c] > logits[base + best]) { best = c }
@@ -168,10 +205,23 @@ public enum Sampler {
             }
         }
         // The top-k cut cannot remove the largest allowed logit, so the shift is the same with or without it.
-        let (maxLogit, total) = Softmax.weights(logits, temperature: options.temperature, into: &weights) {
+        var (maxLogit, total) = Softmax.weights(logits, temperature: options.temperature, into: &weights) {
             allowed($0) && logits[base + $0] >= threshold
         }
         guard maxLogit > -Float.infinity else { return 0 }
+        if let p = options.topP, p < 1 {
+            // The nucleus: the most likely tokens (ties by token) until their mass reaches p.
+            var n = 0
+            for c in 0..<v where weights[c] > 0 { order[n] = c; n += 1 }
+            order[0..<n].sort { weights[$0] > weights[$1] || (weights[$0] == weights[$1] && $0 < $1) }
+            var mass = 0.0, kept = 0
+            while kept < n && (kept == 0 || mass < p * total) {
+                mass += weights[order[kept]]
+                kept += 1
+            }
+            for i in kept..<n { weights[order[i]] = 0 }
+            total = mass
+        }
         var u = rng.nextDouble() * total
         for c in 0..<v where weights[c] > 0 {
             u -= weights[c]
