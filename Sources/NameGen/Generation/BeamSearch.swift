@@ -23,7 +23,7 @@ public enum BeamSearch {
     public static func search(model: LanguageModel, options: SamplingOptions, count: Int, width: Int,
                               perCharacter: Bool) throws -> [Result] {
         precondition(count >= 1 && width >= 1)
-        let v = model.vocabularySize, b = model.blockSize
+        let v = model.vocabularySize
         let pattern = options.pattern
         guard let startState = pattern.map({ $0.state(after: options.prefix) }) ?? 0 else {
             throw NameGenError(.usage, "No name can start with the prefix and match the pattern '\(pattern!.text)'.")
@@ -36,19 +36,11 @@ public enum BeamSearch {
         var live = [Partial(tokens: options.prefix, logProbability: 0, state: startState)]
         var finished: [Result] = []
         var logits = Matrix(rows: width, cols: v)
-        var contexts = [Int32](repeating: Vocabulary.boundary, count: width * b)
+        var next = NextTokens(model: model, rows: width, incremental: false)
         var logp = [Double](repeating: 0, count: v)
 
         while !live.isEmpty {
-            let n = live.count
-            for (row, partial) in live.enumerated() {
-                let t = partial.tokens
-                for j in 0..<b {
-                    let source = t.count - b + j
-                    contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
-                }
-            }
-            model.logits(contexts: contexts, count: n, into: &logits)
+            next.logits(after: live.map(\.tokens), into: &logits)
 
             var candidates: [Partial] = []
             for (row, partial) in live.enumerated() {

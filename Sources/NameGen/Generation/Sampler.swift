@@ -62,7 +62,6 @@ public enum Sampler {
     public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator, emit: (String, [Int32]) throws -> Void) throws {
         let v = model.vocabularySize
-        let b = model.blockSize
         guard options.count > 0 else { return }
         if options.unique && options.count > SamplingOptions.uniqueLimit {
             throw NameGenError(.usage, "--unique keeps every name drawn in memory and accepts at most \(SamplingOptions.uniqueLimit) names, not \(options.count).",
@@ -85,7 +84,6 @@ public enum Sampler {
             throw NameGenError(.usage, "No name can start with the prefix and match the pattern '\(pattern.text)'.")
         }
         var states = [Int32](repeating: startState, count: batch)
-        var contexts = [Int32](repeating: 0, count: batch * b)
         var logits = Matrix(rows: batch, cols: v)
         var weights = [Double](repeating: 0, count: v)
         var order = [Int](repeating: 0, count: v)
@@ -93,22 +91,10 @@ public enum Sampler {
         var seen = Set<UInt64>()
         var attempts = 0
 
-        let incremental = model as? IncrementalSampling
-        var histories = [[Int32]](repeating: [Vocabulary.boundary] + options.prefix, count: incremental == nil ? 0 : batch)
+        var source = NextTokens(model: model, rows: batch, incremental: true)
 
         while accepted < options.count {
-            if let incremental {
-                incremental.nextLogits(histories: histories, into: &logits)
-            } else {
-                for row in 0..<batch {
-                    let t = tokens[row]
-                    for j in 0..<b {
-                        let source = t.count - b + j
-                        contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
-                    }
-                }
-                model.logits(contexts: contexts, count: batch, into: &logits)
-            }
+            source.logits(after: tokens, into: &logits)
             for row in 0..<batch {
                 let base = row * v
                 let length = tokens[row].count
@@ -119,7 +105,6 @@ public enum Sampler {
                 if next != Vocabulary.boundary && length < options.maxLength {
                     tokens[row].append(next)
                     if let pattern = options.pattern { states[row] = pattern.advance(states[row], next) ?? states[row] }
-                    if incremental != nil { histories[row].append(next) }
                     continue
                 }
                 // The name ended (or grew too long): keep it if it passes every filter. Under a
@@ -136,7 +121,6 @@ public enum Sampler {
                 }
                 tokens[row] = options.prefix
                 states[row] = startState
-                if incremental != nil { histories[row] = [Vocabulary.boundary] + options.prefix }
                 var hopeless = false
                 if attempts % window == 0 {
                     let rate = Double(accepted - acceptedAtWindowStart) / Double(window)
