@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release run bench bench-numpy bench-torch bench-data big-names clean
+.PHONY: all build test test-release run install uninstall bench bench-numpy bench-torch bench-data big-names clean
 
 all: build
 
@@ -28,6 +28,28 @@ run: build
 		$(BIN) train; \
 	fi
 	$(BIN) sample -n 10
+
+## install: the tool with the Swift runtime linked in (needs only the C library), its bash, zsh and
+## fish completions and its man page, under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
+PREFIX ?= /usr/local
+DESTDIR ?=
+STATIC_BIN := .build-static/release/namegen
+install:
+	$(SWIFT) build -c release --static-swift-stdlib --product namegen --scratch-path .build-static
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 -s $(STATIC_BIN) $(DESTDIR)$(PREFIX)/bin/namegen
+	$(STATIC_BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/namegen
+	$(STATIC_BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_namegen
+	$(STATIC_BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/namegen.fish
+	$(STATIC_BIN) --man > $(DESTDIR)$(PREFIX)/share/man/man1/namegen.1
+
+## uninstall: removes what install put under $(DESTDIR)$(PREFIX)
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/namegen $(DESTDIR)$(PREFIX)/share/man/man1/namegen.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/namegen $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_namegen \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/namegen.fish
 
 ## bench: matmul and training throughput (ARGS=--json for JSON lines)
 bench:

@@ -12,13 +12,24 @@ public enum CommandLineTool {
         var out = "OVERVIEW: Generate names with a character-level language model.\n\n"
         out += "USAGE: namegen <subcommand>\n\n"
         out += "OPTIONS:\n"
-        out += HelpText.row("--version", "Show the version.") + HelpText.row("-h, --help", "Show help information.")
+        out += HelpText.row("--version", "Show the version.") + HelpText.row("--man", "Print the manual page (roff).")
+            + HelpText.row("-h, --help", "Show help information.")
         out += "\nSUBCOMMANDS:\n"
         for command in commands { out += HelpText.row(command.spec.name, command.spec.abstract) }
         out += HelpText.row("help", "Show subcommand help information.")
         out += "\n  See 'namegen help <subcommand>' for detailed help.\n"
         return out
     }
+
+    /// The exit statuses, as the manual page lists them.
+    static let exitStatus: [(String, String)] = [
+        ("0", "Success."), ("64", "Usage error: an unknown option, a bad or missing value."),
+        ("65", "The data file cannot be used."), ("66", "The checkpoint is missing, damaged or not namegen's."),
+        ("69", "Sampling found fewer names than asked for; the names found are printed first."),
+        ("70", "Training diverged."), ("73", "An output cannot be written (including standard output)."),
+        ("75", "The checkpoint is in use by another train run."),
+        ("129, 130, 143", "Stopped by SIGHUP, SIGINT or SIGTERM; train saves a resumable checkpoint first."),
+    ]
 
     /// The subcommands, in the order help lists them.
     static let commands: [Subcommand.Type] = [
@@ -60,6 +71,9 @@ public enum CommandLineTool {
             return 0
         case "--version":
             console.out("namegen \(version) (kernels: \(KernelDispatch.active.name))\n")
+            return 0
+        case "--man":
+            console.out(HelpText.manPage(commands: commands.map { $0.spec }, version: version, exitStatus: exitStatus))
             return 0
         case "help":
             guard let name = rest.first else { console.out(overview); return 0 }

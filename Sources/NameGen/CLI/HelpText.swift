@@ -93,4 +93,42 @@ public enum HelpText {
         lines.append(line)
         return lines.joined(separator: "\n")
     }
+
+    /// The manual page (roff, man(7) macros), made from the same specs as `--help`, so that the
+    /// two cannot drift: the overview, then each command's synopsis, discussion and options.
+    static func manPage(commands: [CommandSpec], version: String, exitStatus: [(String, String)]) -> String {
+        func roff(_ text: String) -> String {
+            var t = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+            if t.hasPrefix(".") || t.hasPrefix("'") { t = "\\&" + t }
+            return t
+        }
+        var out = ".TH NAMEGEN 1 \"\" \"namegen \(version)\" \"User Commands\"\n"
+        out += ".SH NAME\nnamegen \\- generate names with a character\\-level language model\n"
+        out += ".SH SYNOPSIS\n.B namegen\n.I subcommand\n[\\fIoptions\\fR]\n"
+        out += ".SH DESCRIPTION\n"
+        out += roff("namegen reads a text file with one name per line, learns how characters follow one another, and writes new names that sound real. Results go to standard output; progress and messages to standard error.") + "\n"
+        for command in commands {
+            out += ".SH \(command.name.uppercased())\n"
+            out += ".B namegen \(command.name)\n" + roff(command.options.filter { $0.key != "--help" }.map(\.usage).joined(separator: " ")) + "\n"
+            out += ".PP\n" + roff(command.abstract) + "\n"
+            if let discussion = command.discussion { out += ".PP\n" + roff(discussion) + "\n" }
+            if let p = command.positional {
+                out += ".TP\n.I \(p.name)\n" + roff(p.help + (p.choices.map { " (values: " + $0.joined(separator: ", ") + ")" } ?? "")) + "\n"
+            }
+            for option in command.options {
+                var text = option.help
+                var notes: [String] = []
+                if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
+                if let d = option.defaultText { notes.append("default: " + d) }
+                if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
+                out += ".TP\n.B \(roff(option.names.joined(separator: ", ")))" + (option.valueName.map { " \\fI<\($0)>\\fR" } ?? "") + "\n"
+                out += roff(text) + "\n"
+            }
+        }
+        out += ".SH EXIT STATUS\n"
+        for (code, meaning) in exitStatus { out += ".TP\n.B \(code)\n" + roff(meaning) + "\n" }
+        out += ".SH ENVIRONMENT\n.TP\n.B NO_COLOR\nNo colours in messages.\n.TP\n.B NAMEGEN_KERNELS\n"
+        out += roff("The kernel set: avx512, avx2 or portable (default: the widest the CPU runs).") + "\n"
+        return out
+    }
 }

@@ -22,6 +22,7 @@ final class CLITests: XCTestCase {
 
             OPTIONS:
               --version               Show the version.
+              --man                   Print the manual page (roff).
               -h, --help              Show help information.
 
             SUBCOMMANDS:
@@ -80,6 +81,21 @@ final class CLITests: XCTestCase {
 
             """)
         XCTAssertTrue(HelpText.help(spec, tool: "namegen-bench").contains("USAGE: namegen-bench [--threads <n>]\n"))
+    }
+
+    /// The manual page comes from the same specs as --help: every command and every option.
+    func testTheManualPageListsEveryCommandAndOption() {
+        let r = run(["--man"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.hasPrefix(".TH NAMEGEN 1 "), r.out)
+        for command in CommandLineTool.commands {
+            XCTAssertTrue(r.out.contains(".SH \(command.spec.name.uppercased())\n"), command.spec.name)
+            for option in command.spec.options {
+                XCTAssertTrue(r.out.contains(".B " + option.names.joined(separator: ", ").replacingOccurrences(of: "-", with: "\\-")),
+                              "\(command.spec.name) \(option.key)")
+            }
+        }
+        for (code, _) in CommandLineTool.exitStatus { XCTAssertTrue(r.out.contains(".B \(code)\n"), code) }
     }
 
     func testEveryCommandHasHelp() {
