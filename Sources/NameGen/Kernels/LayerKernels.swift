@@ -193,3 +193,31 @@ public enum LayerKernels {
         return mask.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
+
+extension LayerKernels {
+    // MARK: causal mean
+
+    /// Over packed sequences (rows in order, a sequence starting at position 0), per column:
+    ///   out[n] = Σ_{j = first(n) … n} x[j] / (positions[n] + 1)          x, out (N, C)
+    public static func causalMean(out: inout Matrix, x: Matrix, positions: [Int32]) {
+        overRows(&out, x, positions) { KernelDispatch.active.causalMean($0, $1, positions: $2, rows: $3, columns: $4) }
+    }
+
+    /// Backward of `causalMean`: dx[j] = Σ_{n ≥ j, same sequence} dOut[n] / (positions[n] + 1); overwrites dx.
+    public static func causalMeanBackward(dx: inout Matrix, dOut: Matrix, positions: [Int32]) {
+        overRows(&dx, dOut, positions) { KernelDispatch.active.causalMeanBackward($0, $1, positions: $2, rows: $3, columns: $4) }
+    }
+
+    /// Runs a kernel from `input` (N, C) to `out` (N, C) with one position per row.
+    private static func overRows(_ out: inout Matrix, _ input: Matrix, _ positions: [Int32],
+                                 _ kernel: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Int32>, Int, Int) -> Void) {
+        let n = input.rows, c = input.cols
+        precondition(out.rows == n && out.cols == c && positions.count >= n)
+        guard n > 0 && c > 0 else { return }
+        input.data.withUnsafeBufferPointer { xs in
+            out.data.withUnsafeMutableBufferPointer { ys in
+                positions.withUnsafeBufferPointer { ps in kernel(ys.baseAddress!, xs.baseAddress!, ps.baseAddress!, n, c) }
+            }
+        }
+    }
+}

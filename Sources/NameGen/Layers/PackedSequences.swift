@@ -15,17 +15,22 @@ public struct PackedSequences {
     public let maxLength: Int
     /// The most sequences a batch may hold.
     public let capacity: Int
-    /// Sequences in the current batch, and each one's first row and length.
+    /// Sequences in the current batch.
     public private(set) var count = 0
+    /// Each sequence's first row.
     public private(set) var starts: [Int]
+    /// Each sequence's length in rows.
     public private(set) var lengths: [Int]
     /// Rows in the current batch (N).
     public private(set) var rows = 0
-    /// Per row (the first `rows` entries): token, position in its sequence, target (masked
-    /// rows only from `init(lengths:)`), and the row of its sequence's position 0.
+    /// Each row's token (the first `rows` entries).
     public private(set) var tokens: [Int32]
+    /// Each row's position in its sequence.
     public private(set) var positions: [Int32]
+    /// Each row's target (`TrainingRecipe.masked` throughout from `init(lengths:)` and from the
+    /// evaluation `pack`).
     public private(set) var targets: [Int32]
+    /// The row of each row's sequence's position 0.
     public private(set) var first: [Int32]
 
     /// Empty buffers for up to `capacity` sequences of up to `maxLength` positions.

@@ -579,12 +579,7 @@ extension TransformerModel: ModelFamily {
     }
 
     public static var recipe: TrainingRecipe? {
-        var r = TrainingRecipe(steps: TransformerConfig.defaultSteps, learningRate: [.sgd: 0.1, .adamw: TransformerConfig.defaultLearningRate])
-        r.optimizer = .adamw
-        r.betas = (0.9, 0.99)
-        r.weightDecay = 0.01
-        r.layout = .sequences
-        return r
+        .sequences(steps: TransformerConfig.defaultSteps, learningRate: TransformerConfig.defaultLearningRate)
     }
 
     public static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {

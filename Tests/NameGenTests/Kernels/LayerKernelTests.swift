@@ -154,4 +154,41 @@ final class LayerKernelTests: XCTestCase {
             return outputs
         }
     }
+
+    /// The causal mean over sequences of 4, 1 and 3 rows against running sums in scalar code,
+    /// forward and backward, at widths around one block of 16.
+    func testCausalMean() {
+        var rng = RandomGenerator(seed: 34)
+        let sequences = PackedSequences(lengths: [4, 1, 3], maxLength: 4)
+        let n = sequences.rows, widths = [3, 16, 21]
+        let positions = sequences.positions.prefix(n).map(Int.init)
+        let inputs = widths.map { (x: randomMatrix(n, $0, &rng), dOut: randomMatrix(n, $0, &rng)) }
+        compareSets { set in
+            var outputs: [(String, [Float])] = []
+            for (c, a) in zip(widths, inputs) {
+                var out = nanMatrix(n, c), dx = nanMatrix(n, c)
+                LayerKernels.causalMean(out: &out, x: a.x, positions: sequences.positions)
+                LayerKernels.causalMeanBackward(dx: &dx, dOut: a.dOut, positions: sequences.positions)
+                var want = [Float](repeating: 0, count: n * c), wantDx = want
+                for r in 0..<n {
+                    for k in 0..<c {
+                        var sum: Float = 0
+                        for j in (r - positions[r])...r { sum += a.x[j, k] }
+                        want[r * c + k] = sum / Float(positions[r] + 1)
+                        var back: Float = 0
+                        var i = r
+                        while i < n && (i == r || positions[i] > 0) {
+                            back += a.dOut[i, k] / Float(positions[i] + 1)
+                            i += 1
+                        }
+                        wantDx[r * c + k] = back
+                    }
+                }
+                check(out.data, want, "causal mean \(set.name) width \(c)")
+                check(dx.data, wantDx, "causal mean backward \(set.name) width \(c)")
+                outputs += [("causal mean", out.data), ("causal mean backward", dx.data)]
+            }
+            return outputs
+        }
+    }
 }

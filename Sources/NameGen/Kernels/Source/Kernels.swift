@@ -119,6 +119,16 @@ public enum Kernels: KernelSet {
         LayerLoops.attentionBackward(a, dOut: dOut, dq: dq, dk: dk, dv: dv)
     }
 
+    public static func causalMean(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                  positions: UnsafePointer<Int32>, rows: Int, columns: Int) {
+        LayerLoops.causalMean(y, x, positions: positions, rows: rows, columns: columns)
+    }
+
+    public static func causalMeanBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                          positions: UnsafePointer<Int32>, rows: Int, columns: Int) {
+        LayerLoops.causalMeanBackward(dx, dy, positions: positions, rows: rows, columns: columns)
+    }
+
     public static func peakFMA(iterations: Int, sink: UnsafeMutablePointer<Float>) -> Int {
         Peak.run(iterations: iterations, sink: sink)
     }

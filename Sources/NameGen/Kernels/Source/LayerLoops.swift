@@ -220,4 +220,33 @@ enum LayerLoops {
         }
     }
 
+    // MARK: causal mean
+
+    /// 16 columns at a time, the rows in order: a running sum that restarts at position 0.
+    static func causalMean(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, positions: UnsafePointer<Int32>,
+                           rows: Int, columns c: Int) {
+        BatchKernels.columnBlocks(c) { j0, w, _ in
+            var sum = V()
+            for r in 0..<rows {
+                let p = positions[r]
+                if p == 0 { sum = V() }
+                sum += BatchKernels.load(x + r * c + j0, w)
+                BatchKernels.store(sum * (1 / Float(p + 1)), y + r * c + j0, w)
+            }
+        }
+    }
+
+    /// The rows in reverse: a running sum of dy/(position + 1) that restarts after position 0.
+    static func causalMeanBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   positions: UnsafePointer<Int32>, rows: Int, columns c: Int) {
+        BatchKernels.columnBlocks(c) { j0, w, _ in
+            var sum = V()
+            for r in stride(from: rows - 1, through: 0, by: -1) {
+                let p = positions[r]
+                sum = madd(sum, BatchKernels.load(dy + r * c + j0, w), 1 / Float(p + 1))
+                BatchKernels.store(sum, dx + r * c + j0, w)
+                if p == 0 { sum = V() }
+            }
+        }
+    }
 }

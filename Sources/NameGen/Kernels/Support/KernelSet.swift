@@ -111,6 +111,13 @@ public protocol KernelSet {
     /// Backward of `attentionForward`: ADDS into dq (laid out as q) and dk, dv (as k and v).
     static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                   dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>)
+    /// Causal mean over packed sequences (rows in order; a row at position 0 starts a sequence):
+    /// y[n] = Σ x[first … n] / (positions[n] + 1), (N, C).
+    static func causalMean(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, positions: UnsafePointer<Int32>,
+                           rows: Int, columns: Int)
+    /// Backward of `causalMean`: dx[j] = Σ_{n ≥ j in j's sequence} dy[n] / (positions[n] + 1); overwrites dx.
+    static func causalMeanBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   positions: UnsafePointer<Int32>, rows: Int, columns: Int)
 
     // MARK: benchmarks
 
