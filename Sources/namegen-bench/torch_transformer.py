@@ -17,7 +17,7 @@ import argparse, math, os, sys, time
 import torch, torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from transformer_common import Transformer, encode, mean_nll, read_names, split_names
+from transformer_common import Transformer, encode, mean_nll, read_names, split_names, train_step
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=100000)
@@ -49,15 +49,8 @@ total = args.warmup_steps + args.steps
 for i in range(total):
     if i == args.warmup_steps:
         start = time.time()
-    if args.schedule == "cosine":
-        for g in opt.param_groups:
-            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * i / total))
-    ix = torch.randint(0, len(tr[0]), (args.batch_size,))
-    logits = model(tr[0][ix])
-    loss = F.cross_entropy(logits.view(-1, V), tr[1][ix].view(-1), ignore_index=-1)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
+    cosine = args.lr * 0.5 * (1 + math.cos(math.pi * i / total))
+    train_step(model, opt, *tr, args.batch_size, cosine if args.schedule == "cosine" else None)
     if args.eval_every and (i + 1) % args.eval_every == 0 and i >= args.warmup_steps:
         timed += time.time() - start
         print(f"step {i + 1} val {mean_nll(model, *va):.4f} ({timed:.0f}s)", flush=True)

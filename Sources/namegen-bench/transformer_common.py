@@ -124,6 +124,21 @@ class Transformer(nn.Module):
         return self.head(self.lnf(x))
 
 
+def train_step(model, opt, X, Y, batch_size, lr=None):
+    """One optimiser step on `batch_size` random padded names of (X, Y) (at learning rate `lr`,
+    when given): the mean cross-entropy over the real targets, as namegen's trainer does."""
+    if lr is not None:
+        for g in opt.param_groups:
+            g["lr"] = lr
+    ix = torch.randint(0, len(X), (batch_size,))
+    logits = model(X[ix])
+    loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), Y[ix].view(-1), ignore_index=-1)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss
+
+
 def mean_nll(model, X, Y, chunk=1000):
     """Mean NLL per character (end token included) over the real targets, log-softmax in float64
     on the float32 logits, as namegen evaluates."""

@@ -1,5 +1,5 @@
 /// Causal multi-head self-attention, makemore's `CausalSelfAttention`, on sequences packed row
-/// after row (`TransformerKernels.Layout`; a sequence's rows are its positions 0, 1, …, so no
+/// after row (`PackedSequences`; a sequence's rows are its positions 0, 1, …, so no
 /// padding is ever computed):
 ///
 ///   qkv = x · attnᵀ + attn_bias                  x (N, C), attn (3C, C) → qkv (N, 3C) = [q | k | v]
@@ -53,9 +53,9 @@ public final class CausalSelfAttention {
         }
     }
 
-    /// out (N, C) from x (N, C), N = the layout's rows. With `training` and dropout, a mask is
+    /// out (N, C) from x (N, C), N = the packed rows. With `training` and dropout, a mask is
     /// drawn from `rng`.
-    public func forward(out: inout Matrix, cache: inout Cache, x: Matrix, layout: TransformerKernels.Layout,
+    public func forward(out: inout Matrix, cache: inout Cache, x: Matrix, sequences: PackedSequences,
                         training: Bool, rng: inout RandomGenerator) {
         cache.setRows(x.rows, training: training)
         attn.forward(out: &cache.qkv, input: x)
@@ -66,19 +66,19 @@ public final class CausalSelfAttention {
             cache.mask.cols = x.rows * heads * maxLength
             dropout.drawMask(&cache.mask, rng: &rng)
         }
-        TransformerKernels.attentionForward(out: &cache.y, probabilities: &cache.probabilities, qkv: cache.qkv,
-                                            mask: useMask ? cache.mask.data : nil, layout: layout, heads: heads,
-                                            maxLength: maxLength)
+        LayerKernels.attentionForward(out: &cache.y, probabilities: &cache.probabilities, qkv: cache.qkv,
+                                      mask: useMask ? cache.mask.data : nil, sequences: sequences, heads: heads,
+                                      maxLength: maxLength)
         proj.forward(out: &out, input: cache.y)
     }
 
     /// Adds into the gradients of attn and proj; overwrites dx (N, C). cache and x are those of
     /// the training forward pass.
-    public func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix, x: Matrix, layout: TransformerKernels.Layout) {
+    public func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix, x: Matrix, sequences: PackedSequences) {
         proj.backward(dInput: &cache.dy, dOut: dOut, input: cache.y)
-        TransformerKernels.attentionBackward(dqkv: &cache.dqkv, dOut: cache.dy, qkv: cache.qkv,
-                                             probabilities: cache.probabilities, mask: dropout != nil ? cache.mask.data : nil,
-                                             layout: layout, heads: heads, maxLength: maxLength)
+        LayerKernels.attentionBackward(dqkv: &cache.dqkv, dOut: cache.dy, qkv: cache.qkv,
+                                       probabilities: cache.probabilities, mask: dropout != nil ? cache.mask.data : nil,
+                                       sequences: sequences, heads: heads, maxLength: maxLength)
         attn.backward(dInput: &dx, dOut: cache.dqkv, input: x)
     }
 }

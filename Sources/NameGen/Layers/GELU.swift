@@ -7,11 +7,11 @@
 public enum GELU {
     /// out and t from x (all (N, C), the first N·C values of each).
     public static func forward(out: inout Matrix, tanhOut: inout Matrix, x: Matrix) {
-        TransformerKernels.geluForward(out: &out.data, tanhOut: &tanhOut.data, x: x.data, count: x.count)
+        LayerKernels.geluForward(out: &out.data, tanhOut: &tanhOut.data, x: x.data, count: x.count)
     }
 
     /// Overwrites dx (N, C); x and t are those of the forward pass.
     public static func backward(dx: inout Matrix, dOut: Matrix, x: Matrix, tanhOut: Matrix) {
-        TransformerKernels.geluBackward(dx: &dx.data, dOut: dOut.data, x: x.data, tanhOut: tanhOut.data, count: x.count)
+        LayerKernels.geluBackward(dx: &dx.data, dOut: dOut.data, x: x.data, tanhOut: tanhOut.data, count: x.count)
     }
 }

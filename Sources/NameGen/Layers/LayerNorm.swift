@@ -30,14 +30,14 @@ public final class LayerNorm {
 
     /// out (N, C) from x (N, C); writes the row statistics into `cache`.
     public func forward(out: inout Matrix, cache: inout Cache, x: Matrix) {
-        TransformerKernels.layerNormForward(out: &out, mean: &cache.mean, rstd: &cache.rstd, x: x,
+        LayerKernels.layerNormForward(out: &out, mean: &cache.mean, rstd: &cache.rstd, x: x,
                                             gamma: gamma.value.data, beta: beta.value.data, epsilon: Self.epsilon)
     }
 
     /// Adds into gamma.grad, beta.grad and dx (N, C) (the residual stream's gradient, which dx
     /// already holds); x and cache are those of the forward pass.
     public func backward(dx: inout Matrix, cache: Cache, dOut: Matrix, x: Matrix) {
-        TransformerKernels.layerNormBackward(dx: &dx, dGamma: &gamma.grad.data, dBeta: &beta.grad.data, dOut: dOut, x: x,
+        LayerKernels.layerNormBackward(dx: &dx, dGamma: &gamma.grad.data, dBeta: &beta.grad.data, dOut: dOut, x: x,
                                              mean: cache.mean, rstd: cache.rstd, gamma: gamma.value.data)
     }
 }

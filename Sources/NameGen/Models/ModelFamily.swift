@@ -107,6 +107,18 @@ public struct TrainingRecipe: Sendable {
     public func schedule(for optimizer: Optimizer.Kind) -> LearningRateSchedule.Shape {
         optimizer == .sgd ? sgdSchedule : .cosine
     }
+
+    /// The sequence models' recipe (transformer, bow; makemore's optimiser): AdamW (β 0.9, 0.99,
+    /// weight decay 0.01) at a peak of `learningRate` with cosine decay to 0 over `steps` steps,
+    /// on whole names (`.sequences`); SGD, when asked for, at 0.1.
+    static func sequences(steps: Int, learningRate: Double) -> TrainingRecipe {
+        var r = TrainingRecipe(steps: steps, learningRate: [.sgd: 0.1, .adamw: learningRate])
+        r.optimizer = .adamw
+        r.betas = (0.9, 0.99)
+        r.weightDecay = 0.01
+        r.layout = .sequences
+        return r
+    }
 }
 
 /// One registered family, its declarations read once and its generic functions captured for

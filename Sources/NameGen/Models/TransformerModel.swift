@@ -31,9 +31,8 @@ public struct TransformerConfig: Equatable, Sendable {
 ///   logits = head(lnf(x)), no bias                          head (V, C) → logits (N, V)
 ///   loss = mean cross-entropy over the real targets
 ///
-/// Padding is never computed: the positions of every name are packed row after row (N = Σ
-/// lengths, not B·T). That is exact, because attention is causal (a real position never sees a
-/// padded one, which only follow it) and every other layer works on one row at a time.
+/// Padding is never computed: the positions of every name are packed row after row
+/// (`PackedSequences`, N = Σ lengths, not B·T).
 ///
 /// Checkpoint tensors (F32, PyTorch layout, as `torch_transformer.py` names them):
 ///   wte.weight (V, C) · wpe.weight (T, C)
@@ -151,9 +150,8 @@ public final class TransformerModel {
         let sequences: Int
         let capacity: Int
         let training: Bool
-        var layout: TransformerKernels.Layout
-        /// packed tokens, positions and targets (N)
-        var tokens, positions, targets: [Int32]
+        /// The batch's names packed row after row: tokens, positions, targets (N)
+        var packed: PackedSequences
         /// embeddings (N, C), after dropout, and the mask
         var embedded, embeddedDropped, embeddedMask: Matrix
         var blocks: [BlockBuffers]
@@ -171,10 +169,7 @@ public final class TransformerModel {
             self.training = training
             let capacity = sequences * c.blockSize
             self.capacity = capacity
-            layout = TransformerKernels.Layout(starts: [Int](repeating: 0, count: sequences),
-                                               lengths: [Int](repeating: 0, count: sequences), count: 0)
-            tokens = [Int32](repeating: 0, count: capacity)
-            (positions, targets) = (tokens, tokens)
+            packed = PackedSequences(capacity: sequences, maxLength: c.blockSize)
             embedded = Matrix(rows: capacity, cols: c.embed)
             let dropRows = training && c.dropout > 0 ? capacity : 0
             embeddedDropped = Matrix(rows: dropRows, cols: c.embed)
@@ -194,49 +189,16 @@ public final class TransformerModel {
 
         var rows: Int { embedded.rows }
 
-        /// Packs `count` padded sequences: row b of tokens and targets (B, T) holds a start token
-        /// and a name, then padding (target −1); its length is its number of real targets, which
-        /// come first. Returns the number of packed rows.
-        func pack(tokens paddedTokens: [Int32], targets paddedTargets: [Int32], count: Int, t: Int) -> Int {
-            precondition(count <= sequences && paddedTokens.count >= count * t && paddedTargets.count >= count * t)
-            var n = 0
-            for b in 0..<count {
-                var length = 0
-                while length < t && paddedTargets[b * t + length] >= 0 { length += 1 }
-                layout.starts[b] = n
-                layout.lengths[b] = length
-                for p in 0..<length {
-                    tokens[n] = paddedTokens[b * t + p]
-                    targets[n] = paddedTargets[b * t + p]
-                    positions[n] = Int32(p)
-                    n += 1
-                }
-            }
-            layout.count = count
-            setRows(n)
-            return n
+        /// Packs `count` padded sequences with their targets (see `PackedSequences`); returns the rows.
+        func pack(tokens: [Int32], targets: [Int32], count: Int) -> Int {
+            setRows(packed.pack(tokens: tokens, targets: targets, count: count))
+            return packed.rows
         }
 
-        /// Packs rows first ..< first + count of padded tokens (·, T) without targets: a row's
-        /// sequence runs to its last token that is not the start token (at least position 0).
-        func pack(tokens paddedTokens: [Int32], from first: Int, count: Int, t: Int) -> Int {
-            precondition(count <= sequences && paddedTokens.count >= (first + count) * t)
-            var n = 0
-            for b in 0..<count {
-                let row = (first + b) * t
-                var length = t
-                while length > 1 && paddedTokens[row + length - 1] == Vocabulary.boundary { length -= 1 }
-                layout.starts[b] = n
-                layout.lengths[b] = length
-                for p in 0..<length {
-                    tokens[n] = paddedTokens[row + p]
-                    positions[n] = Int32(p)
-                    n += 1
-                }
-            }
-            layout.count = count
-            setRows(n)
-            return n
+        /// Packs rows first ..< first + count of padded tokens without targets; returns the rows.
+        func pack(tokens: [Int32], from first: Int, count: Int) -> Int {
+            setRows(packed.pack(tokens: tokens, from: first, count: count))
+            return packed.rows
         }
 
         func setRows(_ n: Int) {
@@ -260,20 +222,20 @@ public final class TransformerModel {
     /// MLP output).
     func forward(ws: Workspace, training: Bool, rng: inout RandomGenerator) {
         let drop = training ? dropout : nil
-        tokenEmbedding.forward(out: &ws.embedded, tokens: ws.tokens)
-        positionEmbedding.forward(out: &ws.embedded, positions: ws.positions)
+        tokenEmbedding.forward(out: &ws.embedded, tokens: ws.packed.tokens)
+        positionEmbedding.forward(out: &ws.embedded, positions: ws.packed.positions)
         if let drop { drop.forward(out: &ws.embeddedDropped, mask: &ws.embeddedMask, x: ws.embedded, rng: &rng) }
         for (i, block) in blocks.enumerated() {
             let b = ws.blocks[i]
             let input = blockInput(i, ws, training: training)
             block.ln1.forward(out: &b.ln1, cache: &b.ln1Cache, x: input)
-            block.attention.forward(out: &b.attended, cache: &b.attention, x: b.ln1, layout: ws.layout,
+            block.attention.forward(out: &b.attended, cache: &b.attention, x: b.ln1, sequences: ws.packed,
                                     training: training, rng: &rng)
             if let drop {
                 drop.forward(out: &b.attendedDropped, mask: &b.attendedMask, x: b.attended, rng: &rng)
-                TransformerKernels.add(&b.middle.data, input.data, b.attendedDropped.data, count: b.middle.count)
+                LayerKernels.add(&b.middle.data, input.data, b.attendedDropped.data, count: b.middle.count)
             } else {
-                TransformerKernels.add(&b.middle.data, input.data, b.attended.data, count: b.middle.count)
+                LayerKernels.add(&b.middle.data, input.data, b.attended.data, count: b.middle.count)
             }
             block.ln2.forward(out: &b.ln2, cache: &b.ln2Cache, x: b.middle)
             block.fc.forward(out: &b.fc, input: b.ln2)
@@ -281,9 +243,9 @@ public final class TransformerModel {
             block.fc2.forward(out: &b.fc2, input: b.gelu)
             if let drop {
                 drop.forward(out: &b.fc2Dropped, mask: &b.fc2Mask, x: b.fc2, rng: &rng)
-                TransformerKernels.add(&b.out.data, b.middle.data, b.fc2Dropped.data, count: b.out.count)
+                LayerKernels.add(&b.out.data, b.middle.data, b.fc2Dropped.data, count: b.out.count)
             } else {
-                TransformerKernels.add(&b.out.data, b.middle.data, b.fc2.data, count: b.out.count)
+                LayerKernels.add(&b.out.data, b.middle.data, b.fc2.data, count: b.out.count)
             }
         }
         finalNorm.forward(out: &ws.lnf, cache: &ws.lnfCache, x: ws.blocks[blocks.count - 1].out)
@@ -322,7 +284,7 @@ public final class TransformerModel {
             } else {
                 dBranch = ws.dResidual
             }
-            block.attention.backward(dx: &ws.dNormed, cache: &b.attention, dOut: dBranch, x: b.ln1, layout: ws.layout)
+            block.attention.backward(dx: &ws.dNormed, cache: &b.attention, dOut: dBranch, x: b.ln1, sequences: ws.packed)
             block.ln1.backward(dx: &ws.dResidual, cache: b.ln1Cache, dOut: ws.dNormed, x: blockInput(i, ws, training: true))
         }
         var dEmbedded = ws.dResidual
@@ -330,8 +292,8 @@ public final class TransformerModel {
             dropout.backward(dx: &ws.dDropped, dOut: ws.dResidual, mask: ws.embeddedMask)
             dEmbedded = ws.dDropped
         }
-        tokenEmbedding.backward(dOut: dEmbedded, tokens: ws.tokens)
-        positionEmbedding.backward(dOut: dEmbedded, positions: ws.positions)
+        tokenEmbedding.backward(dOut: dEmbedded, tokens: ws.packed.tokens)
+        positionEmbedding.backward(dOut: dEmbedded, positions: ws.packed.positions)
     }
 
     // MARK: Training
@@ -350,10 +312,10 @@ public final class TransformerModel {
     public func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
-        _ = ws.pack(tokens: tokens, targets: targets, count: batch, t: config.blockSize)
+        _ = ws.pack(tokens: tokens, targets: targets, count: batch)
         forward(ws: ws, training: true, rng: &rng)
         let loss = CrossEntropy.forwardBackward(dLogits: &ws.dLogits, probabilities: &ws.probabilities,
-                                                logits: ws.logits, targets: ws.targets)
+                                                logits: ws.logits, targets: ws.packed.targets)
         backward(ws: ws)
         return loss
     }
@@ -373,14 +335,9 @@ public final class TransformerModel {
         var start = 0
         while start < count {
             let m = min(Self.inferenceChunk, count - start)
-            _ = ws.pack(tokens: tokens, from: start, count: m, t: t)
+            _ = ws.pack(tokens: tokens, from: start, count: m)
             forward(ws: ws, training: false, rng: &unused)
-            for b in 0..<m {
-                let first = ws.layout.starts[b], length = ws.layout.lengths[b]
-                let out = (start + b) * t * v
-                for i in 0..<(length * v) { logits.data[out + i] = ws.logits.data[first * v + i] }
-                for i in (length * v)..<(t * v) { logits.data[out + i] = 0 }
-            }
+            ws.packed.unpack(ws.logits, into: &logits, firstRow: start)
             start += m
         }
     }
@@ -445,9 +402,9 @@ public final class TransformerModel {
         var fc, tanh, gelu: Matrix
         var rowLogits: Matrix
         var cache: LayerNorm.Cache
-        /// Attention scores (capacity, H, T); each active row's cache offset and length.
+        /// Attention scores (capacity, H, T); each active row's first row in the cache (r·T).
         var scores: [Float]
-        var offsets: [Int], lengths: [Int]
+        var first: [Int32]
         /// Positions computed so far (how much the cache saved, for tests).
         var computedPositions = 0
 
@@ -472,8 +429,7 @@ public final class TransformerModel {
             rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
             cache = LayerNorm.Cache(rows: capacity)
             scores = [Float](repeating: 0, count: capacity * c.heads * c.blockSize)
-            offsets = [Int](repeating: 0, count: capacity)
-            lengths = offsets
+            first = [Int32](repeating: 0, count: capacity)
         }
 
         func logits(contexts: [Int32], count: Int, into out: inout Matrix) {
@@ -535,19 +491,18 @@ public final class TransformerModel {
                         keys[layer][slot + e] = qkv.data[i * 3 * c + c + e]
                         values[layer][slot + e] = qkv.data[i * 3 * c + 2 * c + e]
                     }
-                    offsets[i] = r * t * c
-                    lengths[i] = p + 1
+                    first[i] = Int32(r * t)
                 }
-                TransformerKernels.attentionCached(out: &attended, qkv: qkv, keys: keys[layer], values: values[layer],
-                                                   offsets: offsets, lengths: lengths, rows: n, heads: h, maxLength: t,
-                                                   scores: &scores)
+                LayerKernels.attentionCached(out: &attended, qkv: qkv, keys: keys[layer], values: values[layer],
+                                             first: first, positions: positions, rows: n, heads: h, maxLength: t,
+                                             scores: &scores)
                 block.attention.proj.forward(out: &projected, input: attended)
-                TransformerKernels.add(&middle.data, x.data, projected.data, count: n * c)
+                LayerKernels.add(&middle.data, x.data, projected.data, count: n * c)
                 block.ln2.forward(out: &normed, cache: &cache, x: middle)
                 block.fc.forward(out: &fc, input: normed)
                 GELU.forward(out: &gelu, tanhOut: &tanh, x: fc)
                 block.fc2.forward(out: &fc2, input: gelu)
-                TransformerKernels.add(&x.data, middle.data, fc2.data, count: n * c)
+                LayerKernels.add(&x.data, middle.data, fc2.data, count: n * c)
             }
             model.finalNorm.forward(out: &normed, cache: &cache, x: x)
             model.head.forward(out: &rowLogits, input: normed)
@@ -624,12 +579,7 @@ extension TransformerModel: ModelFamily {
     }
 
     public static var recipe: TrainingRecipe? {
-        var r = TrainingRecipe(steps: TransformerConfig.defaultSteps, learningRate: [.sgd: 0.1, .adamw: TransformerConfig.defaultLearningRate])
-        r.optimizer = .adamw
-        r.betas = (0.9, 0.99)
-        r.weightDecay = 0.01
-        r.layout = .sequences
-        return r
+        .sequences(steps: TransformerConfig.defaultSteps, learningRate: TransformerConfig.defaultLearningRate)
     }
 
     public static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {

@@ -59,7 +59,7 @@ final class TransformerLayerTests: XCTestCase {
     private func checkAttention(dropout: Float, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         let c = 6, h = 2, t = 5
         let starts = [0, 4, 5], lengths = [4, 1, 3], n = 8
-        let layout = TransformerKernels.Layout(starts: starts, lengths: lengths, count: 3)
+        let layout = PackedSequences(lengths: lengths, maxLength: t)
         var rng = RandomGenerator(seed: seed)
         let attention = CausalSelfAttention(name: "a", embed: c, heads: h, maxLength: t, dropout: dropout, rng: &rng)
         // Larger weights than PyTorch's initialisation, so that the softmax is far from uniform.
@@ -68,9 +68,9 @@ final class TransformerLayerTests: XCTestCase {
         let dOut = randomMatrix(n, c, &rng)
         var cache = CausalSelfAttention.Cache(rows: n, embed: c, heads: h, maxLength: t, training: true, dropout: dropout > 0)
         var out = Matrix(rows: n, cols: c)
-        attention.forward(out: &out, cache: &cache, x: x, layout: layout, training: true, rng: &rng)
+        attention.forward(out: &out, cache: &cache, x: x, sequences: layout, training: true, rng: &rng)
         var dx = nanMatrix(n, c)
-        attention.backward(dx: &dx, cache: &cache, dOut: dOut, x: x, layout: layout)
+        attention.backward(dx: &dx, cache: &cache, dOut: dOut, x: x, sequences: layout)
         let mask = dropout > 0 ? Array(cache.mask.data.prefix(n * h * t)).map(Double.init) : nil
         if let mask {
             XCTAssert(mask.contains(0) && mask.contains { $0 != 0 }, "the mask drops some and keeps some", file: file, line: line)
@@ -98,12 +98,12 @@ final class TransformerLayerTests: XCTestCase {
         let c = 4, t = 4
         var rng = RandomGenerator(seed: 6)
         let attention = CausalSelfAttention(name: "a", embed: c, heads: 2, maxLength: t, dropout: 0, rng: &rng)
-        let layout = TransformerKernels.Layout(starts: [0, 3], lengths: [3, 3], count: 2)
+        let layout = PackedSequences(lengths: [3, 3], maxLength: t)
         var cache = CausalSelfAttention.Cache(rows: 6, embed: c, heads: 2, maxLength: t, training: false, dropout: false)
         let x = randomMatrix(6, c, &rng)
         func output(_ x: Matrix) -> Matrix {
             var out = Matrix(rows: 6, cols: c)
-            attention.forward(out: &out, cache: &cache, x: x, layout: layout, training: false, rng: &rng)
+            attention.forward(out: &out, cache: &cache, x: x, sequences: layout, training: false, rng: &rng)
             return out
         }
         let base = output(x)

@@ -164,7 +164,7 @@ final class TransformerSamplingTests: XCTestCase {
         let ws = TransformerModel.Workspace(model: model, sequences: 1, training: false)
         var tokens = [Int32](repeating: 0, count: t), targets = [Int32](repeating: -1, count: t)
         for (i, token) in sequence.enumerated() { tokens[i] = token; targets[i] = 0 }
-        let rows = ws.pack(tokens: tokens, targets: targets, count: 1, t: t)
+        let rows = ws.pack(tokens: tokens, targets: targets, count: 1)
         var unused = RandomGenerator(seed: 0)
         model.forward(ws: ws, training: false, rng: &unused)
         return Array(ws.logits.data[((rows - 1) * v)..<(rows * v)])

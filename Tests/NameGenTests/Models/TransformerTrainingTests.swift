@@ -13,17 +13,7 @@ final class TransformerTrainingTests: CommandLineTestCase {
     }
 
     func testInterruptedAndResumedRunEqualsUninterruptedRunBitForBit() throws {
-        let whole = dir.file("whole.safetensors"), parts = dir.file("parts.safetensors")
-        XCTAssertEqual(run(trainArgs(whole, steps: 10)).status, 0)
-        let stopped = run(trainArgs(parts, steps: 10), stopped: true)
-        XCTAssertEqual(stopped.status, 130, stopped.err)
-        let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
-        XCTAssertEqual(resumed.status, 0, resumed.err)
-        XCTAssertTrue(resumed.err.contains("resuming \(dir.file("parts.partial.safetensors")) at step 1 of 10"), resumed.err)
-        let a = try Checkpoint.read(from: whole).tensors, b = try Checkpoint.read(from: parts).tensors
-        XCTAssertEqual(Set(a.keys), Set(b.keys))
-        XCTAssertTrue(a.keys.contains("optimizer.blocks.0.attn.weight.m"), "AdamW moments are saved")
-        for (name, t) in a { XCTAssertEqual(t, b[name], "tensor \(name) differs after resume") }
+        try checkResumedRunEqualsUninterruptedRun({ self.trainArgs($0, steps: 10) }, moment: "optimizer.blocks.0.attn.weight.m")
     }
 
     func testTrainedModelWorksWithEveryCommand() throws {

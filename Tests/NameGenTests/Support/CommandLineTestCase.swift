@@ -37,4 +37,22 @@ class CommandLineTestCase: XCTestCase {
         let status = CommandLineTool.run(args, console: console, stop: stop)
         return (status, out(), err())
     }
+
+    /// A run of `train(checkpoint)` (10 steps) stopped after its first step and resumed ends with
+    /// the same tensors, bit for bit, as one never stopped; `moment` names a saved AdamW moment.
+    func checkResumedRunEqualsUninterruptedRun(_ train: (String) -> [String], moment: String,
+                                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let whole = dir.file("whole.safetensors"), parts = dir.file("parts.safetensors")
+        XCTAssertEqual(run(train(whole)).status, 0, file: file, line: line)
+        let stopped = run(train(parts), stopped: true)
+        XCTAssertEqual(stopped.status, 130, stopped.err, file: file, line: line)
+        let resumed = run(["train", "--resume", "--checkpoint", parts, "--threads", "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.err, file: file, line: line)
+        XCTAssertTrue(resumed.err.contains("resuming \(dir.file("parts.partial.safetensors")) at step 1 of 10"), resumed.err,
+                      file: file, line: line)
+        let a = try Checkpoint.read(from: whole).tensors, b = try Checkpoint.read(from: parts).tensors
+        XCTAssertEqual(Set(a.keys), Set(b.keys), file: file, line: line)
+        XCTAssertTrue(a.keys.contains(moment), "AdamW moments are saved", file: file, line: line)
+        for (name, t) in a { XCTAssertEqual(t, b[name], "tensor \(name) differs after resume", file: file, line: line) }
+    }
 }

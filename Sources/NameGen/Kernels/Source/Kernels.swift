@@ -85,6 +85,50 @@ public enum Kernels: KernelSet {
         BatchKernels.embeddingScatter(grad, dOut, tokens: tokens, count: count, width: width)
     }
 
+    public static func layerNormForward(_ p: LayerNormOperands, out: UnsafeMutablePointer<Float>,
+                                        beta: UnsafePointer<Float>, epsilon: Float) {
+        LayerLoops.layerNormForward(p, out: out, beta: beta, epsilon: epsilon)
+    }
+
+    public static func layerNormBackward(_ p: LayerNormOperands, dx: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+                                         dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>) {
+        LayerLoops.layerNormBackward(p, dx: dx, dOut: dOut, dGamma: dGamma, dBeta: dBeta)
+    }
+
+    public static func geluForward(_ y: UnsafeMutablePointer<Float>, _ t: UnsafeMutablePointer<Float>,
+                                   _ x: UnsafePointer<Float>, count: Int) {
+        LayerLoops.geluForward(y, t, x, count: count)
+    }
+
+    public static func geluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                    _ t: UnsafePointer<Float>, count: Int) {
+        LayerLoops.geluBackward(dx, dy, x, t, count: count)
+    }
+
+    public static func add(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                           count: Int) {
+        ElementWise.map2(z, x, y, count, LayerLoops.add16)
+    }
+
+    public static func attentionForward(_ a: AttentionOperands, out: UnsafeMutablePointer<Float>) {
+        LayerLoops.attentionForward(a, out: out)
+    }
+
+    public static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
+                                         dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
+        LayerLoops.attentionBackward(a, dOut: dOut, dq: dq, dk: dk, dv: dv)
+    }
+
+    public static func causalMean(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                  positions: UnsafePointer<Int32>, rows: Int, columns: Int) {
+        LayerLoops.causalMean(y, x, positions: positions, rows: rows, columns: columns)
+    }
+
+    public static func causalMeanBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                          positions: UnsafePointer<Int32>, rows: Int, columns: Int) {
+        LayerLoops.causalMeanBackward(dx, dy, positions: positions, rows: rows, columns: columns)
+    }
+
     public static func peakFMA(iterations: Int, sink: UnsafeMutablePointer<Float>) -> Int {
         Peak.run(iterations: iterations, sink: sink)
     }

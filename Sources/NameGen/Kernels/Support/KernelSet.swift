@@ -13,6 +13,14 @@
 ///   16 logical lanes (whatever the register width) closed by one fixed tree (`sum16`).
 /// The portable set on x86-64 without FMA computes `a * b + c` in two roundings instead, so its
 /// results may differ in the last bits; on arm64 (NEON has FMA) it matches the other sets.
+///
+/// What belongs here: every loop whose work grows with the batch (its rows, positions or
+/// elements), forward and backward: matrix products, element-wise functions and activations,
+/// normalisations, softmax and attention, the optimisers' updates, gathers and scatters. Code
+/// outside these modules is built without instruction-set flags (baseline SSE2, no FMA), so such
+/// a loop written there would run several times slower and round differently. What stays
+/// outside: work per parameter tensor or per call (bookkeeping, shapes, a C-float vector per
+/// sampled row), the reductions done in Double (losses), and anything that allocates.
 public protocol KernelSet {
     /// "avx512", "avx2" or "portable".
     static var name: String { get }
@@ -79,6 +87,37 @@ public protocol KernelSet {
     /// grad[tokens[i]·E ..< …] += dOut[i·E ..< …], in increasing i.
     static func embeddingScatter(_ grad: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                                  tokens: UnsafePointer<Int32>, count: Int, width: Int)
+
+    // MARK: sequence-model layers (LayerNorm, GELU, causal attention, the residual add)
+
+    /// LayerNorm of each row: mean and rstd = 1/√(var + ε) into p.mean and p.rstd,
+    /// out = (x − mean)·rstd·gamma + beta.
+    static func layerNormForward(_ p: LayerNormOperands, out: UnsafeMutablePointer<Float>, beta: UnsafePointer<Float>,
+                                 epsilon: Float)
+    /// Backward of `layerNormForward` from its mean and rstd: ADDS into dx, dGamma and dBeta.
+    static func layerNormBackward(_ p: LayerNormOperands, dx: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+                                  dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>)
+    /// GELU, tanh form: y = ½x(1 + t), t = tanh(√(2/π)(x + 0.044715x³)) kept for backward.
+    static func geluForward(_ y: UnsafeMutablePointer<Float>, _ t: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                            count: Int)
+    /// dx = dy · GELU'(x), from x and the forward's t; overwrites dx.
+    static func geluBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                             _ t: UnsafePointer<Float>, count: Int)
+    /// z[i] = x[i] + y[i]
+    static func add(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int)
+    /// Causal attention of every query row (see `AttentionOperands`): softmax probabilities into
+    /// a.probabilities, out (rows, H·D) = Σⱼ p·mask·vⱼ per head.
+    static func attentionForward(_ a: AttentionOperands, out: UnsafeMutablePointer<Float>)
+    /// Backward of `attentionForward`: ADDS into dq (laid out as q) and dk, dv (as k and v).
+    static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
+                                  dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>)
+    /// Causal mean over packed sequences (rows in order; a row at position 0 starts a sequence):
+    /// y[n] = Σ x[first … n] / (positions[n] + 1), (N, C).
+    static func causalMean(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, positions: UnsafePointer<Int32>,
+                           rows: Int, columns: Int)
+    /// Backward of `causalMean`: dx[j] = Σ_{n ≥ j in j's sequence} dy[n] / (positions[n] + 1); overwrites dx.
+    static func causalMeanBackward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   positions: UnsafePointer<Int32>, rows: Int, columns: Int)
 
     // MARK: benchmarks
 

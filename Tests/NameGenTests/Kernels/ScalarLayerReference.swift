@@ -1,6 +1,12 @@
-/// The transformer's row-wise kernels: LayerNorm, the tanh form of GELU, causal multi-head
-/// self-attention over packed sequences, and the residual add. The layers in Layers/ call them
-/// with safe arrays; the pointers stay here.
+import Foundation
+@testable import NameGen
+
+// The scalar loops LayerNorm, GELU and attention ran as before they moved into the kernel sets,
+// kept as an independent reference for `LayerKernels` (LayerKernelTests): one scalar operation
+// at a time, sums left to right, no FMA.
+
+/// LayerNorm, the tanh form of GELU and causal multi-head self-attention over packed sequences,
+/// as scalar loops.
 ///
 /// Every reduction runs in one fixed order that does not depend on the vector width (sums over
 /// the columns of a row run left to right, sums over positions run j = 0, 1, …), and no product
@@ -8,14 +14,14 @@
 /// `VectorMath` (the kernel set chosen at run time, the same polynomials everywhere), each over a
 /// whole buffer in one call; everything here is plain scalar code that needs no instruction-set
 /// flag.
-public enum TransformerKernels {
+enum ScalarLayerReference {
     // MARK: LayerNorm
 
     /// Per row n of x (N, C):
     ///   mean[n] = Σ_c x / C,  var = Σ_c (x − mean)² / C,  rstd[n] = 1/√(var + ε)
     ///   out[n, c] = (x[n, c] − mean[n]) · rstd[n] · gamma[c] + beta[c]
     /// out (N, C); gamma, beta (C); mean and rstd (≥ N) are kept for backward.
-    public static func layerNormForward(out: inout Matrix, mean: inout [Float], rstd: inout [Float], x: Matrix,
+    static func layerNormForward(out: inout Matrix, mean: inout [Float], rstd: inout [Float], x: Matrix,
                                         gamma: [Float], beta: [Float], epsilon: Float) {
         let n = x.rows, c = x.cols
         precondition(out.cols == c && out.rows == n && mean.count >= n && rstd.count >= n)
@@ -48,7 +54,7 @@ public enum TransformerKernels {
     ///   dGamma[c] += Σ_n dOut·xhat,  dBeta[c] += Σ_n dOut
     /// ADDS into dx (N, C): the LayerNorms sit on the residual stream, whose gradient arrives in
     /// dx already.
-    public static func layerNormBackward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float], dOut: Matrix,
+    static func layerNormBackward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float], dOut: Matrix,
                                          x: Matrix, mean: [Float], rstd: [Float], gamma: [Float]) {
         let n = x.rows, c = x.cols
         precondition(dx.cols == c && dOut.cols == c && dx.rows == n && dOut.rows == n)
@@ -96,7 +102,7 @@ public enum TransformerKernels {
 
     /// out = ½x(1 + t), t = tanh(√(2/π)(x + 0.044715x³)), element-wise over count values;
     /// t is kept for backward. out first holds tanh's argument.
-    public static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
+    static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
         precondition(out.count >= count && tanhOut.count >= count && x.count >= count)
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { us in
@@ -114,7 +120,7 @@ public enum TransformerKernels {
     }
 
     /// dx = dOut · (½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)); overwrites dx.
-    public static func geluBackward(dx: inout [Float], dOut: [Float], x: [Float], tanhOut: [Float], count: Int) {
+    static func geluBackward(dx: inout [Float], dOut: [Float], x: [Float], tanhOut: [Float], count: Int) {
         precondition(dx.count >= count && dOut.count >= count && x.count >= count && tanhOut.count >= count)
         x.withUnsafeBufferPointer { xs in
             dOut.withUnsafeBufferPointer { gs in
@@ -131,42 +137,14 @@ public enum TransformerKernels {
         }
     }
 
-    // MARK: residual
-
-    /// out[i] = a[i] + b[i] for i < count.
-    public static func add(_ out: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
-        precondition(out.count >= count && a.count >= count && b.count >= count)
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                out.withUnsafeMutableBufferPointer { z in for i in 0..<count { z[i] = x[i] + y[i] } }
-            }
-        }
-    }
-
-    // MARK: causal self-attention
-
-    /// Sequences packed row after row: sequence s holds rows starts[s] ..< starts[s] + lengths[s],
-    /// one per position 0, 1, …. No sequence is longer than the attention's maximum length T.
-    public struct Layout {
-        public var starts: [Int]
-        public var lengths: [Int]
-        public var count: Int
-
-        public init(starts: [Int], lengths: [Int], count: Int) {
-            self.starts = starts
-            self.lengths = lengths
-            self.count = count
-        }
-    }
-
     /// Causal multi-head attention on packed sequences. qkv (N, 3C) holds q, k and v side by
     /// side, head h in columns h·D ..< (h+1)·D of each (D = C / H). For row i of a sequence
     /// and head h:
     ///   p[i, j] = softmax_{j ≤ i}(q_i · k_j / √D)        probabilities (N, H, T): row i, head h at (i·H + h)·T
     ///   out[i, h·D + d] = Σ_{j ≤ i} p[i, j] · mask[i, j] · v_j[d]          out (N, C)
     /// `mask` (N, H, T), when given, is the dropout mask applied to the probabilities.
-    public static func attentionForward(out: inout Matrix, probabilities: inout [Float], qkv: Matrix, mask: [Float]?,
-                                        layout: Layout, heads: Int, maxLength t: Int) {
+    static func attentionForward(out: inout Matrix, probabilities: inout [Float], qkv: Matrix, mask: [Float]?,
+                                        layout: PackedSequences, heads: Int, maxLength t: Int) {
         let c = out.cols, h = heads, d = c / heads, n = qkv.rows
         precondition(qkv.cols == 3 * c && c % heads == 0 && probabilities.count >= n * h * t)
         precondition(mask.map { $0.count >= n * h * t } ?? true)
@@ -239,8 +217,8 @@ public enum TransformerKernels {
     ///   dv_j += Σ_i w[i, j] dOut_i
     ///   ds[i, j] = p[i, j] (g[i, j] − Σ_j' p[i, j'] g[i, j']) / √D        (softmax backward)
     ///   dq_i = Σ_j ds[i, j] k_j,  dk_j += Σ_i ds[i, j] q_i
-    public static func attentionBackward(dqkv: inout Matrix, dOut: Matrix, qkv: Matrix, probabilities: [Float],
-                                         mask: [Float]?, layout: Layout, heads: Int, maxLength t: Int) {
+    static func attentionBackward(dqkv: inout Matrix, dOut: Matrix, qkv: Matrix, probabilities: [Float],
+                                         mask: [Float]?, layout: PackedSequences, heads: Int, maxLength t: Int) {
         let c = dOut.cols, h = heads, d = c / heads
         precondition(qkv.cols == 3 * c && dqkv.cols == 3 * c && dqkv.rows == qkv.rows)
         let scale = 1 / Float(d).squareRoot()
@@ -302,7 +280,7 @@ public enum TransformerKernels {
     /// cache, which start at `offsets[i]` in `keys` and `values` and lie C floats apart:
     ///   out_i (C) = Σ_j softmax_j(q_i · k_j / √D) v_j,  per head.
     /// `scores` is scratch of n·H·T floats.
-    public static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
+    static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
                                        offsets: [Int], lengths: [Int], rows n: Int, heads h: Int, maxLength t: Int,
                                        scores: inout [Float]) {
         let c = out.cols, d = c / h
