@@ -60,33 +60,30 @@ public enum CommandLineTool {
     /// Runs the tool and returns its exit status. `stop` is what `train` watches between steps:
     /// the tool passes the one its SIGINT/SIGTERM handlers set; tests pass their own.
     public static func run(_ arguments: [String], console: Console, stop: StopRequest = StopRequest()) -> Int32 {
-        guard let first = arguments.first else {
-            console.out(overview)
-            return 0
-        }
+        guard let first = arguments.first else { return printed(overview, console: console) }
         let rest = Array(arguments.dropFirst())
         switch first {
         case "-h", "--help":
-            console.out(overview)
-            return 0
+            return printed(overview, console: console)
         case "--version":
-            console.out("namegen \(version) (kernels: \(KernelDispatch.active.name))\n")
-            return 0
+            return printed("namegen \(version) (kernels: \(KernelDispatch.active.name))\n", console: console)
         case "--man":
-            console.out(HelpText.manPage(commands: commands.map { $0.spec }, version: version, exitStatus: exitStatus))
-            return 0
+            return printed(HelpText.manPage(commands: commands.map { $0.spec }, version: version, exitStatus: exitStatus),
+                           console: console)
         case "help":
-            guard let name = rest.first else { console.out(overview); return 0 }
+            guard let name = rest.first, name != "help" else { return printed(overview, console: console) }
             guard let command = command(named: name) else { return unknownSubcommand(name, console: console) }
-            console.out(HelpText.help(command.spec))
-            return 0
+            if rest.count > 1 {
+                console.err(HelpText.usageError(UsageError.unexpectedArgument(rest[1]), command: nil))
+                return 64
+            }
+            return printed(HelpText.help(command.spec), console: console)
         default:
             guard let command = command(named: first) else { return unknownSubcommand(first, console: console) }
             let spec = command.spec
             // --help anywhere before "--" wins over every other word, valid or not.
             if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
-                console.out(HelpText.help(spec))
-                return 0
+                return printed(HelpText.help(spec), console: console)
             }
             do {
                 let parsed = try ParsedArguments(rest, command: spec)
@@ -98,6 +95,20 @@ public enum CommandLineTool {
             } catch {
                 return report(NameGenError(.io, "\(error)"), command: spec, console: console)
             }
+        }
+    }
+
+    /// Writes help text to stdout: 0, or 73 when the write failed.
+    static func printed(_ text: String, console: Console) -> Int32 {
+        console.out(text)
+        do {
+            try console.checkOutput()
+            return 0
+        } catch let error as NameGenError {
+            console.err("Error: \(error.message)" + (error.hint.map { " " + $0 } ?? "") + "\n")
+            return error.exitCode
+        } catch {
+            return 73
         }
     }
 

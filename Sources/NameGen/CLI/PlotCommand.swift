@@ -13,9 +13,9 @@ enum PlotCommand: Subcommand {
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
                                            default: Checkpoint.defaultPath, allowsEmpty: true)
     static let log = Option<String>(["--log"], value: "file", help: "CSV training log.", default: nil,
-                                    defaultText: "the checkpoint path with .csv", allowsEmpty: true)
+                                    defaultText: "the checkpoint path with .csv")
     static let out = Option<String>(["--out"], value: "dir", help: "Directory for the SVG files.", default: nil,
-                                    defaultText: "the checkpoint's directory", allowsEmpty: true)
+                                    defaultText: "the checkpoint's directory")
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         let path = try a.value(checkpoint)
@@ -40,6 +40,9 @@ enum PlotCommand: Subcommand {
         let labels = (0..<checkpoint.vocabulary.size).map { checkpoint.vocabulary.display($0) }
 
         if FileManager.default.fileExists(atPath: logPath) {
+            guard RunPaths.isRegularFile(logPath) else {
+                throw NameGenError(.data, "--log '\(logPath)' is not a regular file.", hint: "Pass the CSV that 'namegen train' wrote.")
+            }
             // A log that ends at another step than the checkpoint was written by another run.
             if checkpoint.run.optimization != nil, let last = TrainingLog.lastStep(logPath), last != checkpoint.run.step {
                 console.warn("the log '\(logPath)' ends at step \(last) but the checkpoint is at step \(checkpoint.run.step): they come from different runs.")

@@ -167,6 +167,10 @@ public struct Checkpoint {
         }
         guard let chars = parse(meta["vocabulary"]) as? [String],
               chars.allSatisfy({ $0.count == 1 }) else { throw fail("vocabulary is missing or malformed") }
+        // A data file never yields a line break or a control character as a character of a name.
+        if let bad = chars.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw fail("its vocabulary has the control character U+\(String(bad.unicodeScalars.first!.value, radix: 16, uppercase: true))")
+        }
         let vocabulary: Vocabulary
         do { vocabulary = try Vocabulary(characters: chars.map { Character($0) }) } catch { throw fail("its vocabulary is invalid") }
         guard let split = parse(meta["split"]) as? [String: Any],

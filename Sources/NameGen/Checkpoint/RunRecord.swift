@@ -96,8 +96,11 @@ extension RunRecord {
     /// at least 0, and the generator state four words. The optimisation's ranges (learning rate,
     /// betas, …) are checked when a run is resumed, since a model with odd ones still samples.
     public var problem: String? {
+        // Counts above 2⁴⁰ (a trillion steps) come from no real run, and would overflow the
+        // arithmetic that continues them.
         func count(_ name: String, _ value: Int, least: Int = 0) -> String? {
-            value >= least ? nil : "'\(name)' is \(value), \(least == 0 ? "not a count" : "less than \(least)")"
+            if value > 1 << 40 { return "'\(name)' is \(value), more than any run could reach" }
+            return value >= least ? nil : "'\(name)' is \(value), \(least == 0 ? "not a count" : "less than \(least)")"
         }
         func amount(_ name: String, _ value: Double?) -> String? {
             guard let value else { return nil }

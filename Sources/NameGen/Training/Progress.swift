@@ -26,7 +26,7 @@ final class Progress {
 
     var stepsPerSecond: Double {
         let e = elapsed
-        return e > 0 ? Double(lastStep - firstStep) / e : 0
+        return e > 0 && lastStep > firstStep ? Double(lastStep - firstStep) / e : 0
     }
 
     private var lastStep = 0

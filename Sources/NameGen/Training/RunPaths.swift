@@ -51,6 +51,20 @@ public struct RunPaths: Sendable {
         return (String(path.dropLast(ext.count + 1)), ext)
     }
 
+    /// `path` with its symbolic links followed when it names an existing link, so that a run's
+    /// partial file, lock and final rename all act on the link's target and the link stays.
+    public static func resolved(_ path: String) -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return path }
+        return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    }
+
+    /// True when `path` is a regular file (after following links).
+    static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// True when a file (or anything else) exists at `path`.
     static func exists(_ path: String) -> Bool {
         var status = stat()
@@ -125,6 +139,24 @@ final class RunLock {
     }
 
     private var released = false
+
+    /// The locks of a run: its checkpoint's, and its log's when the log is named apart from the
+    /// checkpoint (two runs that share a log must not interleave it either).
+    static func all(_ paths: RunPaths) throws -> [RunLock] {
+        var locks = [try RunLock(paths.lock, checkpoint: paths.checkpoint)]
+        if let log = paths.log {
+            let logLock = RunPaths.replacingExtension(of: log, with: "lock")
+            if logLock != paths.lock {
+                do {
+                    locks.append(try RunLock(logLock, checkpoint: log))
+                } catch {
+                    locks.forEach { $0.release() }
+                    throw error
+                }
+            }
+        }
+        return locks
+    }
 
     /// Removes the lock file and releases the lock.
     func release() {

@@ -20,9 +20,10 @@ final class TrainingLog {
         self.every = max(1, every)
         var text = Self.header + "\n"
         if let resumeStep, let previous, let old = try? String(contentsOfFile: previous, encoding: .utf8) {
-            for line in old.split(separator: "\n").dropFirst() {
-                if let step = line.split(separator: ",", omittingEmptySubsequences: false).first.flatMap({ Int($0) }),
-                   step <= resumeStep {
+            // Whole rows only: a row cut by a failed write (a full disk) has fewer fields.
+            for line in old.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                if fields.count == 4, let step = Int(fields[0]), step <= resumeStep {
                     text += line + "\n"
                 }
             }
@@ -79,6 +80,14 @@ final class TrainingLog {
         var error = error
         if error.kind == .io { error.hint = "Pass --log FILE in a writable directory, or free some disk space." }
         return error
+    }
+
+    /// Whether the file at `path` starts with the training log's header.
+    static func isTrainingLog(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: header.utf8.count + 1)) ?? Data()
+        return start.elementsEqual(Array((header + "\n").utf8)) || start.isEmpty
     }
 
     /// The last step the log at `path` has a row for (nil when it has none or cannot be read).

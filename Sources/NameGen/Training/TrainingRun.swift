@@ -50,11 +50,13 @@ public enum TrainingRun {
 
     /// A new run. Returns the loss table of the saved model.
     public static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
-        let paths = RunPaths(checkpoint: request.checkpointPath, log: request.options.logPath)
+        let paths = RunPaths(checkpoint: RunPaths.resolved(request.checkpointPath),
+                             log: request.options.logPath.map(RunPaths.resolved))
         try checkOutputs(data: request.dataPath, checkpoint: paths.checkpoint, log: paths.log)
         try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
-        let lock = try RunLock(paths.lock, checkpoint: paths.checkpoint)
-        defer { lock.release() }
+        let locks = try RunLock.all(paths)
+        defer { locks.forEach { $0.release() } }
+        try checkLog(paths)
         if !request.force { try refuseToReplace(paths) }
         try checkWritable(paths)
         let source = try DataSource.load(request.dataPath, console: console, stop: stop)
@@ -105,10 +107,11 @@ public enum TrainingRun {
     /// `train --resume`: the model, data split and optimisation come from the checkpoint;
     /// `--steps` may extend the run, and the log and thread options may change.
     public static func resume(_ request: ResumeRequest, console: Console, stop: StopRequest) throws -> String {
-        let paths = RunPaths(checkpoint: request.checkpointPath, log: request.logPath)
+        let paths = RunPaths(checkpoint: RunPaths.resolved(request.checkpointPath), log: RunPaths.resolved(request.logPath))
         try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
-        let lock = try RunLock(paths.lock, checkpoint: paths.checkpoint)
-        defer { lock.release() }
+        let locks = try RunLock.all(paths)
+        defer { locks.forEach { $0.release() } }
+        try checkLog(paths)
         // An unfinished run continues from its partial file; a finished one (given a larger
         // --steps) from the checkpoint itself, with its log.
         let fromPartial = RunPaths.exists(paths.partialCheckpoint)
@@ -151,6 +154,11 @@ public enum TrainingRun {
         (saved.targetSteps, saved.evalEvery) = (options.steps, options.evalEvery)
 
         let dataPath = request.dataPath ?? checkpoint.dataFile
+        if request.dataPath == nil, !RunPaths.isRegularFile(dataPath) {
+            // A FIFO or standard input cannot be read again: waiting on it would hang.
+            throw NameGenError(.data, "The model was trained on '\(dataPath)', which is not a regular file and is not read again.",
+                               hint: "Resume with the same names from a file: --data FILE.")
+        }
         try checkOutputs(data: dataPath, checkpoint: paths.checkpoint, log: paths.log)
         try checkWritable(paths)
         let source = try DataSource.load(dataPath, console: console, stop: stop)
@@ -345,7 +353,7 @@ public enum TrainingRun {
         do {
             try checkpoint.write(to: rescue)
             return NameGenError(.io, "\(failed.message) The trained model is saved to '\(rescue)' instead.",
-                                hint: "Move it where you want it; 'namegen info \(rescue)' describes it.")
+                                hint: "Move it where you want it; 'namegen info --checkpoint \(rescue)' describes it.")
         } catch {
             return NameGenError(.io, "\(failed.message) Saving it to '\(rescue)' failed too: \(error).", hint: failed.hint)
         }
@@ -386,6 +394,20 @@ public enum TrainingRun {
         let steps = c.run.optimization == nil ? nil : "\(c.run.step) steps"
         let facts = [steps, val].compactMap { $0 }.joined(separator: ", ")
         return "a trained \(c.model) model" + (facts.isEmpty ? "" : " (\(facts))")
+    }
+
+    /// Refuses a log path that holds something other than a training log: `--log` must not
+    /// replace a checkpoint, a device, a FIFO or an unrelated file.
+    static func checkLog(_ paths: RunPaths) throws {
+        guard let log = paths.log, RunPaths.exists(log) else { return }
+        guard RunPaths.isRegularFile(log) else {
+            throw NameGenError(.io, "--log '\(log)' is not a regular file; the training log would replace it.",
+                               hint: "Pass another --log.")
+        }
+        guard TrainingLog.isTrainingLog(log) else {
+            throw NameGenError(.io, "--log '\(log)' exists and is not a namegen training log; the training log would replace it.",
+                               hint: "Pass another --log, or remove the file.")
+        }
     }
 
     /// Shows that the run's files can be written, before any data is read.
