@@ -28,15 +28,16 @@ public enum HelpText {
             out += row("<\(p.name)>", text) + "\n"
         }
         out += "OPTIONS:\n"
-        for option in command.options {
-            var text = option.help
-            var notes: [String] = []
-            if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
-            if let d = option.defaultText { notes.append("default: " + d) }
-            if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
-            out += row(option.synopsis, text)
-        }
+        for option in command.options { out += row(option.synopsis, describe(option)) }
         return out
+    }
+
+    /// An option's help with its choices and default: "Model to train. (values: …; default: mlp)".
+    static func describe(_ option: OptionSpec) -> String {
+        var notes: [String] = []
+        if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
+        if let d = option.defaultText { notes.append("default: " + d) }
+        return option.help + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
     }
 
     /// The error block for a usage error: message, usage line, pointer to --help.
@@ -116,13 +117,8 @@ public enum HelpText {
                 out += ".TP\n.I \(p.name)\n" + roff(p.help + (p.choices.map { " (values: " + $0.joined(separator: ", ") + ")" } ?? "")) + "\n"
             }
             for option in command.options {
-                var text = option.help
-                var notes: [String] = []
-                if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
-                if let d = option.defaultText { notes.append("default: " + d) }
-                if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
                 out += ".TP\n.B \(roff(option.names.joined(separator: ", ")))" + (option.valueName.map { " \\fI<\($0)>\\fR" } ?? "") + "\n"
-                out += roff(text) + "\n"
+                out += roff(describe(option)) + "\n"
             }
         }
         out += ".SH EXIT STATUS\n"
