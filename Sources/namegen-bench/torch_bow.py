@@ -110,4 +110,4 @@ for i in range(args.steps):
     train_step(model, opt, *tr, args.batch_size, args.lr * 0.5 * (1 + math.cos(math.pi * i / args.steps)))
 elapsed = time.time() - start
 print(f"train {mean_nll(model, *tr):.4f} val {mean_nll(model, *va):.4f} test {mean_nll(model, *te):.4f} "
-      f"time {elapsed:.0f}s", flush=True)
+      f"time {elapsed:.2f}s", flush=True)
