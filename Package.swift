@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
                                                                                        "transformer_eval.py", "torch_transformer.py",
                                                                                        "compare_torch_transformer.py", "hierarchical_eval.py",
-                                                                                       "torch_hierarchical.py"]),
+                                                                                       "torch_hierarchical.py", "torch_recurrent.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,7 @@ public enum ModelRegistry {
         ModelEntry(MLPModel.self),
         ModelEntry(HierarchicalModel.self),
         ModelEntry(TransformerModel.self),
+        ModelEntry(RNNModel.self),
     ]
 
     /// `train`'s model when --model is not given.
