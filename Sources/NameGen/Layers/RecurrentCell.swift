@@ -41,17 +41,18 @@ enum Rows {
         }
     }
 
-    /// a (n, A) = d[:, ..<A], and b (n, B) = d[:, A...] (overwritten, or added into with `addB`).
-    static func split(_ d: Matrix, _ a: inout Matrix, _ b: inout Matrix, addB: Bool = false) {
+    /// a (n, A) = d[:, ..<A] and b (n, B) = d[:, A...], overwritten, or added into with `add`.
+    static func split(_ d: Matrix, _ a: inout Matrix, _ b: inout Matrix, add: Bool = false) {
         let n = d.rows, p = a.cols, q = b.cols, w = p + q
         precondition(d.cols == w && a.data.count >= n * p && b.data.count >= n * q)
         a.rows = n
         b.rows = n
         for r in 0..<n {
-            for j in 0..<p { a.data[r * p + j] = d.data[r * w + j] }
-            if addB {
+            if add {
+                for j in 0..<p { a.data[r * p + j] += d.data[r * w + j] }
                 for j in 0..<q { b.data[r * q + j] += d.data[r * w + p + j] }
             } else {
+                for j in 0..<p { a.data[r * p + j] = d.data[r * w + j] }
                 for j in 0..<q { b.data[r * q + j] = d.data[r * w + p + j] }
             }
         }

@@ -8,6 +8,7 @@ public enum ModelRegistry {
         ModelEntry(HierarchicalModel.self),
         ModelEntry(TransformerModel.self),
         ModelEntry(RNNModel.self),
+        ModelEntry(GRUModel.self),
     ]
 
     /// `train`'s model when --model is not given.

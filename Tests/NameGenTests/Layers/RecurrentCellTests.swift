@@ -35,4 +35,6 @@ final class RecurrentCellTests: XCTestCase {
     }
 
     func testRNNCell() { checkCell(RNNCell.self, oracle: ValueRecurrent.rnn, seed: 1) }
+
+    func testGRUCell() { checkCell(GRUCell.self, oracle: ValueRecurrent.gru, seed: 2) }
 }

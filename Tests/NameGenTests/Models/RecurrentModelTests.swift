@@ -103,6 +103,24 @@ final class RecurrentModelTests: XCTestCase {
 
     func testRNNSampling() { checkSampling(RNNCell.self, seed: 4) }
 
+    func testGRUGradients() { checkModel(GRUCell.self, oracle: ValueRecurrent.gru, seed: 5) }
+
+    func testGRUSampling() { checkSampling(GRUCell.self, seed: 6) }
+
+    /// makemore's sizes, E = H = 64, V = 27:
+    ///   start 64 · wte 27·64 = 1,728 · xh_to_z, xh_to_r, xh_to_hbar 3·(64·128 + 64) = 24,768 ·
+    ///   lm_head 27·64 + 27 = 1,755
+    func testGRUParameterCount() {
+        var rng = RandomGenerator(seed: 1)
+        let model = GRUModel(config: RecurrentConfig(blockSize: 16, embed: 64, hidden: 64), vocabularySize: 27, rng: &rng)
+        XCTAssertEqual(model.parameterCount, 64 + 1_728 + 24_768 + 1_755)
+        XCTAssertEqual(model.parameterCount, 28_315)
+        XCTAssertEqual(model.parameters.map(\.name), [
+            "start", "wte.weight", "cell.xh_to_z.weight", "cell.xh_to_z.bias", "cell.xh_to_r.weight", "cell.xh_to_r.bias",
+            "cell.xh_to_hbar.weight", "cell.xh_to_hbar.bias", "lm_head.weight", "lm_head.bias",
+        ])
+    }
+
     /// makemore's sizes, E = H = 64, V = 27:
     ///   start 64 · wte 27·64 = 1,728 · xh_to_h 64·128 + 64 = 8,256 · lm_head 27·64 + 27 = 1,755
     func testRNNParameterCount() {

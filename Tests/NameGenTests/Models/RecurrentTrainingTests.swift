@@ -65,4 +65,12 @@ final class RecurrentTrainingTests: CommandLineTestCase {
         try checkCommands("rnn", tensors: ["start": [1, 8], "wte.weight": [v, 6], "cell.xh_to_h.weight": [8, 14],
                                            "cell.xh_to_h.bias": [8], "lm_head.weight": [v, 8], "lm_head.bias": [v]])
     }
+
+    func testGRUResumesBitForBit() throws { try checkResume("gru") }
+
+    func testGRUCheckpointAndCommands() throws {
+        var tensors = ["start": [1, 8], "wte.weight": [v, 6], "lm_head.weight": [v, 8], "lm_head.bias": [v]]
+        for map in ["xh_to_z", "xh_to_r", "xh_to_hbar"] { (tensors["cell.\(map).weight"], tensors["cell.\(map).bias"]) = ([8, 14], [8]) }
+        try checkCommands("gru", tensors: tensors)
+    }
 }

@@ -33,6 +33,42 @@ enum ValueRecurrent {
         return (pre.map { $0.tanh() }, cPrev)
     }
 
+    /// makemore's GRUCell; parameters [W_z, b_z, W_r, b_r, W_hbar, b_hbar].
+    static func gru(_ p: [[Value]], _ x: [Value], _ hPrev: [Value], _ cPrev: [Value], _ n: Int, _ e: Int, _ h: Int)
+        -> (h: [Value], c: [Value]) {
+        let xh = concatenate(x, hPrev, rows: n)
+        let z = ValueTransformer.linear(xh, p[0], p[1], rows: n, inputs: e + h, outputs: h).map(sigmoid)
+        let r = ValueTransformer.linear(xh, p[2], p[3], rows: n, inputs: e + h, outputs: h).map(sigmoid)
+        var rh: [Value] = []
+        for i in 0..<(n * h) { rh.append(r[i] * hPrev[i]) }
+        let xhr = concatenate(x, rh, rows: n)
+        let hbar = ValueTransformer.linear(xhr, p[4], p[5], rows: n, inputs: e + h, outputs: h).map { $0.tanh() }
+        var out: [Value] = []
+        for i in 0..<(n * h) {
+            let keep: Value = (1.0 - z[i]) * hPrev[i]
+            out.append(keep + z[i] * hbar[i])
+        }
+        return (out, cPrev)
+    }
+
+    /// char-rnn's LSTM cell with one map of [x | hPrev] to the gates i, f, g, o; parameters [W, b].
+    static func lstm(_ p: [[Value]], _ x: [Value], _ hPrev: [Value], _ cPrev: [Value], _ n: Int, _ e: Int, _ h: Int)
+        -> (h: [Value], c: [Value]) {
+        let gates = ValueTransformer.linear(concatenate(x, hPrev, rows: n), p[0], p[1], rows: n, inputs: e + h, outputs: 4 * h)
+        var hOut: [Value] = [], cOut: [Value] = []
+        for r in 0..<n {
+            for j in 0..<h {
+                let base: Int = r * 4 * h + j
+                let i = sigmoid(gates[base]), f = sigmoid(gates[base + h])
+                let g = gates[base + 2 * h].tanh(), o = sigmoid(gates[base + 3 * h])
+                let c: Value = f * cPrev[r * h + j] + i * g
+                cOut.append(c)
+                hOut.append(o * c.tanh())
+            }
+        }
+        return (hOut, cOut)
+    }
+
     /// makemore's RNN over whole names: h = start, c = 0, then per position x = wte[token],
     /// (h, c) = cell(x, h, c) and logits = lm_head(h). parameters: start, wte, the cell's, then
     /// lm_head's weight and bias. Returns the mean cross-entropy over every target of every name
