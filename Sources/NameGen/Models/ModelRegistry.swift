@@ -9,6 +9,7 @@ public enum ModelRegistry {
         ModelEntry(TransformerModel.self),
         ModelEntry(RNNModel.self),
         ModelEntry(GRUModel.self),
+        ModelEntry(LSTMModel.self),
     ]
 
     /// `train`'s model when --model is not given.

@@ -37,4 +37,6 @@ final class RecurrentCellTests: XCTestCase {
     func testRNNCell() { checkCell(RNNCell.self, oracle: ValueRecurrent.rnn, seed: 1) }
 
     func testGRUCell() { checkCell(GRUCell.self, oracle: ValueRecurrent.gru, seed: 2) }
+
+    func testLSTMCell() { checkCell(LSTMCell.self, oracle: ValueRecurrent.lstm, seed: 3) }
 }

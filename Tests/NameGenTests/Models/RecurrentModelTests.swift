@@ -121,6 +121,22 @@ final class RecurrentModelTests: XCTestCase {
         ])
     }
 
+    func testLSTMGradients() { checkModel(LSTMCell.self, oracle: ValueRecurrent.lstm, seed: 7) }
+
+    func testLSTMSampling() { checkSampling(LSTMCell.self, seed: 8) }
+
+    /// makemore's sizes, E = H = 64, V = 27:
+    ///   start 64 · wte 27·64 = 1,728 · xh_to_gates 256·128 + 256 = 33,024 · lm_head 27·64 + 27 = 1,755
+    func testLSTMParameterCount() {
+        var rng = RandomGenerator(seed: 1)
+        let model = LSTMModel(config: RecurrentConfig(blockSize: 16, embed: 64, hidden: 64), vocabularySize: 27, rng: &rng)
+        XCTAssertEqual(model.parameterCount, 64 + 1_728 + 33_024 + 1_755)
+        XCTAssertEqual(model.parameterCount, 36_571)
+        XCTAssertEqual(model.parameters.map(\.name), ["start", "wte.weight", "cell.xh_to_gates.weight", "cell.xh_to_gates.bias",
+                                                      "lm_head.weight", "lm_head.bias"])
+        XCTAssertEqual(model.parameters.map(\.shape), [[1, 64], [27, 64], [256, 128], [256], [27, 64], [27]])
+    }
+
     /// makemore's sizes, E = H = 64, V = 27:
     ///   start 64 · wte 27·64 = 1,728 · xh_to_h 64·128 + 64 = 8,256 · lm_head 27·64 + 27 = 1,755
     func testRNNParameterCount() {

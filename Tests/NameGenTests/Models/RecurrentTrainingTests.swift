@@ -73,4 +73,11 @@ final class RecurrentTrainingTests: CommandLineTestCase {
         for map in ["xh_to_z", "xh_to_r", "xh_to_hbar"] { (tensors["cell.\(map).weight"], tensors["cell.\(map).bias"]) = ([8, 14], [8]) }
         try checkCommands("gru", tensors: tensors)
     }
+
+    func testLSTMResumesBitForBit() throws { try checkResume("lstm") }
+
+    func testLSTMCheckpointAndCommands() throws {
+        try checkCommands("lstm", tensors: ["start": [1, 8], "wte.weight": [v, 6], "cell.xh_to_gates.weight": [32, 14],
+                                            "cell.xh_to_gates.bias": [32], "lm_head.weight": [v, 8], "lm_head.bias": [v]])
+    }
 }
