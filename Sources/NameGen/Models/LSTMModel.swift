@@ -5,6 +5,7 @@
 /// cell.xh_to_gates.bias (4H) · lm_head.weight (V, H) · lm_head.bias (V).
 public final class LSTMModel: RecurrentModel<LSTMCell>, RecurrentFamily {
     public static let name = "lstm"
+    /// makemore's sizes and 30,000 steps (its val loss: docs/MODELS.md).
     public static var defaults: RecurrentConfig { RecurrentConfig(blockSize: 16, embed: 64, hidden: 64) }
     public static var defaultSteps: Int { 30_000 }
     public static var defaultLearningRate: Double { 2e-3 }

@@ -5,8 +5,9 @@
 /// cell.xh_to_h.bias (H) · lm_head.weight (V, H) · lm_head.bias (V).
 public final class RNNModel: RecurrentModel<RNNCell>, RecurrentFamily {
     public static let name = "rnn"
-    public static var defaults: RecurrentConfig { RecurrentConfig(blockSize: 16, embed: 64, hidden: 64) }
-    public static var defaultSteps: Int { 30_000 }
+    /// Twice makemore's hidden state and 50,000 steps (its val loss: docs/MODELS.md).
+    public static var defaults: RecurrentConfig { RecurrentConfig(blockSize: 16, embed: 64, hidden: 128) }
+    public static var defaultSteps: Int { 50_000 }
     public static var defaultLearningRate: Double { 2e-3 }
     public static var gates: Int { 1 }
 }

@@ -107,46 +107,36 @@ final class RecurrentModelTests: XCTestCase {
 
     func testGRUSampling() { checkSampling(GRUCell.self, seed: 6) }
 
-    /// makemore's sizes, E = H = 64, V = 27:
-    ///   start 64 · wte 27·64 = 1,728 · xh_to_z, xh_to_r, xh_to_hbar 3·(64·128 + 64) = 24,768 ·
-    ///   lm_head 27·64 + 27 = 1,755
-    func testGRUParameterCount() {
-        var rng = RandomGenerator(seed: 1)
-        let model = GRUModel(config: RecurrentConfig(blockSize: 16, embed: 64, hidden: 64), vocabularySize: 27, rng: &rng)
-        XCTAssertEqual(model.parameterCount, 64 + 1_728 + 24_768 + 1_755)
-        XCTAssertEqual(model.parameterCount, 28_315)
-        XCTAssertEqual(model.parameters.map(\.name), [
-            "start", "wte.weight", "cell.xh_to_z.weight", "cell.xh_to_z.bias", "cell.xh_to_r.weight", "cell.xh_to_r.bias",
-            "cell.xh_to_hbar.weight", "cell.xh_to_hbar.bias", "lm_head.weight", "lm_head.bias",
-        ])
-    }
-
     func testLSTMGradients() { checkModel(LSTMCell.self, oracle: ValueRecurrent.lstm, seed: 7) }
 
     func testLSTMSampling() { checkSampling(LSTMCell.self, seed: 8) }
 
-    /// makemore's sizes, E = H = 64, V = 27:
-    ///   start 64 · wte 27·64 = 1,728 · xh_to_gates 256·128 + 256 = 33,024 · lm_head 27·64 + 27 = 1,755
-    func testLSTMParameterCount() {
+    /// At makemore's sizes, E = H = 64, V = 27, every model has
+    ///   start 64 · wte 27·64 = 1,728 · lm_head 27·64 + 27 = 1,755
+    /// and its cell's maps of [x | h] (64 + 64 = 128 inputs):
+    ///   rnn   xh_to_h                        64·128 + 64     =  8,256   → 11,803
+    ///   gru   xh_to_z, xh_to_r, xh_to_hbar   3·(64·128 + 64) = 24,768   → 28,315
+    ///   lstm  xh_to_gates                    256·128 + 256   = 33,024   → 36,571
+    func testParameterCounts() {
+        let config = RecurrentConfig(blockSize: 16, embed: 64, hidden: 64)
         var rng = RandomGenerator(seed: 1)
-        let model = LSTMModel(config: RecurrentConfig(blockSize: 16, embed: 64, hidden: 64), vocabularySize: 27, rng: &rng)
-        XCTAssertEqual(model.parameterCount, 64 + 1_728 + 33_024 + 1_755)
-        XCTAssertEqual(model.parameterCount, 36_571)
-        XCTAssertEqual(model.parameters.map(\.name), ["start", "wte.weight", "cell.xh_to_gates.weight", "cell.xh_to_gates.bias",
-                                                      "lm_head.weight", "lm_head.bias"])
-        XCTAssertEqual(model.parameters.map(\.shape), [[1, 64], [27, 64], [256, 128], [256], [27, 64], [27]])
-    }
-
-    /// makemore's sizes, E = H = 64, V = 27:
-    ///   start 64 · wte 27·64 = 1,728 · xh_to_h 64·128 + 64 = 8,256 · lm_head 27·64 + 27 = 1,755
-    func testRNNParameterCount() {
-        var rng = RandomGenerator(seed: 1)
-        let model = RNNModel(config: RecurrentConfig(blockSize: 16, embed: 64, hidden: 64), vocabularySize: 27, rng: &rng)
-        XCTAssertEqual(model.parameterCount, 64 + 1_728 + 8_256 + 1_755)
-        XCTAssertEqual(model.parameterCount, 11_803)
-        XCTAssertEqual(model.parameters.map(\.name), ["start", "wte.weight", "cell.xh_to_h.weight", "cell.xh_to_h.bias",
-                                                      "lm_head.weight", "lm_head.bias"])
-        XCTAssertEqual(model.parameters.map(\.shape), [[1, 64], [27, 64], [64, 128], [64], [27, 64], [27]])
+        let models: [(any TrainableModel, cell: [String: [Int]], count: Int, total: Int)] = [
+            (RNNModel(config: config, vocabularySize: 27, rng: &rng), ["xh_to_h": [64, 128]], 8_256, 11_803),
+            (GRUModel(config: config, vocabularySize: 27, rng: &rng),
+             ["xh_to_z": [64, 128], "xh_to_r": [64, 128], "xh_to_hbar": [64, 128]], 24_768, 28_315),
+            (LSTMModel(config: config, vocabularySize: 27, rng: &rng), ["xh_to_gates": [256, 128]], 33_024, 36_571),
+        ]
+        for (model, cell, count, total) in models {
+            XCTAssertEqual(model.parameterCount, 64 + 1_728 + count + 1_755)
+            XCTAssertEqual(model.parameterCount, total)
+            var shapes = ["start": [1, 64], "wte.weight": [27, 64], "lm_head.weight": [27, 64], "lm_head.bias": [27]]
+            for (map, shape) in cell { (shapes["cell.\(map).weight"], shapes["cell.\(map).bias"]) = (shape, [shape[0]]) }
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.shape) }), shapes)
+            XCTAssertEqual(Array(model.parameters.map(\.name).prefix(2)), ["start", "wte.weight"], "makemore's order")
+        }
+        XCTAssertEqual(GRUCell(name: "cell", inputs: 2, hidden: 3, rng: &rng).parameters.map(\.name),
+                       ["cell.xh_to_z.weight", "cell.xh_to_z.bias", "cell.xh_to_r.weight", "cell.xh_to_r.bias",
+                        "cell.xh_to_hbar.weight", "cell.xh_to_hbar.bias"], "makemore's order")
     }
 }
 
