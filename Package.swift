@@ -59,7 +59,7 @@ let package = Package(
                                                                                        "transformer_eval.py", "torch_transformer.py",
                                                                                        "compare_torch_transformer.py", "hierarchical_eval.py",
                                                                                        "torch_hierarchical.py", "torch_bow.py",
-                                                                                       "compare_torch_zoo.py"]),
+                                                                                       "compare_torch_zoo.py", "torch_recurrent.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v6]

@@ -45,5 +45,5 @@ w("checkpoints/unknown-dtype.safetensors", safetensors({**good, "counts": {"dtyp
 w("checkpoints/shape-mismatch.safetensors", safetensors({**good, "counts": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 36]}}, b"\0" * 36))
 w("checkpoints/wrong-model-shape.safetensors", safetensors({**good, "counts": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}, b"\0" * 16))
 w("checkpoints/newer-format.safetensors", safetensors({**good, "__metadata__": {**meta, "namegen_format": "99"}}, struct.pack("<9f", *[1.0] * 9)))
-w("checkpoints/unknown-model.safetensors", safetensors({**good, "__metadata__": {**meta, "model": "lstm"}}, struct.pack("<9f", *[1.0] * 9)))
+w("checkpoints/unknown-model.safetensors", safetensors({**good, "__metadata__": {**meta, "model": "mamba"}}, struct.pack("<9f", *[1.0] * 9)))
 w("checkpoints/negative-counts.safetensors", safetensors(good, struct.pack("<9f", *[-1.0] * 9)))

@@ -7,6 +7,9 @@ public enum ModelRegistry {
         ModelEntry(MLPModel.self),
         ModelEntry(HierarchicalModel.self),
         ModelEntry(TransformerModel.self),
+        ModelEntry(RNNModel.self),
+        ModelEntry(GRUModel.self),
+        ModelEntry(LSTMModel.self),
         ModelEntry(BowModel.self),
     ]
 

@@ -100,7 +100,7 @@ final class BadInputCorpusTests: XCTestCase {
             ("shape-mismatch", "data_offsets span"),
             ("wrong-model-shape", "expected [3, 3]"),
             ("newer-format", "newer namegen"),
-            ("unknown-model", "unknown model kind 'lstm'"),
+            ("unknown-model", "unknown model kind 'mamba'"),
             ("negative-counts", "negative or not finite"),
             ("missing", "No checkpoint at"),
         ]

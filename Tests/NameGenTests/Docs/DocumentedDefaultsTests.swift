@@ -106,6 +106,9 @@ final class DocumentedDefaultsTests: XCTestCase {
         case HierarchicalModel.name: return HierarchicalModel(config: HierarchicalConfig(), vocabularySize: 27, rng: &rng).parameterCount
         case TransformerModel.name: return TransformerModel(config: TransformerConfig(), vocabularySize: 27, rng: &rng).parameterCount
         case BowModel.name: return BowModel(config: BowConfig(), vocabularySize: 27, rng: &rng).parameterCount
+        case RNNModel.name: return RNNModel(config: RNNModel.defaults, vocabularySize: 27, rng: &rng).parameterCount
+        case GRUModel.name: return GRUModel(config: GRUModel.defaults, vocabularySize: 27, rng: &rng).parameterCount
+        case LSTMModel.name: return LSTMModel(config: LSTMModel.defaults, vocabularySize: 27, rng: &rng).parameterCount
         default:
             XCTFail("no default parameter count for '\(name)': add the new model here")
             return -1

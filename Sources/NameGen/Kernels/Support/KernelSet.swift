@@ -62,6 +62,34 @@ public protocol KernelSet {
                           _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                           count: Int, _ step: AdamWStep)
 
+    // MARK: recurrent cells (GRU and LSTM gate arithmetic; NameGen's RecurrentMath is the front)
+
+    /// y[i] = 1 / (1 + exp(−x[i])), exp's argument clamped as `exp`'s. y may be x.
+    static func sigmoid(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
+    /// The GRU's new state h = hPrev + z·(hbar − hPrev), makemore's (1 − z)·hPrev + z·hbar.
+    static func gruUpdate(_ h: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, z: UnsafePointer<Float>,
+                          hbar: UnsafePointer<Float>, count: Int)
+    /// Backward of `gruUpdate` and of the activations before it, from dh: dhPrev = dh·(1 − z)
+    /// (overwritten), dzPre = dh·(hbar − hPrev)·z·(1 − z), dhbarPre = dh·z·(1 − hbar²).
+    static func gruUpdateBackward(dhPrev: UnsafeMutablePointer<Float>, dzPre: UnsafeMutablePointer<Float>,
+                                  dhbarPre: UnsafeMutablePointer<Float>, dh: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+                                  z: UnsafePointer<Float>, hbar: UnsafePointer<Float>, count: Int)
+    /// Backward of the GRU's reset product r·hPrev and of r = σ(rPre), from its gradient drh:
+    /// drPre = drh·hPrev·r·(1 − r) (overwritten), dhPrev += drh·r.
+    static func gruResetBackward(drPre: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>,
+                                 drh: UnsafePointer<Float>, r: UnsafePointer<Float>, hPrev: UnsafePointer<Float>, count: Int)
+    /// The LSTM cell after its linear map, over `rows` rows of H = `width`: gates (rows, 4H) holds
+    /// the pre-activations [i | f | g | o] and is overwritten with σ(i), σ(f), tanh(g), σ(o);
+    /// c = σ(f)·cPrev + σ(i)·tanh(g), tanhC = tanh(c), h = σ(o)·tanhC, each (rows, H).
+    static func lstmForward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                            tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
+                            rows: Int, width: Int)
+    /// Backward of `lstmForward` from dh and dc (rows, H), with its activated gates: overwrites
+    /// dGates (rows, 4H) with the gradients at the pre-activations and dcPrev (rows, H).
+    static func lstmBackward(dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
+                             dh: UnsafePointer<Float>, dc: UnsafePointer<Float>, gates: UnsafePointer<Float>,
+                             cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, rows: Int, width: Int)
+
     // MARK: rows and columns of a row-major (N, C) batch
 
     /// sums[c] += Σₙ x[n, c], summed row by row.
