@@ -132,7 +132,8 @@ def train(args):
         opt.step()
         if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
             print(f"step {step + 1}/{args.steps} | loss {loss.item():.4f} | lr {lr:.6f} | {time.time() - began:.0f} s", flush=True)
-    print(f"val {mean_nll(model, Xva, Yva):.4f}")
+    elapsed = time.time() - began
+    print(f"val {mean_nll(model, Xva, Yva):.4f} time {elapsed:.2f}s ({args.steps / elapsed:.1f} steps/s)")
 
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

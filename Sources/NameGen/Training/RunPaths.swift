@@ -148,6 +148,7 @@ final class RunLock {
             let logLock = RunPaths.replacingExtension(of: log, with: "lock")
             if logLock != paths.lock {
                 do {
+                    try RunPaths.checkWritable(log, option: "--log")
                     locks.append(try RunLock(logLock, checkpoint: log))
                 } catch {
                     locks.forEach { $0.release() }
