@@ -17,7 +17,7 @@ import argparse, json, math, os, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from transformer_common import encode, mean_nll, read_names, read_safetensors, split_names
+from transformer_common import add_recipe_arguments, encode, mean_nll, read_names, read_safetensors, split_names
 
 
 class RNNCell(nn.Module):
@@ -141,13 +141,7 @@ parser.add_argument("--checkpoint", help="rebuild this namegen checkpoint and pr
 parser.add_argument("--split", default="val", choices=["train", "val", "test", "all"])
 parser.add_argument("--data", default=None, help="the names file (training: names.txt; a checkpoint: the file it names)")
 parser.add_argument("--model", default="gru", choices=sorted(CELLS))
-parser.add_argument("--embed", type=int, default=64)
-parser.add_argument("--hidden", type=int, default=64)
-parser.add_argument("--optimizer", default="adamw", choices=["adamw"])
-parser.add_argument("--lr", type=float, default=2e-3)
-parser.add_argument("--weight-decay", type=float, default=0.01)
-parser.add_argument("--steps", type=int, default=30000)
-parser.add_argument("--batch-size", type=int, default=32)
+add_recipe_arguments(parser)
 parser.add_argument("--seed", type=int, default=1337)
 parser.add_argument("--log-every", type=int, default=5000)
 parser.add_argument("--threads", type=int, default=1)

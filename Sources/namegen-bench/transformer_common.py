@@ -171,3 +171,15 @@ def read_safetensors(path):
         t = torch.frombuffer(bytearray(body[start:end]), dtype=torch.float32)
         tensors[name] = t.reshape(info["shape"]) if info["shape"] else t
     return tensors, metadata
+
+
+def add_recipe_arguments(parser):
+    """makemore's sizes and the comparison recipe: --embed, --hidden, AdamW --lr and --weight-decay,
+    --steps of --batch-size names."""
+    parser.add_argument("--embed", type=int, default=64)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--optimizer", default="adamw", choices=["adamw"])
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--weight-decay", type=float, default=0.01)
+    parser.add_argument("--steps", type=int, default=30000)
+    parser.add_argument("--batch-size", type=int, default=32)

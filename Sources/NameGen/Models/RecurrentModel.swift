@@ -447,12 +447,7 @@ extension RecurrentFamily {
 
     /// AdamW (β 0.9, 0.99 as makemore; weight decay 0.01) with cosine decay to 0, batches of 32 names.
     public static var recipe: TrainingRecipe? {
-        var r = TrainingRecipe(steps: defaultSteps, learningRate: [.sgd: 0.1, .adamw: defaultLearningRate])
-        r.optimizer = .adamw
-        r.betas = (0.9, 0.99)
-        r.weightDecay = 0.01
-        r.layout = .sequences
-        return r
+        TrainingRecipe.sequences(steps: defaultSteps, learningRate: defaultLearningRate)
     }
 
     public static func build(_ config: RecurrentConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
