@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release run install uninstall bench bench-numpy bench-torch bench-data big-names clean
+.PHONY: all build test test-release test-torch run install uninstall bench bench-numpy bench-torch bench-data big-names clean
 
 all: build
 
@@ -19,6 +19,11 @@ test:
 ## test-release: the same tests against an optimised build
 test-release:
 	$(SWIFT) test -c release --disable-swift-testing
+
+## test-torch: the PyTorch loader (Sources/namegen-torch) against the release namegen, every model;
+## needs torch in $(PYTHON), e.g. make test-torch PYTHON=/root/torchvenv/bin/python
+test-torch: build
+	$(PYTHON) Sources/namegen-torch/test_namegen_torch.py --namegen $(BIN)
 
 ## run: build, train the default model on names.txt (unless checkpoints/model.safetensors exists), and print 10 names
 run: build

@@ -1,111 +1,20 @@
 #!/usr/bin/env python3
-"""makemore's recurrent models (RNN, GRU) and char-rnn's LSTM cell in plain torch.nn, with
-namegen's checkpoint tensor names: trains one on namegen's split, or rebuilds a namegen
-checkpoint and prints its mean NLL per character on a split (to compare with `namegen eval`).
+"""makemore's recurrent models (RNN, GRU) and char-rnn's LSTM cell (namegen_torch.py's) trained
+in PyTorch on namegen's split.
 
-The split is namegen's (transformer_common.py reproduces it); names are padded rows
-[start, c1, …, cn] with targets [c1, …, cn, stop] and −1 on padding, T = longest name + 1.
-Training draws batches of `--batch-size` names uniformly with replacement, AdamW (betas 0.9,
-0.99, namegen's recipe) with cosine decay to 0 (peak·½(1 + cos(π·s/S)) at step s), and
-evaluates on val at the end.
+Names are padded rows [start, c1, …, cn] with targets [c1, …, cn, stop] and −1 on padding,
+T = longest name + 1. Training draws batches of `--batch-size` names uniformly with replacement,
+AdamW (betas 0.9, 0.99, namegen's recipe) with cosine decay to 0 (peak·½(1 + cos(π·s/S)) at
+step s), and evaluates on val at the end.
 
 Usage:
   python3 torch_recurrent.py --model gru --embed 64 --hidden 64 --lr 2e-3 --weight-decay 0.01 --steps 30000
-  python3 torch_recurrent.py --checkpoint runs/gru.safetensors --split val
 """
-import argparse, json, math, os, sys, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import argparse, math, os, sys, time
+import torch, torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from transformer_common import add_recipe_arguments, encode, mean_nll, read_names, read_safetensors, split_names
-
-
-class RNNCell(nn.Module):
-    """makemore's RNNCell: h = tanh(xh_to_h([x, hprev]))."""
-
-    def __init__(self, n_embd, n_embd2):
-        super().__init__()
-        self.xh_to_h = nn.Linear(n_embd + n_embd2, n_embd2)
-
-    def forward(self, xt, hprev, cprev):
-        return torch.tanh(self.xh_to_h(torch.cat([xt, hprev], dim=1))), cprev
-
-
-class GRUCell(nn.Module):
-    """makemore's GRUCell."""
-
-    def __init__(self, n_embd, n_embd2):
-        super().__init__()
-        self.xh_to_z = nn.Linear(n_embd + n_embd2, n_embd2)
-        self.xh_to_r = nn.Linear(n_embd + n_embd2, n_embd2)
-        self.xh_to_hbar = nn.Linear(n_embd + n_embd2, n_embd2)
-
-    def forward(self, xt, hprev, cprev):
-        xh = torch.cat([xt, hprev], dim=1)
-        r = torch.sigmoid(self.xh_to_r(xh))
-        hbar = torch.tanh(self.xh_to_hbar(torch.cat([xt, r * hprev], dim=1)))
-        z = torch.sigmoid(self.xh_to_z(xh))
-        return (1 - z) * hprev + z * hbar, cprev
-
-
-class LSTMCell(nn.Module):
-    """char-rnn's LSTM cell: one Linear of [x, hprev] gives the gates i, f, g, o (4H);
-    c = σ(f)·cprev + σ(i)·tanh(g), h = σ(o)·tanh(c)."""
-
-    def __init__(self, n_embd, n_embd2):
-        super().__init__()
-        self.xh_to_gates = nn.Linear(n_embd + n_embd2, 4 * n_embd2)
-
-    def forward(self, xt, hprev, cprev):
-        i, f, g, o = self.xh_to_gates(torch.cat([xt, hprev], dim=1)).chunk(4, dim=1)
-        c = torch.sigmoid(f) * cprev + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
-
-
-CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
-
-
-class RNN(nn.Module):
-    """makemore's RNN: a learned start state (zeros at first), token embeddings, the cell over
-    every position, lm_head on every hidden state. The LSTM's memory starts at 0."""
-
-    def __init__(self, kind, vocab_size, n_embd=64, n_embd2=64):
-        super().__init__()
-        self.start = nn.Parameter(torch.zeros(1, n_embd2))
-        self.wte = nn.Embedding(vocab_size, n_embd)
-        self.cell = CELLS[kind](n_embd, n_embd2)
-        self.lm_head = nn.Linear(n_embd2, vocab_size)
-
-    def forward(self, idx):
-        b, t = idx.size()
-        emb = self.wte(idx)
-        h = self.start.expand((b, -1))
-        c = torch.zeros_like(h)
-        hiddens = []
-        for i in range(t):
-            h, c = self.cell(emb[:, i, :], h, c)
-            hiddens.append(h)
-        return self.lm_head(torch.stack(hiddens, 1))
-
-
-def evaluate_checkpoint(args):
-    """Rebuilds the checkpoint's model (hyperparameters and vocabulary from its metadata,
-    weights through load_state_dict, strict) and prints its NLL on the split."""
-    tensors, meta = read_safetensors(args.checkpoint)
-    record = json.loads(meta["run"]) if "run" in meta else {}
-    field = lambda k: json.loads(meta[k]) if k in meta else record[k]
-    kind = meta.get("model", "")
-    if kind not in CELLS:
-        raise SystemExit(f"error: the checkpoint holds a '{kind}' model, not one of {sorted(CELLS)}")
-    hp, vocab, split, data = field("hparams"), field("vocabulary"), field("split"), field("data")
-    stoi = {c: i + 1 for i, c in enumerate(vocab)}
-    model = RNN(kind, len(vocab) + 1, int(hp["embed"]), int(hp["hidden"]))
-    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("optimizer.", "resume."))}, strict=True)
-    parts = split_names(read_names(args.data or data["file"]), seed=int(split["seed"]), train=float(split["train"]),
-                        val=float(split["val"]), dedupe=bool(split.get("dedupe", False)))
-    for name in (["train", "val", "test"] if args.split == "all" else [args.split]):
-        X, Y = encode(parts[["train", "val", "test"].index(name)], stoi, int(hp["block_size"]))
-        print(f"{name} {mean_nll(model, X, Y):.6f}")
+from transformer_common import CELLS, RNN, add_recipe_arguments, encode, mean_nll, read_names, split_names
 
 
 def train(args):
@@ -137,9 +46,7 @@ def train(args):
 
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--checkpoint", help="rebuild this namegen checkpoint and print its NLL instead of training")
-parser.add_argument("--split", default="val", choices=["train", "val", "test", "all"])
-parser.add_argument("--data", default=None, help="the names file (training: names.txt; a checkpoint: the file it names)")
+parser.add_argument("--data", default="names.txt", help="the names file")
 parser.add_argument("--model", default="gru", choices=sorted(CELLS))
 add_recipe_arguments(parser)
 parser.add_argument("--seed", type=int, default=1337)
@@ -147,8 +54,4 @@ parser.add_argument("--log-every", type=int, default=5000)
 parser.add_argument("--threads", type=int, default=1)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
-if args.checkpoint:
-    evaluate_checkpoint(args)
-else:
-    args.data = args.data or "names.txt"
-    train(args)
+train(args)

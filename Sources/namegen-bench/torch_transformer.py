@@ -5,7 +5,7 @@ AdamW (β 0.9, 0.99, ε 1e-8, weight decay on every tensor), batch 32. It checks
 and times PyTorch on the same model for the side-by-side speed comparison.
 
 It is makemore's transformer recipe (same architecture, optimiser
-and loss) with two changes: the names are split as namegen splits them (transformer_common.py),
+and loss) with two changes: the names are split as namegen splits them (namegen_torch.py),
 so that val losses compare directly, and the options below.
 
 Usage: python3 torch_transformer.py [--steps 100000] [--dropout 0.2] [--lr 1e-3] [--schedule cosine|constant]
