@@ -400,12 +400,10 @@ class NamegenModel(nn.Module):
         return "".join(self.vocabulary[t - 1] for t in tokens if t > 0)
 
     def forward(self, idx):
-        if self.model_kind not in WINDOW_MODELS:
+        if self.model_kind not in ("mlp", "hierarchical"):
             return self.net(idx)
         B, L = idx.shape
         T = self.block_size
-        if self.model_kind in ("bigram", "onehot"):
-            return self.net(idx)
         windows = F.pad(idx, (T - 1, 0)).unfold(1, T, 1)  # (B, L, T): the T tokens up to each position
         return self.net(windows.reshape(B * L, T)).view(B, L, -1)
 
@@ -464,7 +462,7 @@ def sample(model, n, generator=None, temperature=1.0, max_length=50, batch_size=
             idx = torch.zeros(rows, 1, dtype=torch.long)
             done = torch.zeros(rows, dtype=torch.bool)
             for step in range(max_length + 1):
-                context = idx if model.model_kind in CELLS or model.model_kind in WINDOW_MODELS else idx[:, -model.block_size:]
+                context = idx[:, -model.block_size:] if model.model_kind in ("transformer", "bow") else idx
                 logits = model(context)[:, -1, :].double() / temperature
                 if step == 0:
                     logits[:, 0] = float("-inf")
