@@ -9,6 +9,9 @@ struct NextTokens {
     /// starts it again (sampling); nil for callers that reorder rows (beam search).
     let incremental: IncrementalSampling?
     private var contexts: [Int32]
+    /// Each row's history as the incremental form reads it, [start] + the row's tokens, kept
+    /// from call to call so that a row that grew by one token costs one append.
+    private var histories: [[Int32]] = []
 
     /// `incremental`: whether the caller keeps the incremental contract.
     init(model: LanguageModel, rows: Int, incremental: Bool) {
@@ -21,7 +24,15 @@ struct NextTokens {
     /// (the prefix included). Overwrites the first `names.count` rows of `logits`.
     mutating func logits(after names: [[Int32]], into logits: inout Matrix) {
         if let incremental {
-            incremental.nextLogits(histories: names.map { [Vocabulary.boundary] + $0 }, into: &logits)
+            if histories.count != names.count { histories = names.map { [Vocabulary.boundary] + $0 } }
+            for (row, name) in names.enumerated() {
+                if histories[row].count == name.count, let last = name.last {
+                    histories[row].append(last)
+                } else if histories[row].count != name.count + 1 {
+                    histories[row] = [Vocabulary.boundary] + name
+                }
+            }
+            incremental.nextLogits(histories: histories, into: &logits)
             return
         }
         let b = model.blockSize
