@@ -5,9 +5,9 @@ enum SampleCommand: Subcommand {
     static let spec = CommandSpec(
         name: "sample",
         abstract: "Generate names from a trained model.",
-        discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file. Sampling applies the temperature, then --top-k, then --top-p. --pattern masks, at each character, what could no longer match: every name matches, but the draw is the model's step-by-step distribution under the mask, not its exact distribution given a match. --beam searches for the most probable names instead of sampling.",
+        discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file. Sampling applies the temperature, then --top-k, then --top-p. --pattern masks, at each character, what could no longer match: every name matches, but the draw is the model's step-by-step distribution under the mask, not its exact distribution given a match. --beam searches for the most probable names instead of sampling. A model trained on labelled data draws each name's category with its training frequency, unless --category fixes it.",
         options: [count.spec, seed.spec, temperature.spec, topK.spec, topP.spec, prefix.spec, pattern.spec, minLength.spec,
-                  maxLength.spec, new.spec, exclude.spec, unique.spec, beam.spec, beamWidth.spec, perChar.spec, scores.spec,
+                  maxLength.spec, new.spec, exclude.spec, unique.spec, category.spec, showCategory.spec, beam.spec, beamWidth.spec, perChar.spec, scores.spec,
                   checkpoint.spec, data.spec])
 
     static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: SamplingOptions().count)
@@ -39,6 +39,10 @@ enum SampleCommand: Subcommand {
                                        range: 1...100_000, default: SamplingOptions().maxLength)
     static let new = Flag(["--new"], help: "Only names that are not in the data file.")
     static let unique = Flag(["--unique"], help: "No name twice.")
+    static let category = Option<String>(["--category"], value: "name",
+                                         help: "Names of this category only (a model trained on labelled data).",
+                                         default: nil, defaultText: "each drawn with its training frequency", allowsEmpty: false)
+    static let showCategory = Flag(["--show-category"], help: "Print each name as 'category<TAB>name'.")
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
                                            default: Checkpoint.defaultPath, allowsEmpty: true)
     static let data = Option<String>(["--data"], value: "file", help: "Names file for --new and the summary.", default: nil,
@@ -90,6 +94,13 @@ enum SampleCommand: Subcommand {
             throw NameGenError(.usage, "--prefix '\(prefix)' is as long as --max-length \(options.maxLength) allows.")
         }
         options.prefix = prefixTokens
+        options.category = try CategoryChoice.resolve(try a.given(category), option: "--category <name>", checkpoint: checkpoint)
+        options.categoryPrior = checkpoint.categories.prior
+        if a.flag(showCategory) && checkpoint.categories.isEmpty {
+            throw NameGenError(.usage, "'--show-category' needs a model trained on labelled data; '\(try a.value(Self.checkpoint))' has no categories.",
+                               hint: "Train on a directory of per-category files or a .tsv of 'category<TAB>name' lines.")
+        }
+        func label(_ c: Int32) -> String { a.flag(showCategory) ? checkpoint.categories[Int(c)].name + "\t" : "" }
         if let glob = try a.given(pattern) {
             let compiled: NamePattern
             do {
@@ -144,7 +155,7 @@ enum SampleCommand: Subcommand {
             var text = ""
             var counts = [0, 0, 0], fresh = 0
             for r in results {
-                text += vocabulary.decode(r.tokens) + (a.flag(scores) ? String(format: "\t%.4f", r.score) : "") + "\n"
+                text += label(r.category) + vocabulary.decode(r.tokens) + (a.flag(scores) ? String(format: "\t%.4f", r.score) : "") + "\n"
                 if let splitNames {
                     if let i = splitNames.firstIndex(where: { $0.contains(r.tokens) }) { counts[i] += 1 } else { fresh += 1 }
                 }
@@ -169,7 +180,8 @@ enum SampleCommand: Subcommand {
         var fresh = 0, total = 0
         var shortfall: NameGenError?
         do {
-            try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens in
+            try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens, c in
+                if a.flag(showCategory) { buffer += label(c) }
                 buffer += name
                 buffer += "\n"
                 if buffer.utf8.count >= 65_536 {

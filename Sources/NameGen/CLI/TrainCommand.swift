@@ -5,7 +5,10 @@ import Foundation
 enum TrainCommand: Subcommand {
     static let model = Option<String>(["--model"], value: "model", help: "Model to train.", choices: ModelRegistry.names,
                                       default: ModelRegistry.defaultName)
-    static let data = Option<String>(["--data"], value: "file", help: "Names file, one name per line (UTF-8).", default: "names.txt")
+    static let data = Option<String>(["--data"], value: "file",
+                                     help: "Names file, one name per line (UTF-8); a directory of per-category files, or a .tsv of 'category<TAB>name' lines, is labelled.",
+                                     default: "names.txt")
+    static let labelled = Flag(["--labelled"], help: "Read --data as 'category<TAB>name' lines whatever its name (for standard input).")
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Where to write the checkpoint.",
                                            default: Checkpoint.defaultPath)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Seed for initialisation, minibatches and dropout.",
@@ -24,7 +27,7 @@ enum TrainCommand: Subcommand {
 
     /// Options that define the run before the model's own.
     static let general = [AnyOption(model), AnyOption(data), AnyOption(checkpoint), AnyOption(seed), AnyOption(splitSeed),
-                          AnyOption(trainFraction), AnyOption(valFraction), AnyOption(dedupe)]
+                          AnyOption(trainFraction), AnyOption(valFraction), AnyOption(dedupe), AnyOption(labelled)]
     /// How the model is optimised: unused by a model without a training recipe.
     static let optimisation = [AnyOption(Training.optimizer), AnyOption(Training.learningRate), AnyOption(Training.weightDecay),
                                AnyOption(Training.warmup), AnyOption(Training.batchSize)]
@@ -100,6 +103,7 @@ enum TrainCommand: Subcommand {
         var request = TrainingRequest(configure: { facts in try family.setup(from: a, data: facts) }, dataPath: dataPath,
                                       checkpointPath: checkpointPath, split: split, dedupe: a.flag(dedupe), options: options)
         request.force = a.flag(force)
+        request.labelled = a.flag(labelled)
         return (request, family)
     }
 

@@ -11,10 +11,16 @@ import Foundation
 ///   split            {"seed": 42, "train": 0.8, "val": 0.1, "dedupe": false}
 ///   data             {"file": "names.txt", "sha256": "…", "names": 32033}
 ///   run              the `RunRecord`: optimisation, step, resume state, best and losses
+///   categories       labelled data only: [{"name": "french", "count": 1234}, …], sorted by
+///                    name, each with its number of training names; such a file is format 3,
+///                    so that a namegen that cannot condition refuses it by its version
 /// Format 1 (namegen 0.1.0) had every hparams value as a string and the run record as
 /// `training`, a string → string map; both are read and converted.
 public struct Checkpoint {
+    /// The format of a checkpoint of plain names.
     public static let formatVersion = 2
+    /// The format of a labelled checkpoint (one with `categories`); this version reads both.
+    public static let labelledFormatVersion = 3
     public static let defaultPath = "checkpoints/model.safetensors"
 
     /// The family name, as `ModelRegistry` knows it.
@@ -29,11 +35,17 @@ public struct Checkpoint {
     public var dataNames: Int
     public var run: RunRecord
     public var tensors: [String: Tensor]
-    /// The format the file was written in (this version writes `formatVersion`).
+    /// The categories of a labelled model, with their training counts; empty for plain names.
+    public var categories: [CategoryCount] = []
+    /// The format the file was written in (this version writes `formatVersion`, or
+    /// `labelledFormatVersion` with categories).
     public var format = Checkpoint.formatVersion
 
     public init(setup: ModelSetup, vocabulary: Vocabulary, split: SplitConfig, dedupe: Bool, dataFile: String,
-                dataSHA256: String, dataNames: Int, run: RunRecord, tensors: [String: Tensor]) {
+                dataSHA256: String, dataNames: Int, run: RunRecord, tensors: [String: Tensor],
+                categories: [CategoryCount] = []) {
+        self.categories = categories
+        self.format = categories.isEmpty ? Self.formatVersion : Self.labelledFormatVersion
         self.model = setup.name
         self.configJSON = setup.configJSON
         self.vocabulary = vocabulary
@@ -87,8 +99,8 @@ public struct Checkpoint {
     /// The metadata strings. Each JSON value is written in ASCII (`SafeTensors.asciiJSON`), so
     /// that any character of the vocabulary or the data file's name reads back as it was.
     public var metadata: [String: String] {
-        let values: [String: String] = [
-            "namegen_format": String(Self.formatVersion),
+        var values: [String: String] = [
+            "namegen_format": String(categories.isEmpty ? Self.formatVersion : Self.labelledFormatVersion),
             "model": model,
             "hparams": configJSON,
             "vocabulary": Self.json(vocabulary.characters.map { String($0) }),
@@ -97,6 +109,9 @@ public struct Checkpoint {
             "data": Self.json(["file": dataFile, "sha256": dataSHA256, "names": dataNames] as [String: Any]),
             "run": String(decoding: try! Self.recordEncoder.encode(run), as: UTF8.self),
         ]
+        if !categories.isEmpty {
+            values["categories"] = Self.json(categories.map { ["name": $0.name, "count": $0.count] as [String: Any] })
+        }
         return values.mapValues { String(decoding: SafeTensors.asciiJSON($0), as: UTF8.self) }
     }
 
@@ -151,8 +166,8 @@ public struct Checkpoint {
         }
         guard let versionText = meta["namegen_format"] else { throw fail("its metadata has no namegen_format") }
         guard let version = Int(versionText), version >= 1 else { throw fail("namegen_format '\(versionText)' is not a version number") }
-        guard version <= formatVersion else {
-            throw NameGenError(.checkpoint, "'\(source)' was written by a newer namegen (format \(version); this one reads up to \(formatVersion)).",
+        guard version <= labelledFormatVersion else {
+            throw NameGenError(.checkpoint, "'\(source)' was written by a newer namegen (format \(version); this one reads up to \(labelledFormatVersion)).",
                                hint: "Upgrade namegen, or retrain with this version.")
         }
         guard let kind = meta["model"] else { throw fail("its metadata has no model") }
@@ -196,8 +211,23 @@ public struct Checkpoint {
             run = decoded
         }
         if let problem = run.problem { throw fail("its run record's \(problem)") }
+        var categories: [CategoryCount] = []
+        if version >= labelledFormatVersion {
+            guard let list = parse(meta["categories"]) as? [[String: Any]], !list.isEmpty, list.count <= Categories.limit else {
+                throw fail("format \(version) needs its categories, which are missing or malformed")
+            }
+            for entry in list {
+                guard let name = entry["name"] as? String, !name.isEmpty,
+                      let n = (entry["count"] as? NSNumber)?.intValue, n >= 0, n <= 1 << 40 else {
+                    throw fail("a category in its metadata is malformed")
+                }
+                categories.append(CategoryCount(name: name, count: n))
+            }
+            guard Set(categories.map(\.name)).count == categories.count else { throw fail("it names a category twice") }
+        }
         var checkpoint = Checkpoint(model: kind, configJSON: configJSON, vocabulary: vocabulary, split: splitConfig,
                                     dedupe: dedupe, dataFile: file, dataSHA256: sha, dataNames: count, run: run, tensors: tensors)
+        checkpoint.categories = categories
         checkpoint.format = version
         return checkpoint
     }

@@ -53,11 +53,29 @@ public struct Dataset: Sendable {
         try split.validate()
         var order = dedupe ? names.firstOccurrences() : Array(0..<UInt32(names.count))
         var rng = RandomGenerator(seed: split.seed)
-        // The same Fisher–Yates swaps as shuffling the names themselves.
-        rng.shuffle(&order)
         let n = order.count
-        let n1 = min(n, Int((Double(n) * split.trainFraction).rounded(.down)))
-        let n2 = min(n, n1 + Int((Double(n) * split.valFraction).rounded(.down)))
+        var n1 = 0, n2 = 0
+        if let categories = names.categories {
+            // Stratified: each category's names (in file order) shuffled and cut on their own,
+            // one generator for all, categories in index order; then every train part, every
+            // val part, every test part.
+            var members = [[UInt32]](repeating: [], count: categories.count)
+            for i in order { members[Int(categories.ofName[Int(i)])].append(i) }
+            var parts: ([UInt32], [UInt32], [UInt32]) = ([], [], [])
+            for var m in members {
+                rng.shuffle(&m)
+                let (a, b) = Self.cut(m.count, split)
+                parts.0 += m[0..<a]
+                parts.1 += m[a..<b]
+                parts.2 += m[b...]
+            }
+            order = parts.0 + parts.1 + parts.2
+            (n1, n2) = (parts.0.count, parts.0.count + parts.1.count)
+        } else {
+            // The same Fisher–Yates swaps as shuffling the names themselves.
+            rng.shuffle(&order)
+            (n1, n2) = Self.cut(n, split)
+        }
         guard n1 > 0 else {
             throw NameGenError(.data, "Too few names to train on: \(n) name(s) leave no training names after the split.",
                                hint: "Use a larger file or a larger --train-fraction.")
@@ -68,6 +86,36 @@ public struct Dataset: Sendable {
         self.order = order
         trainEnd = n1
         valEnd = n2
+    }
+
+    /// Where `n` shuffled names are cut: train is [0, a), val [a, b), test [b, n).
+    static func cut(_ n: Int, _ split: SplitConfig) -> (Int, Int) {
+        let a = min(n, Int((Double(n) * split.trainFraction).rounded(.down)))
+        return (a, min(n, a + Int((Double(n) * split.valFraction).rounded(.down))))
+    }
+
+    /// The categories of labelled data; nil for plain names.
+    public var categories: Categories? { names.categories }
+
+    /// The number of categories (0 for plain names).
+    public var categoryCount: Int { names.categories?.count ?? 0 }
+
+    /// The category of name `i` (0 for plain names).
+    @inline(__always)
+    public func category(ofName i: Int) -> Int32 { names.categories.map { Int32($0.ofName[i]) } ?? 0 }
+
+    /// Each category with its number of training names, as the checkpoint records them; empty
+    /// for plain names.
+    public var categoryCounts: [CategoryCount] {
+        guard let categories = names.categories else { return [] }
+        var counts = [Int](repeating: 0, count: categories.count)
+        for i in indices(.train) { counts[Int(categories.ofName[Int(i)])] += 1 }
+        return zip(categories.names, counts).map { CategoryCount(name: $0, count: $1) }
+    }
+
+    /// The categories of a split's names, in the split's order (nil for plain names).
+    public func nameCategories(_ split: SplitName) -> [UInt16]? {
+        names.categories.map { c in indices(split).map { c.ofName[Int($0)] } }
     }
 
     public init(names: [String], split: SplitConfig, dedupe: Bool = false) throws {
@@ -113,7 +161,7 @@ public struct Dataset: Sendable {
 
     /// The examples of one split at `blockSize`, as a token stream.
     public func stream(_ split: SplitName, blockSize: Int) -> TokenStream {
-        TokenStream(names: names, order: indices(split), blockSize: blockSize)
+        TokenStream(names: names, order: indices(split), blockSize: blockSize, categories: nameCategories(split))
     }
 
     /// The names of `splits`, to look up by tokens.

@@ -37,12 +37,19 @@ public enum NameFile {
     /// A request on `stop` ends the read with an `.interrupted` error within about 50 ms, even
     /// while it waits on a FIFO or a terminal; an input of more than `limit` bytes is refused
     /// as soon as its first byte past the limit is read.
-    public static func load(_ path: String, stop: StopRequest? = nil, limit: Int = maxBytes,
+    ///
+    /// Labelled data: a directory is read as one file of names per category, and a `.tsv` file
+    /// (or any input when `labelled` is true, as standard input needs) as `category<TAB>name`
+    /// lines. The names then carry `NameList.categories`.
+    public static func load(_ path: String, labelled: Bool = false, stop: StopRequest? = nil, limit: Int = maxBytes,
                             progress: (Int, Int?) -> Void = { _, _ in }) throws -> Contents {
+        if path != standardInput && isDirectory(path) {
+            return try loadDirectory(path, stop: stop, limit: limit, progress: progress)
+        }
         var input = try InputFile(path)
         defer { input.close() }
         let hasher = ChunkHasher()
-        var parser = NameParser(source: path)
+        var parser = NameParser(source: path, labelled: labelled || isTSV(path))
         var read = 0
         let names: NameList
         do {
@@ -54,6 +61,79 @@ public enum NameFile {
             names = try parser.finish()
         } catch {
             hasher.finish()  // waits for the queued chunks, which hold the hasher
+            throw error
+        }
+        return Contents(names: names, sha256: hasher.finish(), bytes: read)
+    }
+
+    /// Whether `path` is read as `category<TAB>name` lines by its extension.
+    public static func isTSV(_ path: String) -> Bool { path.lowercased().hasSuffix(".tsv") }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The category of a file of a labelled directory: its name without the last extension.
+    public static func categoryName(ofFile file: String) -> String {
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
+        return String(file[..<dot])
+    }
+
+    /// A directory of per-category files, read in sorted order (hidden files skipped). The
+    /// SHA-256 covers each file's name and bytes, so renaming a category changes it.
+    static func loadDirectory(_ path: String, stop: StopRequest?, limit: Int,
+                              progress: (Int, Int?) -> Void) throws -> Contents {
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw NameGenError(.data, "Cannot list the directory '\(path)'.", hint: "Check its permissions.")
+        }
+        let files = entries.filter { !$0.hasPrefix(".") }.sorted().filter { file in
+            var status = stat()
+            return stat(path + "/" + file, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        }
+        guard !files.isEmpty else {
+            throw NameGenError(.data, "The directory '\(path)' has no files of names.",
+                               hint: "Put one file per category in it, e.g. \(path)/elvish.txt with one name per line.")
+        }
+        var seen: [String: String] = [:]
+        for file in files {
+            let category = categoryName(ofFile: file)
+            if let other = seen[category] {
+                throw NameGenError(.data, "'\(path)/\(other)' and '\(path)/\(file)' are both the category '\(category)'.",
+                                   hint: "Keep one file per category.")
+            }
+            seen[category] = file
+        }
+        let hasher = ChunkHasher()
+        var parser = NameParser(source: path)
+        var read = 0
+        let names: NameList
+        do {
+            for file in files {
+                let filePath = path + "/" + file
+                var input = try InputFile(filePath)
+                defer { input.close() }
+                parser = parser.reading(source: filePath)
+                parser.category = try parser.intern(category: categoryName(ofFile: file))
+                hasher.update(Array(file.utf8) + [0])
+                let before = parser.nameCount
+                while let chunk = try input.readChunk(upTo: chunkSize, total: &read, limit: limit, stop: stop) {
+                    hasher.update(chunk)
+                    try parser.consume(chunk)
+                    progress(read, nil)
+                }
+                try parser.endInput()
+                if parser.nameCount == before {
+                    throw NameGenError(.data, "'\(filePath)' has no names, so its category '\(categoryName(ofFile: file))' has nothing to learn from.",
+                                       hint: "Put one name per line in it, or remove it from the directory.")
+                }
+            }
+            names = try parser.finish()
+        } catch {
+            hasher.finish()
             throw error
         }
         return Contents(names: names, sha256: hasher.finish(), bytes: read)
@@ -225,7 +305,7 @@ private final class ChunkHasher: @unchecked Sendable {
 /// provisional tokens from 128 up. `finish` sorts the characters into the vocabulary and
 /// maps the provisional tokens to the final ones.
 struct NameParser {
-    let source: String
+    private(set) var source: String
     private var lineNumber = 0
     /// Bytes of the file before the current chunk.
     private var offset = 0
@@ -240,13 +320,63 @@ struct NameParser {
     private var characterIndex: [Character: Int] = [:]
     private var sawBytes = false
 
+    /// Labelled lines, `category<TAB>name` (a `.tsv` file): each name's category is read
+    /// from its line. Otherwise every name gets `category` (set per file of a directory).
+    let labelled: Bool
+    /// The category of the names that follow, by first appearance; nil for plain data.
+    var category: Int?
+    private var categoryIndex: [String: Int] = [:]
+    private(set) var categoryNames: [String] = []
+    private var nameCategories: [UInt16] = []
+    /// Names parsed so far.
+    var nameCount: Int { ends.count }
+
     /// Byte classes for the fast path: ordinary printable ASCII, the space, anything else.
     private static let ordinary: UInt8 = 0, space: UInt8 = 1, other: UInt8 = 2
     private static let classes: [UInt8] = (0..<256).map { b in
         b == 0x20 ? space : (0x21...0x7E).contains(b) ? ordinary : other
     }
 
-    init(source: String) { self.source = source }
+    init(source: String, labelled: Bool = false) {
+        self.source = source
+        self.labelled = labelled
+    }
+
+    /// The provisional index of category `name`, added when new.
+    mutating func intern(category name: String) throws -> Int {
+        if let k = categoryIndex[name] { return k }
+        guard categoryNames.count < Categories.limit else {
+            throw NameGenError(.data, "'\(source)' has more than \(Categories.limit) categories; namegen supports at most \(Categories.limit).",
+                               hint: "Merge small categories, or check that the first column is the category.")
+        }
+        categoryIndex[name] = categoryNames.count
+        categoryNames.append(name)
+        return categoryNames.count - 1
+    }
+
+    /// The parser, its names so far kept, reading the next input of several (messages name it).
+    func reading(source: String) -> NameParser {
+        var p = self
+        p.source = source
+        return p
+    }
+
+    /// Ends one input of several (a file of a directory): its last line is parsed, and the
+    /// next input may start with its own byte-order mark.
+    mutating func endInput() throws {
+        if let start = head {
+            head = nil
+            try consumeLines(start)
+        }
+        if !pending.isEmpty {
+            let line = pending
+            pending = []
+            try parseLine(line[...], fileOffset: offset - line.count)
+        }
+        head = []
+        offset = 0
+        lineNumber = 0
+    }
 
     /// The first bytes of the input while they could still be a byte-order mark (a FIFO can
     /// deliver fewer than three at once); nil once that is decided.
@@ -314,7 +444,10 @@ struct NameParser {
             }
             if plain {
                 lineNumber += 1
-                if first >= 0 { appendASCII(chunk[first...last]) }
+                if first >= 0 {
+                    if labelled { throw missingTab() }
+                    appendASCII(chunk[first...last])
+                }
             } else {
                 try parseLine(chunk[lineStart..<i], fileOffset: offset + lineStart)
             }
@@ -371,8 +504,21 @@ struct NameParser {
         let tokens: TokenBuffer = wide.map { .u16($0) } ?? .u8(narrow)
         narrow = []
         wide = nil
-        return NameList(vocabulary: vocabulary, tokens: tokens.mapped(through: table, vocabularySize: vocabulary.size),
-                        ends: ends)
+        var list = NameList(vocabulary: vocabulary, tokens: tokens.mapped(through: table, vocabularySize: vocabulary.size),
+                            ends: ends)
+        if labelled || category != nil {
+            // Categories in sorted order, whatever order the data gave them in.
+            let sorted = categoryNames.indices.sorted { categoryNames[$0] < categoryNames[$1] }
+            var rank = [UInt16](repeating: 0, count: categoryNames.count)
+            for (r, k) in sorted.enumerated() { rank[k] = UInt16(r) }
+            list.categories = Categories(names: sorted.map { categoryNames[$0] }, ofName: nameCategories.map { rank[Int($0)] })
+        }
+        return list
+    }
+
+    private func missingTab() -> NameGenError {
+        NameGenError(.data, "'\(source)' line \(lineNumber) has no tab: a labelled file has one 'category<TAB>name' per line.",
+                     hint: "Separate the category from the name with a tab, or pass a file without a .tsv extension for unlabelled names.")
     }
 
     private mutating func appendASCII(_ bytes: ArraySlice<UInt8>) {
@@ -387,6 +533,7 @@ struct NameParser {
 
     private mutating func endName() {
         ends.append(UInt32(wide?.count ?? narrow.count))
+        if let category { nameCategories.append(UInt16(category)) }
     }
 
     /// The slow path: one line (without its `\n`) as Swift's `String` sees it.
@@ -399,7 +546,25 @@ struct NameParser {
             throw NameGenError(.data, "'\(source)' line \(lineNumber) is not valid UTF-8.",
                                hint: "Convert the file to UTF-8, e.g. iconv -t UTF-8.")
         }
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if labelled && !name.isEmpty {
+            guard let tab = name.firstIndex(of: "\t") else { throw missingTab() }
+            let label = name[..<tab].trimmingCharacters(in: .whitespaces)
+            guard !label.isEmpty else {
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) has an empty category before its tab.",
+                                   hint: "Write each line as 'category<TAB>name'.")
+            }
+            if let bad = label.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{FEFF}" }) {
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) has the control character U+\(String(bad.value, radix: 16, uppercase: true)) in its category.",
+                                   hint: "Write each line as 'category<TAB>name'.")
+            }
+            name = name[name.index(after: tab)...].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else {
+                throw NameGenError(.data, "'\(source)' line \(lineNumber) has the category '\(label)' but no name after its tab.",
+                                   hint: "Write each line as 'category<TAB>name'.")
+            }
+            category = try intern(category: label)
+        }
         if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
             switch bad {
             case "\t":

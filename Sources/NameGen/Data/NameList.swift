@@ -7,6 +7,8 @@ public struct NameList: Sendable {
     public let tokens: TokenBuffer
     /// `ends[i]` is where name `i` ends in `tokens`; it starts where name `i - 1` ends.
     public let ends: [UInt32]
+    /// Each name's category, for labelled data; nil for a plain list of names.
+    public var categories: Categories?
 
     public var count: Int { ends.count }
 
@@ -63,7 +65,9 @@ public struct NameList: Sendable {
             }
             table[i + 1] = UInt16(t)
         }
-        return NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
+        var list = NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
+        list.categories = categories
+        return list
     }
 
     /// The same names in the tokens of `other`; a character that `other` lacks becomes the
@@ -72,7 +76,9 @@ public struct NameList: Sendable {
         if other == vocabulary { return self }
         var table = [UInt16](repeating: 0, count: vocabulary.size)
         for (i, c) in vocabulary.characters.enumerated() { table[i + 1] = other.token(c).map(UInt16.init) ?? 0 }
-        return NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
+        var list = NameList(vocabulary: other, tokens: tokens.mapped(through: table, vocabularySize: other.size), ends: ends)
+        list.categories = categories
+        return list
     }
 
     /// The indices of the names, without repeats: the first occurrence of each name is kept,

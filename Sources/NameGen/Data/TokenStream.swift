@@ -23,25 +23,31 @@ public struct TokenStream: Sendable {
     /// `exampleStarts[j]` is the first example of name j, and `exampleStarts[nameCount]` is
     /// `count`. Only needed to find an example's position when `blockSize > 1`; empty at 1.
     let exampleStarts: [UInt32]
+    /// The category of each name, in stream order, for labelled data (then `exampleStarts` is
+    /// kept at every block size); nil for plain names.
+    let nameCategories: [UInt16]?
 
     /// The stream of the names `order` of `names`, in that order.
     /// `NameFile.maxBytes` keeps a file's examples below 2^31, so they fit the 32-bit offsets;
     /// the stream's own length must too (names + block size × names < 2^32).
-    public init(names: NameList, order: ArraySlice<UInt32>, blockSize: Int) {
+    public init(names: NameList, order: ArraySlice<UInt32>, blockSize: Int, categories: [UInt16]? = nil) {
         precondition(blockSize >= 1, "block size must be at least 1")
+        precondition(categories.map { $0.count == order.count } ?? true)
         self.blockSize = blockSize
         nameCount = order.count
+        nameCategories = categories
+        let keepStarts = blockSize > 1 || categories != nil
         // One pass in split order: where each name starts in the stream (by file index, so
         // that the copy below reads the names in file order, sequentially, and only the
         // writes jump), and each name's first example.
         var starts: [UInt32] = []
-        if blockSize > 1 { starts.reserveCapacity(order.count + 1) }
+        if keepStarts { starts.reserveCapacity(order.count + 1) }
         var firstPosition = [UInt32](repeating: .max, count: names.count)
         var examples = 0
         var cursor = 0
         for i in order {
             let n = names.length(Int(i))
-            if blockSize > 1 { starts.append(UInt32(examples)) }
+            if keepStarts { starts.append(UInt32(examples)) }
             cursor += blockSize
             firstPosition[Int(i)] = UInt32(truncatingIfNeeded: cursor)
             cursor += n
@@ -49,7 +55,7 @@ public struct TokenStream: Sendable {
         }
         let length = cursor + 1
         precondition(length < Int(UInt32.max), "a stream longer than 32-bit offsets hold")
-        if blockSize > 1 { starts.append(UInt32(examples)) }
+        if keepStarts { starts.append(UInt32(examples)) }
         count = examples
         exampleStarts = starts
         func fill<T: FixedWidthInteger>(_ source: [T]) -> [T] {
@@ -92,15 +98,38 @@ public struct TokenStream: Sendable {
     @inline(__always)
     public func position(ofExample i: Int) -> Int {
         if blockSize == 1 { return i + 1 }
-        // The name j holding example i: the last start ≤ i.
+        // Name j's first target is after j + 1 paddings and the j names (and ends) before it.
+        return i + name(ofExample: i) * (blockSize - 1) + blockSize
+    }
+
+    /// The name j (in stream order) holding example i: the last start ≤ i.
+    @inline(__always)
+    func name(ofExample i: Int) -> Int {
         var lo = 0, hi = nameCount - 1
         let key = UInt32(i)
         while lo < hi {
             let mid = (lo + hi + 1) >> 1
             if exampleStarts[mid] <= key { lo = mid } else { hi = mid - 1 }
         }
-        // Name j's first target is after j + 1 paddings and the j names (and ends) before it.
-        return i + lo * (blockSize - 1) + blockSize
+        return lo
+    }
+
+    /// The category of example `i`'s name (0 for plain names).
+    @inline(__always)
+    public func category(_ i: Int) -> Int32 {
+        guard let nameCategories else { return 0 }
+        return Int32(nameCategories[name(ofExample: i)])
+    }
+
+    /// The categories of the examples `range`, into the first rows of `categories`.
+    public func categories(examples range: Range<Int>, into categories: inout [Int32]) {
+        guard let nameCategories, !range.isEmpty else { return }
+        var j = name(ofExample: range.lowerBound)
+        for row in 0..<range.count {
+            let i = range.lowerBound + row
+            while exampleStarts[j + 1] <= UInt32(i) { j += 1 }
+            categories[row] = Int32(nameCategories[j])
+        }
     }
 
     /// Writes example `i` into row `row` of `contexts` (rows of `blockSize`) and `targets`.

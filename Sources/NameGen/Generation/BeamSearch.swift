@@ -16,12 +16,41 @@ public enum BeamSearch {
         public var logProbability: Double
         /// The ranking score: the total, or the total over (characters + 1) with `perCharacter`.
         public var score: Double
+        /// The category the name was found under (0 for a model of plain names).
+        public var category: Int32 = 0
     }
 
     /// The `count` best names. `options` supplies the prefix, the lengths, the pattern and the
     /// exclusions (its temperature, top-k and top-p do not apply: the search takes no samples).
+    ///
+    /// A labelled model searches under `options.category`; without one, under each category,
+    /// and ranks the (category, name) pairs by log p(c) + log p(name | c), the prior's term
+    /// included in `logProbability` and `score`.
     public static func search(model: LanguageModel, options: SamplingOptions, count: Int, width: Int,
                               perCharacter: Bool) throws -> [Result] {
+        Sampler.checkCategories(model: model, options: options)
+        guard model.categoryCount > 0 else {
+            return try search(model: model, options: options, category: nil, count: count, width: width, perCharacter: perCharacter)
+        }
+        if let c = options.category {
+            return try search(model: model, options: options, category: Int32(c), count: count, width: width,
+                              perCharacter: perCharacter)
+        }
+        var all: [Result] = []
+        for (c, p) in options.categoryPrior.enumerated() where p > 0 {
+            for var r in try search(model: model, options: options, category: Int32(c), count: count, width: width,
+                                    perCharacter: perCharacter) {
+                r.logProbability += log(p)
+                r.score = perCharacter ? r.logProbability / Double(r.tokens.count + 1) : r.logProbability
+                all.append(r)
+            }
+        }
+        all.sort { $0.score != $1.score ? $0.score > $1.score : $0.category < $1.category }
+        return Array(all.prefix(count))
+    }
+
+    static func search(model: LanguageModel, options: SamplingOptions, category: Int32?, count: Int, width: Int,
+                       perCharacter: Bool) throws -> [Result] {
         precondition(count >= 1 && width >= 1)
         let v = model.vocabularySize
         let pattern = options.pattern
@@ -40,7 +69,8 @@ public enum BeamSearch {
         var logp = [Double](repeating: 0, count: v)
 
         while !live.isEmpty {
-            next.logits(after: live.map(\.tokens), into: &logits)
+            next.logits(after: live.map(\.tokens), categories: category.map { [Int32](repeating: $0, count: live.count) },
+                        into: &logits)
 
             var candidates: [Partial] = []
             for (row, partial) in live.enumerated() {
@@ -61,7 +91,8 @@ public enum BeamSearch {
                     if c == Int(Vocabulary.boundary) {
                         guard !options.exclusions.contains(where: { $0.contains(partial.tokens) }) else { continue }
                         let score = perCharacter ? total / Double(length + 1) : total
-                        finished.append(Result(tokens: partial.tokens, logProbability: total, score: score))
+                        finished.append(Result(tokens: partial.tokens, logProbability: total, score: score,
+                                               category: category ?? 0))
                     } else if length < options.maxLength {
                         let state = pattern.flatMap { $0.advance(partial.state, Int32(c)) } ?? partial.state
                         candidates.append(Partial(tokens: partial.tokens + [Int32(c)], logProbability: total, state: state))

@@ -22,7 +22,9 @@ struct NextTokens {
 
     /// Logits (rows, V) after each name: `names[r]` is row r's tokens after the start token
     /// (the prefix included). Overwrites the first `names.count` rows of `logits`.
-    mutating func logits(after names: [[Int32]], into logits: inout Matrix) {
+    /// `categories[r]` is row r's category, for a labelled model.
+    mutating func logits(after names: [[Int32]], categories: [Int32]? = nil, into logits: inout Matrix) {
+        if let categories { model.condition(on: categories) }
         if let incremental {
             if histories.count != names.count { histories = names.map { [Vocabulary.boundary] + $0 } }
             for (row, name) in names.enumerated() {

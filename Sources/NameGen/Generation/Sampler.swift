@@ -25,6 +25,11 @@ public struct SamplingOptions: Sendable {
     /// No name twice. Each name drawn is remembered as a 64-bit hash of its tokens (a set of
     /// them costs about 16 to 32 bytes a name), so `count` may be at most `uniqueLimit`.
     public var unique = false
+    /// For a labelled model: the category of every name, or nil to draw each name's category
+    /// from `categoryPrior` (the training frequencies).
+    public var category: Int?
+    /// p(c) of each category of a labelled model, for names drawn without `category`.
+    public var categoryPrior: [Double] = []
 
     /// The largest `count` that `unique` accepts: 50,000,000 names, about 1 GB of hashes at most.
     public static let uniqueLimit = 50_000_000
@@ -52,17 +57,37 @@ public enum Sampler {
     public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator) throws -> [String] {
         var names: [String] = []
-        try sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, _ in names.append(name) }
+        try sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, _, _ in names.append(name) }
         return names
+    }
+
+    /// Checks a labelled model's category options: the category in range, or a prior with one
+    /// probability per category.
+    static func checkCategories(model: LanguageModel, options: SamplingOptions) {
+        let c = model.categoryCount
+        precondition(c == 0 || options.category.map { $0 >= 0 && $0 < c } ?? (options.categoryPrior.count == c),
+                     "a labelled model needs a category or the prior of each")
+    }
+
+    /// A category drawn from `prior` with one uniform draw.
+    static func drawCategory(_ prior: [Double], rng: inout RandomGenerator) -> Int32 {
+        var u = rng.nextDouble() * prior.reduce(0, +)
+        for (c, p) in prior.enumerated() where p > 0 {
+            u -= p
+            if u < 0 { return Int32(c) }
+        }
+        return Int32(prior.lastIndex { $0 > 0 } ?? 0)
     }
 
     /// Passes exactly `options.count` names to `emit` as they are accepted (with their tokens),
     /// so that any count streams in constant memory (but for --unique's set of names), or
     /// throws when the constraints reject too many.
+    /// A labelled model's names come with their category (0 for a model of plain names).
     public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
-                              rng: inout RandomGenerator, emit: (String, [Int32]) throws -> Void) throws {
+                              rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
         let v = model.vocabularySize
         guard options.count > 0 else { return }
+        checkCategories(model: model, options: options)
         if options.unique && options.count > SamplingOptions.uniqueLimit {
             throw NameGenError(.usage, "--unique keeps every name drawn in memory and accepts at most \(SamplingOptions.uniqueLimit) names, not \(options.count).",
                                hint: "Ask for fewer names, or drop --unique.")
@@ -92,9 +117,15 @@ public enum Sampler {
         var attempts = 0
 
         var source = NextTokens(model: model, rows: batch, incremental: true)
+        // Each row's category: fixed, or drawn for each new name (before its first character).
+        let labelled = model.categoryCount > 0
+        func newCategory(_ rng: inout RandomGenerator) -> Int32 {
+            options.category.map(Int32.init) ?? drawCategory(options.categoryPrior, rng: &rng)
+        }
+        var categories = labelled ? (0..<batch).map { _ in newCategory(&rng) } : []
 
         while accepted < options.count {
-            source.logits(after: tokens, into: &logits)
+            source.logits(after: tokens, categories: labelled ? categories : nil, into: &logits)
             for row in 0..<batch {
                 let base = row * v
                 let length = tokens[row].count
@@ -115,12 +146,13 @@ public enum Sampler {
                     && !options.exclusions.contains(where: { $0.contains(tokens[row]) }) {
                     let name = vocabulary.decode(tokens[row])
                     if !options.excluded.contains(name) && (!options.unique || seen.insert(fingerprint(tokens[row])).inserted) {
-                        try emit(name, tokens[row])
+                        try emit(name, tokens[row], labelled ? categories[row] : 0)
                         accepted += 1
                     }
                 }
                 tokens[row] = options.prefix
                 states[row] = startState
+                if labelled { categories[row] = newCategory(&rng) }
                 var hopeless = false
                 if attempts % window == 0 {
                     let rate = Double(accepted - acceptedAtWindowStart) / Double(window)

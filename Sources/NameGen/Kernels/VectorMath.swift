@@ -145,6 +145,48 @@ public enum VectorMath {
         }
     }
 
+    /// x[(n·r + k)·width + j] += table[indices[n]·width + j] for n < count, k < r: one table
+    /// row added to each group of r rows (a category's vector at every position).
+    public static func addRows(_ x: inout [Float], table: [Float], categories indices: [Int32], rowsPerIndex r: Int,
+                               count: Int, width: Int) {
+        guard count > 0 else { return }
+        precondition(indices.count >= count && x.count >= count * r * width)
+        indices.withUnsafeBufferPointer { idx in
+            table.withUnsafeBufferPointer { w in
+                x.withUnsafeMutableBufferPointer { o in
+                    for n in 0..<count {
+                        let source = w.baseAddress! + Int(idx[n]) * width
+                        for k in 0..<r {
+                            let row = o.baseAddress! + (n * r + k) * width
+                            for j in 0..<width { row[j] += source[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// grad[indices[n]·width + j] += dOut[(n·r + k)·width + j] for n < count, k < r, in order
+    /// of n then k: the gradient of `addRows`.
+    public static func scatterRows(_ grad: inout [Float], dOut: [Float], categories indices: [Int32], rowsPerIndex r: Int,
+                                   count: Int, width: Int) {
+        guard count > 0 else { return }
+        precondition(indices.count >= count && dOut.count >= count * r * width)
+        indices.withUnsafeBufferPointer { idx in
+            dOut.withUnsafeBufferPointer { d in
+                grad.withUnsafeMutableBufferPointer { g in
+                    for n in 0..<count {
+                        let target = g.baseAddress! + Int(idx[n]) * width
+                        for k in 0..<r {
+                            let row = d.baseAddress! + (n * r + k) * width
+                            for j in 0..<width { target[j] += row[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Softmax cross-entropy over rows (rows, columns) of `logits`: dLogits = scale · (p − onehot)
     /// (zero on a row whose target is negative), and for each row r, scratch[r] = Σ exp(shifted)
     /// and scratch[rows + r] = the shifted target logit (scratch holds at least 2·rows floats).

@@ -16,9 +16,18 @@ public protocol LanguageModel: AnyObject {
     func logits(contexts: [Int32], count: Int, into logits: inout Matrix)
     /// Number of trained values (not counting running statistics or optimizer state).
     var parameterCount: Int { get }
+    /// C, the number of categories the model is conditioned on; 0 for a model of plain names.
+    var categoryCount: Int { get }
+    /// Sets the category of each row (example, context or name) of the calls that follow:
+    /// `logits`, `sequenceLogits`, `trainingStep` and `nextLogits` read row r's category from
+    /// `categories[r]`. Ignored by a model of plain names.
+    func condition(on categories: [Int32])
 }
 
 extension LanguageModel {
+    public var categoryCount: Int { 0 }
+    public func condition(on categories: [Int32]) {}
+
     /// Every value of every tensor (the bigram counts).
     public var parameterCount: Int { namedTensors().values.reduce(0) { $0 + $1.elementCount } }
 }

@@ -57,6 +57,9 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
     public let activation: Activation
     public let dropout: Dropout?
     public let parameters: [Parameter]
+    /// The category vectors added to the first hidden layer's Linear output, at every row of
+    /// it, before BatchNorm; nil for plain names.
+    let category: CategoryEmbedding?
     let layout: WindowLayout
     public let config: Config
 
@@ -65,7 +68,9 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
 
     /// A new model initialised from `rng` as PyTorch initialises its layers: the embedding, each
     /// hidden Linear in order, then the output Linear.
-    public required init(config: Config, vocabularySize: Int, rng: inout RandomGenerator) {
+    /// With `categories` > 0 the model is conditioned on that many categories (`category`,
+    /// zero at first and listed last, so the other weights draw what they draw for plain names).
+    public required init(config: Config, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         let layout = Self.layout(config)
         self.layout = layout
         self.config = config
@@ -80,9 +85,14 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
         for i in 0..<output.weight.count { output.weight.value.data[i] *= config.outputScale }
         activation = config.activation
         dropout = config.dropout > 0 ? Dropout(probability: config.dropout) : nil
+        category = CategoryEmbedding.make(categories: categories, dimensions: config.hidden)
         parameters = [embedding.table] + layers.flatMap { $0.linear.parameters + ($0.norm?.parameters ?? []) }
-            + output.parameters
+            + output.parameters + (category.map { [$0.table] } ?? [])
     }
+
+    public var categoryCount: Int { category?.count ?? 0 }
+
+    public func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// The family's hidden stack for `config`; checks what the options' ranges do not.
     class func layout(_ config: Config) -> WindowLayout {
@@ -104,7 +114,7 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
     /// Rebuilds a trained model from its configuration and a checkpoint, checking every tensor's shape.
     public required convenience init(config: Config, checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
-        self.init(config: config, vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        self.init(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count, rng: &rng)
         try load(from: checkpoint, prefix: prefix)
     }
 
@@ -137,6 +147,7 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
         for (i, layer) in layers.enumerated() {
             let b = ws.layers[i]
             layer.linear.forward(out: &b.pre, input: layerInput(i, ws, training: training))
+            if i == 0, let category { category.forward(addInto: &b.pre, rowsPerExample: layout.layers[0].rows) }
             if let norm = layer.norm {
                 if training {
                     norm.forwardTraining(out: &b.normed, cache: &b.cache, x: b.pre)
@@ -164,6 +175,9 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
             // Without BatchNorm dNormed is the gradient of the Linear output itself.
             activation.backward(dx: &b.dNormed, dOut: dropout != nil ? b.dActivated : dOut, out: b.activated)
             if let norm = layer.norm { norm.backward(dx: &b.dPre, cache: &b.cache, dOut: b.dNormed) }
+            if i == 0, let category {
+                category.backward(dOut: layer.norm != nil ? b.dPre : b.dNormed, rowsPerExample: layout.layers[0].rows)
+            }
             layer.linear.backward(dInput: &b.dInput, dOut: layer.norm != nil ? b.dPre : b.dNormed,
                                   input: layerInput(i, ws, training: true))
         }
@@ -200,7 +214,7 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
 
     /// A new model initialised from `rng` (`ModelFamily.build`).
     public class func build(_ config: Config, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
-        Self(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+        Self(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     /// The saved model, every tensor checked (`ModelFamily.load`).

@@ -12,10 +12,10 @@ struct DataSource {
     /// Reads `path` (`-` for standard input), with a progress line on stderr when that takes
     /// more than a second. A request on `stop` (the signal handlers') ends the read at once with
     /// an `.interrupted` error, also while it waits on a FIFO or a terminal.
-    static func load(_ path: String, console: Console? = nil, stop: StopRequest? = nil) throws -> DataSource {
+    static func load(_ path: String, labelled: Bool = false, console: Console? = nil, stop: StopRequest? = nil) throws -> DataSource {
         let progress = console.map { WorkProgress(console: $0, label: "reading \(path == NameFile.standardInput ? "standard input" : path)", unit: .bytes) }
         defer { progress?.finish() }
-        let contents = try NameFile.load(path, stop: stop) { progress?.update($0, of: $1) }
+        let contents = try NameFile.load(path, labelled: labelled, stop: stop) { progress?.update($0, of: $1) }
         return DataSource(path: path, names: contents.names, sha256: contents.sha256)
     }
 
@@ -42,7 +42,7 @@ struct DataSource {
         }
         let source: DataSource
         do {
-            source = try load(path, console: console, stop: stop)
+            source = try load(path, labelled: !checkpoint.categories.isEmpty, console: console, stop: stop)
         } catch var error as NameGenError {
             if override == nil {
                 error.hint = "The checkpoint was trained on '\(checkpoint.dataFile)'; pass --data FILE to use another copy."
@@ -75,11 +75,22 @@ struct DataSource {
     func checkpoint(of setup: ModelSetup, dataset: Dataset, dedupe: Bool, run: RunRecord,
                     tensors: [String: Tensor]) -> Checkpoint {
         Checkpoint(setup: setup, vocabulary: dataset.vocabulary, split: dataset.split, dedupe: dedupe, dataFile: path,
-                   dataSHA256: sha256, dataNames: names.count, run: run, tensors: tensors)
+                   dataSHA256: sha256, dataNames: names.count, run: run, tensors: tensors, categories: dataset.categoryCounts)
     }
 
     /// The split the checkpoint was trained with, rebuilt from this data.
+    /// Labelled data must have the model's categories; the labels of data given to a model of
+    /// plain names are left out (the split is then the unlabelled one).
     func dataset(for checkpoint: Checkpoint) throws -> Dataset {
-        try Dataset(names: names, split: checkpoint.split, dedupe: checkpoint.dedupe, vocabulary: checkpoint.vocabulary)
+        var list = names
+        let expected = checkpoint.categories.map(\.name)
+        if expected.isEmpty {
+            list.categories = nil
+        } else if list.categories?.names != expected {
+            let found = list.categories.map { "the categories " + $0.names.joined(separator: ", ") } ?? "no categories"
+            throw NameGenError(.data, "'\(displayName)' has \(found), but the model was trained on \(expected.joined(separator: ", ")).",
+                               hint: "Pass the labelled data the model was trained on with --data.")
+        }
+        return try Dataset(names: list, split: checkpoint.split, dedupe: checkpoint.dedupe, vocabulary: checkpoint.vocabulary)
     }
 }

@@ -124,6 +124,9 @@ private final class EvaluationJob: @unchecked Sendable {
         var logits = Matrix(rows: min(rows, n) * targetWidth, cols: v)
         var contexts = [Int32](repeating: 0, count: min(rows, n) * width)
         var targets = [Int32](repeating: 0, count: min(rows, n) * targetWidth)
+        let labelled = model.categoryCount > 0
+        precondition(!labelled || examples.isLabelled, "a labelled model needs labelled examples")
+        var categories = [Int32](repeating: 0, count: labelled ? min(rows, n) : 0)
         var scratch = [Double](repeating: 0, count: v)
         while let c = work.next() {
             let start = c * rows
@@ -140,6 +143,16 @@ private final class EvaluationJob: @unchecked Sendable {
                 stream.copy(examples: start..<(start + m), contexts: &contexts, targets: &targets)
             } else {
                 for row in 0..<m { examples.copy(start + row, toRow: row, contexts: &contexts, targets: &targets) }
+            }
+            if labelled {
+                if let sample {
+                    for (row, i) in sample[start..<(start + m)].enumerated() { categories[row] = examples.category(i) }
+                } else if let stream {
+                    stream.categories(examples: start..<(start + m), into: &categories)
+                } else {
+                    for row in 0..<m { categories[row] = examples.category(start + row) }
+                }
+                model.condition(on: categories)
             }
             if m * targetWidth != logits.rows { logits = Matrix(rows: m * targetWidth, cols: v) }
             if let sequence, targetWidth > 1 {

@@ -7,11 +7,16 @@ public protocol ExampleSource {
     var targetWidth: Int { get }
     /// Copies example `i` into `contexts[row·contextWidth ..]` and `targets[row·targetWidth ..]`.
     func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32])
+    /// Whether the examples carry categories (labelled data).
+    var isLabelled: Bool { get }
+    /// The category of example `i`'s name (0 for plain names).
+    func category(_ i: Int) -> Int32
 }
 
 extension TokenStream: ExampleSource {
     public var contextWidth: Int { blockSize }
     public var targetWidth: Int { 1 }
+    public var isLabelled: Bool { nameCategories != nil }
 
     @inline(__always)
     public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
@@ -32,10 +37,14 @@ public struct NameSequences: ExampleSource, Sendable {
     public private(set) var contexts: [Int32]
     public private(set) var targets: [Int32]
     public let count: Int
+    /// Each name's category, for labelled data.
+    public let categories: [UInt16]?
 
-    public init(encoded names: [[Int32]], blockSize: Int) {
+    public init(encoded names: [[Int32]], blockSize: Int, categories: [UInt16]? = nil) {
         precondition(blockSize >= 1, "block size must be at least 1")
+        precondition(categories.map { $0.count == names.count } ?? true)
         self.blockSize = blockSize
+        self.categories = categories
         count = names.count
         contexts = [Int32](repeating: Vocabulary.boundary, count: names.count * blockSize)
         targets = [Int32](repeating: TrainingRecipe.masked, count: names.count * blockSize)
@@ -50,6 +59,8 @@ public struct NameSequences: ExampleSource, Sendable {
 
     public var contextWidth: Int { blockSize }
     public var targetWidth: Int { blockSize }
+    public var isLabelled: Bool { categories != nil }
+    public func category(_ i: Int) -> Int32 { categories.map { Int32($0[i]) } ?? 0 }
 
     /// Targets that count in the loss: every position but the padding.
     public var targetCount: Int { targets.reduce(0) { $0 + ($1 == TrainingRecipe.masked ? 0 : 1) } }
@@ -68,7 +79,9 @@ extension Dataset {
     public func examples(_ split: SplitName, layout: TrainingRecipe.Layout, blockSize: Int) -> any ExampleSource {
         switch layout {
         case .windows: return stream(split, blockSize: blockSize)
-        case .sequences: return NameSequences(encoded: indices(split).map { names.tokens(of: Int($0)) }, blockSize: blockSize)
+        case .sequences:
+            return NameSequences(encoded: indices(split).map { names.tokens(of: Int($0)) }, blockSize: blockSize,
+                                 categories: nameCategories(split))
         }
     }
 }

@@ -35,6 +35,9 @@ public final class Trainer {
     private let fullBatch: Bool
     private var contexts: [Int32]
     private var targets: [Int32]
+    /// The category of each example of the batch, for a labelled model; empty otherwise.
+    private var categories: [Int32]
+    private let labelled: Bool
 
     /// `rng` is the run's one generator, after it initialised the model: minibatches and
     /// dropout masks continue its stream. `train` and `val` are laid out as the model's recipe
@@ -58,8 +61,15 @@ public final class Trainer {
         self.rng = rng
         contexts = [Int32](repeating: 0, count: batchSize * train.contextWidth)
         targets = [Int32](repeating: 0, count: batchSize * train.targetWidth)
+        precondition(model.categoryCount == 0 || train.isLabelled, "a labelled model needs labelled examples")
+        labelled = model.categoryCount > 0
+        categories = [Int32](repeating: 0, count: labelled ? batchSize : 0)
         if fullBatch {
             for i in 0..<train.count { train.copy(i, toRow: i, contexts: &contexts, targets: &targets) }
+            if labelled {
+                for i in 0..<train.count { categories[i] = train.category(i) }
+                model.condition(on: categories)
+            }
         }
         model.prepareTraining(batchSize: batchSize)
     }
@@ -141,8 +151,11 @@ public final class Trainer {
     /// `batchSize` random training examples, drawn with replacement.
     private func drawBatch() {
         for row in 0..<batchSize {
-            train.copy(rng.nextInt(below: train.count), toRow: row, contexts: &contexts, targets: &targets)
+            let i = rng.nextInt(below: train.count)
+            train.copy(i, toRow: row, contexts: &contexts, targets: &targets)
+            if labelled { categories[row] = train.category(i) }
         }
+        if labelled { model.condition(on: categories) }
     }
 
     // MARK: Resume

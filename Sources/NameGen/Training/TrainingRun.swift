@@ -8,6 +8,9 @@ public struct TrainingRequest {
     public var checkpointPath: String
     public var split: SplitConfig
     public var dedupe: Bool
+    /// Read the data as `category<TAB>name` lines whatever its name (standard input); a
+    /// `.tsv` file or a directory is labelled anyway.
+    public var labelled = false
     public var options: TrainingOptions
     /// Replace a checkpoint (finished or not) that is already at `checkpointPath`, once this run finishes.
     public var force = false
@@ -59,7 +62,7 @@ public enum TrainingRun {
         try checkLog(paths)
         if !request.force { try refuseToReplace(paths) }
         try checkWritable(paths)
-        let source = try DataSource.load(request.dataPath, console: console, stop: stop)
+        let source = try DataSource.load(request.dataPath, labelled: request.labelled, console: console, stop: stop)
         let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
         console.err("data \(source.displayName): \(source.names.count) names, vocabulary \(dataset.vocabulary.size) | train \(dataset.count(.train)) | val \(dataset.count(.val)) | test \(dataset.count(.test))\n")
         let facts = DataFacts(vocabularySize: dataset.vocabulary.size, longestName: dataset.longestName,
@@ -161,7 +164,7 @@ public enum TrainingRun {
         }
         try checkOutputs(data: dataPath, checkpoint: paths.checkpoint, log: paths.log)
         try checkWritable(paths)
-        let source = try DataSource.load(dataPath, console: console, stop: stop)
+        let source = try DataSource.load(dataPath, labelled: !checkpoint.categories.isEmpty, console: console, stop: stop)
         guard source.sha256 == checkpoint.dataSHA256 else {
             throw NameGenError(.data, "'\(source.path)' is not the file this run was trained on (sha256 \(source.sha256.prefix(12))… vs \(checkpoint.dataSHA256.prefix(12))…).",
                                hint: "Resume with the same data file (--data FILE), or train a new model.")
