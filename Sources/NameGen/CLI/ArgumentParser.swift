@@ -20,7 +20,7 @@ public struct ParsedArguments {
             let word = arguments[i]
             i += 1
             if optionsEnded || !word.hasPrefix("-") || word == "-" {
-                guard command.positional != nil, positionals.isEmpty else {
+                guard command.positional != nil, command.variadic || positionals.isEmpty else {
                     throw UsageError.unexpectedArgument(word)
                 }
                 positionals.append(word)

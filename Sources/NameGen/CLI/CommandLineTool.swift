@@ -33,7 +33,8 @@ public enum CommandLineTool {
 
     /// The subcommands, in the order help lists them.
     static let commands: [Subcommand.Type] = [
-        TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, PlotCommand.self, CompletionCommand.self,
+        TrainCommand.self, SampleCommand.self, ScoreCommand.self, ClassifyCommand.self, EvalCommand.self, InfoCommand.self,
+        PlotCommand.self, CompletionCommand.self,
     ]
 
     static func command(named name: String) -> Subcommand.Type? {

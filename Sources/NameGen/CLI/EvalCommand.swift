@@ -5,7 +5,7 @@ enum EvalCommand: Subcommand {
     static let spec = CommandSpec(
         name: "eval",
         abstract: "Report a model's loss on a data split.",
-        discussion: "Re-reads the data file named in the checkpoint, rebuilds the same train/val/test split and prints the mean negative log-likelihood per character (nats, end-of-name included), the perplexity and the bits per character.",
+        discussion: "Re-reads the data file named in the checkpoint, rebuilds the same train/val/test split and prints the mean negative log-likelihood per character (nats, end-of-name included), the perplexity and the bits per character. For a model trained on labelled data, each name is scored under its own category, and the classification accuracy of each split follows (with --json also per category, and the confusion counts).",
         options: [split.spec, checkpoint.spec, data.spec, json.spec])
 
     static let split = Option<String>(["--split"], value: "split", help: "Split to evaluate.",
@@ -26,15 +26,31 @@ enum EvalCommand: Subcommand {
         let splits = which == "all" ? SplitName.allCases : [SplitName(rawValue: which)!]
 
         // Always exact, on every core: one copy of the model per thread.
-        let progress = WorkProgress(console: console, label: "evaluating", unit: .examples)
-        let report = try LossReport.evaluate(model, copy: { try setup.load(from: checkpoint) },
-                                             threads: ProcessInfo.processInfo.activeProcessorCount,
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let report: LossReport?
+        var classification: ClassificationReport?
+        if checkpoint.categories.isEmpty {
+            let progress = WorkProgress(console: console, label: "evaluating", unit: .examples)
+            report = try LossReport.evaluate(model, copy: { try setup.load(from: checkpoint) }, threads: threads,
                                              layout: setup.recipe?.layout ?? .windows, on: dataset, splits: splits,
                                              progress: { progress.update($1, of: $2) }, stop: { stop.isRequested })
-        progress.finish()
+            progress.finish()
+        } else {
+            // Labelled: every name under every category gives its loss and its classification.
+            var models = [model]
+            for _ in 1..<threads { models.append(try setup.load(from: checkpoint)) }
+            let scorer = NameScorer(models: models, layout: setup.recipe?.layout ?? .windows)
+            let progress = WorkProgress(console: console, label: "evaluating", unit: .names)
+            classification = ClassificationReport.evaluate(scorer, dataset: dataset, prior: checkpoint.categories.prior,
+                                                           splits: splits, progress: { progress.update($0, of: $1) },
+                                                           stop: { stop.isRequested })
+            progress.finish()
+            report = classification.map { LossReport(rows: $0.rows.map { LossReport.Row(split: $0.split, names: $0.names, loss: $0.loss) }) }
+        }
         guard let report else {
             throw stop.interrupted("\(stop.signalName) during the evaluation.")
         }
+        let categoryNames = checkpoint.categories.map(\.name)
         let trainNames = dataset.lookup([.train])
         let overlap = splits.filter { $0 != .train }.map { name in
             (name, dataset.indices(name).filter { trainNames.contains(nameAt: Int($0)) }.count, dataset.count(name))
@@ -48,12 +64,30 @@ enum EvalCommand: Subcommand {
                     ["names": r.names, "nll": l.mean, "perplexity": exp(l.mean), "bits_per_char": l.mean / log(2.0)] as [String: Any]
                 } ?? NSNull()
             }
+            if let classification {
+                for r in classification.rows {
+                    guard var entry = splitsJSON[r.split.rawValue] as? [String: Any], let accuracy = r.accuracy else { continue }
+                    entry["accuracy"] = accuracy
+                    entry["per_category"] = Dictionary(uniqueKeysWithValues: categoryNames.enumerated().map { c, name in
+                        let n = r.confusion[c].reduce(0, +)
+                        return (name, ["names": n, "accuracy": n > 0 ? Double(r.confusion[c][c]) / Double(n) : NSNull()] as [String: Any])
+                    })
+                    entry["confusion"] = ["categories": categoryNames, "counts": r.confusion] as [String: Any]
+                    splitsJSON[r.split.rawValue] = entry
+                }
+            }
             var object: [String: Any] = ["model": checkpoint.model, "checkpoint": path,
                                          "data": source.path, "splits": splitsJSON]
             object["names_also_in_train"] = Dictionary(uniqueKeysWithValues: overlap.map { ($0.0.rawValue, $0.1) })
             console.out(Checkpoint.json(object) + "\n")
         } else {
             console.out(report.table)
+            for r in classification?.rows ?? [] {
+                if let accuracy = r.accuracy {
+                    console.out(String(format: "%@ accuracy: %.2f%% (%d of %d names classified as their category)\n",
+                                       r.split.rawValue, 100 * accuracy, r.correct, r.names))
+                }
+            }
             for (name, shared, total) in overlap {
                 console.out(String(format: "%@ names also in train: %d of %d (%.1f%%)\n", name.rawValue, shared, total,
                                    total > 0 ? 100 * Double(shared) / Double(total) : 0))

@@ -7,7 +7,7 @@ public enum HelpText {
     /// `namegen train [--model <model>] …`, wrapped to the terminal width.
     static func usage(_ command: CommandSpec, tool: String = "namegen") -> String {
         var words = command.options.filter { $0.key != "--help" }.map { $0.usage }
-        if let p = command.positional { words.append("<\(p.name)>") }
+        if let p = command.positional { words.append("<\(p.name)>" + (command.variadic ? " ..." : "")) }
         return wrap(words, first: invocation(command, tool: tool), indent: "       ")
     }
 

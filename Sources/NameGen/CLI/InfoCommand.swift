@@ -5,7 +5,7 @@ enum InfoCommand: Subcommand {
     static let spec = CommandSpec(
         name: "info",
         abstract: "Describe a trained model.",
-        discussion: "Prints the model kind, hyperparameters, parameter count per tensor and in total, the vocabulary, the data file and its hash, the steps trained and the losses.",
+        discussion: "Prints the model kind, the categories of a model trained on labelled data with their training counts, hyperparameters, parameter count per tensor and in total, the vocabulary, the data file and its hash, the steps trained and the losses.",
         options: [checkpoint.spec])
 
     static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
@@ -22,6 +22,15 @@ enum InfoCommand: Subcommand {
         out += row("data", "\(c.dataFile) (\(c.dataNames) names, sha256 \(c.dataSHA256))")
         out += row("split", String(format: "seed %llu, train %.2f / val %.2f / test %.2f%@", c.split.seed, c.split.trainFraction,
                                    c.split.valFraction, c.split.testFraction, c.dedupe ? ", duplicates dropped" : ""))
+        if !c.categories.isEmpty {
+            let total = c.categories.reduce(0) { $0 + $1.count }
+            out += row("categories", "\(c.categories.count), by training names:")
+            let width = max(12, (c.categories.map(\.name.count).max() ?? 0) + 4)
+            for cat in c.categories {
+                out += "  " + cat.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + String(format: "%9d  %5.1f%%\n", cat.count, total > 0 ? 100 * Double(cat.count) / Double(total) : 0)
+            }
+        }
         out += row("vocabulary", "\(c.vocabulary.size) tokens: · " + c.vocabulary.characters.map { String($0) }.joined(separator: " "))
         out += "hyperparameters\n"
         for (key, value) in c.hyperparameterRows { out += row("  " + key, value) }

@@ -41,9 +41,12 @@ public struct CommandSpec: Sendable {
     public var options: [OptionSpec]
     /// Positional arguments (e.g. `<shell>`), shown in usage; nil if none are taken.
     public var positional: (name: String, help: String, choices: [String]?)?
+    /// Whether the positional argument may be given any number of times (`<name>...`).
+    public var variadic = false
 
     public init(name: String, abstract: String, discussion: String? = nil, options: [OptionSpec],
-                positional: (name: String, help: String, choices: [String]?)? = nil) {
+                positional: (name: String, help: String, choices: [String]?)? = nil, variadic: Bool = false) {
+        self.variadic = variadic
         self.name = name
         self.abstract = abstract
         self.discussion = discussion

@@ -16,7 +16,7 @@ final class WorkProgress: @unchecked Sendable {
     private var printed = false
     private let lock = NSLock()
 
-    enum Unit { case bytes, examples }
+    enum Unit { case bytes, examples, names }
 
     init(console: Console, label: String, unit: Unit) {
         self.console = console
@@ -64,7 +64,7 @@ final class WorkProgress: @unchecked Sendable {
     private func number(_ n: Int) -> String {
         switch unit {
         case .bytes: return String(format: "%.1f", Double(n) / 1e6)
-        case .examples: return "\(n)"
+        case .examples, .names: return "\(n)"
         }
     }
 
@@ -72,6 +72,7 @@ final class WorkProgress: @unchecked Sendable {
         switch unit {
         case .bytes: return String(format: "%.1f MB", Double(n) / 1e6)
         case .examples: return "\(n) examples"
+        case .names: return "\(n) names"
         }
     }
 }

@@ -548,8 +548,10 @@ struct NameParser {
         }
         var name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if labelled && !name.isEmpty {
-            guard let tab = name.firstIndex(of: "\t") else { throw missingTab() }
-            let label = name[..<tab].trimmingCharacters(in: .whitespaces)
+            // Split before trimming: an empty category or name leaves the tab at an end.
+            let raw = text.trimmingCharacters(in: .newlines)
+            guard let tab = raw.firstIndex(of: "\t") else { throw missingTab() }
+            let label = raw[..<tab].trimmingCharacters(in: .whitespaces)
             guard !label.isEmpty else {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has an empty category before its tab.",
                                    hint: "Write each line as 'category<TAB>name'.")
@@ -558,7 +560,7 @@ struct NameParser {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has the control character U+\(String(bad.value, radix: 16, uppercase: true)) in its category.",
                                    hint: "Write each line as 'category<TAB>name'.")
             }
-            name = name[name.index(after: tab)...].trimmingCharacters(in: .whitespaces)
+            name = raw[raw.index(after: tab)...].trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has the category '\(label)' but no name after its tab.",
                                    hint: "Write each line as 'category<TAB>name'.")

@@ -13,9 +13,10 @@ final class NameFileTests: XCTestCase {
 
     func testMissingFile() { assertDataError("/nonexistent/names.txt", contains: "No such file") }
 
-    func testDirectory() {
+    /// A directory is labelled data, one file per category: an empty one has nothing to read.
+    func testEmptyDirectory() {
         let dir = TemporaryDirectory()
-        assertDataError(dir.path, contains: "is a directory")
+        assertDataError(dir.path, contains: "has no files of names")
     }
 
     func testEmptyFile() {

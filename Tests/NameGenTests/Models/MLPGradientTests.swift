@@ -34,7 +34,7 @@ final class MLPGradientTests: XCTestCase {
     /// (N·H, values 0 or 1/(1 − p)); nil without dropout. Also returns the smallest |input| of
     /// any ReLU, to show that no input sits at the kink.
     private static func oracleLoss(model: MLPModel, leaves: [[Value]], contexts: [Int32], targets: [Int32],
-                                   masks: [[Double]]?) -> (loss: Value, smallestActivationInput: Double) {
+                                   masks: [[Double]]?, categories: [Int32] = []) -> (loss: Value, smallestActivationInput: Double) {
         let index = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         func leaf(_ p: Parameter) -> [Value] { leaves[index[ObjectIdentifier(p)]!] }
         let n = contexts.count / model.blockSize, e = model.config.embed, h = model.config.hidden
@@ -55,6 +55,8 @@ final class MLPGradientTests: XCTestCase {
                 for o in 0..<h {
                     var terms = (0..<width).map { row[$0] * w[o * width + $0] }
                     if let b { terms.append(b[o]) }
+                    // A labelled model adds its category's row to the first layer's output.
+                    if i == 0, let table = model.category?.table { terms.append(leaf(table)[Int(categories[pre.count / h]) * h + o]) }
                     pre.append(Value.sum(terms))
                 }
             }
@@ -75,9 +77,18 @@ final class MLPGradientTests: XCTestCase {
     /// Builds the model (seed 1), runs one `trainingStep` on a random batch, and checks the loss
     /// and every parameter gradient. Dropout masks are reproduced by replaying the step's
     /// generator (see `testDropoutGradients`). KernelSetTests runs it under every kernel set.
-    static func checkModel(_ config: MLPConfig, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) -> MLPModel {
+    static func checkModel(_ config: MLPConfig, seed: UInt64, categories: Int = 0, file: StaticString = #filePath,
+                           line: UInt = #line) -> MLPModel {
         var rng = RandomGenerator(seed: seed)
-        let model = MLPModel(config: config, vocabularySize: vocabularySize, rng: &rng)
+        let model = MLPModel(config: config, vocabularySize: vocabularySize, categories: categories, rng: &rng)
+        var rowCategories: [Int32] = []
+        if let table = model.category?.table {
+            // A table away from its zero start, and a category per example from another generator.
+            var other = RandomGenerator(seed: seed + 100)
+            for i in 0..<table.count { table.value.data[i] = other.nextNormal() }
+            rowCategories = (0..<batch).map { _ in Int32(other.nextInt(below: categories)) }
+            model.condition(on: rowCategories)
+        }
         let step = ModelStep(model, norms: model.layers.compactMap(\.norm), dropout: model.dropout,
                              maskShapes: model.layers.map { _ in (batch, config.hidden) }, batch: batch, seed: seed, rng: &rng,
                              file: file, line: line)
@@ -86,7 +97,8 @@ final class MLPGradientTests: XCTestCase {
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
         var smallest = Double.infinity
         let oracle = checkGradients(tensors, finiteDifferenceLimit: 16, file: file, line: line) { leaves in
-            let result = oracleLoss(model: model, leaves: leaves, contexts: contexts, targets: targets, masks: masks)
+            let result = oracleLoss(model: model, leaves: leaves, contexts: contexts, targets: targets, masks: masks,
+                                    categories: rowCategories)
             smallest = min(smallest, result.smallestActivationInput)
             return [result.loss]
         }
@@ -105,6 +117,16 @@ final class MLPGradientTests: XCTestCase {
             "embedding.weight", "layers.0.linear.weight", "layers.0.norm.weight", "layers.0.norm.bias",
             "layers.1.linear.weight", "layers.1.norm.weight", "layers.1.norm.bias", "output.weight", "output.bias",
         ])
+    }
+
+    /// A labelled model: the category table's gradient, and every other, with the category
+    /// vectors added to the first layer (with BatchNorm after it, and with a bias and no BatchNorm).
+    func testLabelledGradients() {
+        let model = Self.checkModel(Self.config(batchNorm: true, activation: .tanh, dropout: 0), seed: 5, categories: 3)
+        XCTAssertEqual(model.parameters.last?.name, "category.weight")
+        XCTAssertEqual(model.parameters.last?.shape, [3, 6])
+        XCTAssertTrue(model.parameters.last!.grad.data.contains { $0 != 0 })
+        _ = Self.checkModel(Self.config(batchNorm: false, activation: .tanh, dropout: 0), seed: 6, categories: 2)
     }
 
     func testBiasReluGradients() {

@@ -1,0 +1,131 @@
+import Foundation
+
+/// `namegen score`: the log-probability of given names under a trained model.
+enum ScoreCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "score",
+        abstract: "Score names under a trained model.",
+        discussion: "Prints one line per name: the name, its total log-probability (natural log, the end of the name included), the negative log-likelihood per character (the end counted as a character, as eval counts it) and the perplexity, separated by tabs. A model trained on labelled data scores under --category, or else under the mixture p(name) = sum over c of p(c) p(name | c) with the training frequencies as p(c). Names come as arguments, or one per line from standard input with '-'; they stream, so any number runs in bounded memory. A name that cannot be scored (a character the model lacks) gets an error line, the others go on, and the exit status is 65.",
+        options: [category.spec, json.spec, checkpoint.spec],
+        positional: (name: "name", help: "Names to score, or '-' to read one per line from standard input.", choices: nil),
+        variadic: true)
+
+    static let category = Option<String>(["--category"], value: "name", help: "Score under this category (a model trained on labelled data).",
+                                         default: nil, defaultText: "the mixture over every category", allowsEmpty: false)
+    static let json = Flag(["--json"], help: "Print one JSON object per line: name, logprob, nll_per_char, perplexity (or error).")
+    static let checkpoint = Option<String>(["--checkpoint"], value: "path", help: "Checkpoint to read.",
+                                           default: Checkpoint.defaultPath, allowsEmpty: true)
+
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
+        try NameInput.check(a)
+        let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint))
+        let chosen = try CategoryChoice.resolve(try a.given(category), option: "--category <name>", checkpoint: checkpoint)
+        let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
+        var failed = 0, total = 0, firstError: String?
+        try NameInput.forEachBatch(a, stop: stop) { names in
+            var out = ""
+            for s in session.score(names, category: chosen) {
+                total += 1
+                if let error = s.error {
+                    failed += 1
+                    firstError = firstError ?? "'\(s.name)': \(error)"
+                    out += a.flag(json) ? Checkpoint.json(["name": s.name, "error": error]) + "\n" : "\(s.name)\terror: \(error)\n"
+                    continue
+                }
+                let logp = s.logProbability!, nll = s.nllPerCharacter!, ppl = s.perplexity!
+                if a.flag(json) {
+                    var object: [String: Any] = ["name": s.name, "logprob": logp, "nll_per_char": nll, "perplexity": ppl,
+                                                 "characters": s.characters]
+                    if let chosen { object["category"] = checkpoint.categories[chosen].name }
+                    out += Checkpoint.json(object) + "\n"
+                } else {
+                    out += s.name + String(format: "\t%.6f\t%.6f\t%.4f\n", logp, nll, ppl)
+                }
+            }
+            console.out(out)
+            try console.checkOutput()
+        }
+        try NameInput.finish(failed: failed, total: total, firstError: firstError, verb: "scored")
+    }
+}
+
+/// `namegen classify`: the most probable categories of given names, by Bayes' rule.
+enum ClassifyCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "classify",
+        abstract: "Say which categories names most likely belong to.",
+        discussion: "For a model trained on labelled data: prints each name followed by its --top most probable categories and their posterior probabilities p(c | name), proportional to p(c) p(name | c) with the training frequencies as p(c), separated by tabs, best first. Names come as arguments, or one per line from standard input with '-', and stream. A name that cannot be scored gets an error line, the others go on, and the exit status is 65.",
+        options: [top.spec, json.spec, checkpoint.spec],
+        positional: (name: "name", help: "Names to classify, or '-' to read one per line from standard input.", choices: nil),
+        variadic: true)
+
+    static let top = Option<Int>(["--top"], value: "k", help: "Categories shown per name.", range: 1...Categories.limit, default: 1)
+    static let json = Flag(["--json"], help: "Print one JSON object per line: name and categories, a list of {category, probability}.")
+    static let checkpoint = ScoreCommand.checkpoint
+
+    static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
+        try NameInput.check(a)
+        let k = try a.value(top)
+        let path = try a.value(checkpoint)
+        let checkpoint = try Checkpoint.read(from: path)
+        guard !checkpoint.categories.isEmpty else {
+            throw NameGenError(.usage, "'\(path)' was trained on names without categories, so it cannot classify.",
+                               hint: "Train on labelled data: a directory of per-category files, or a .tsv of 'category<TAB>name' lines.")
+        }
+        let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
+        var failed = 0, total = 0, firstError: String?
+        try NameInput.forEachBatch(a, stop: stop) { names in
+            var out = ""
+            for c in session.classify(names) {
+                total += 1
+                if let error = c.error {
+                    failed += 1
+                    firstError = firstError ?? "'\(c.name)': \(error)"
+                    out += a.flag(json) ? Checkpoint.json(["name": c.name, "error": error]) + "\n" : "\(c.name)\terror: \(error)\n"
+                    continue
+                }
+                let best = c.categories.prefix(k)
+                if a.flag(json) {
+                    let list = best.map { ["category": checkpoint.categories[$0.category].name, "probability": $0.probability] as [String: Any] }
+                    out += Checkpoint.json(["name": c.name, "categories": list] as [String: Any]) + "\n"
+                } else {
+                    out += c.name + best.map { "\t" + checkpoint.categories[$0.category].name + String(format: "\t%.4f", $0.probability) }.joined() + "\n"
+                }
+            }
+            console.out(out)
+            try console.checkOutput()
+        }
+        try NameInput.finish(failed: failed, total: total, firstError: firstError, verb: "classified")
+    }
+}
+
+/// The names `score` and `classify` read: the arguments, or the lines of standard input for '-'.
+enum NameInput {
+    static func check(_ a: ParsedArguments) throws {
+        guard !a.positionals.isEmpty else {
+            throw NameGenError(.usage, "'\(a.command.name)' needs names: give them as arguments, or '-' to read one per line from standard input.",
+                               hint: "e.g. namegen \(a.command.name) emma olivia, or namegen \(a.command.name) - < names.txt")
+        }
+        if a.positionals.contains("-") && a.positionals.count > 1 {
+            throw NameGenError(.usage, "'-' reads the names from standard input and cannot be mixed with names as arguments.")
+        }
+    }
+
+    /// Calls `body` with each batch of names, in order.
+    static func forEachBatch(_ a: ParsedArguments, stop: StopRequest, _ body: ([String]) throws -> Void) throws {
+        guard a.positionals == ["-"] else { return try body(a.positionals) }
+        var lines = try LineBatches(NameFile.standardInput, stop: stop)
+        defer { lines.close() }
+        while let batch = try lines.next() {
+            try body(batch)
+            if stop.isRequested { throw stop.interrupted("\(stop.signalName) while reading standard input.") }
+        }
+    }
+
+    /// A data error (exit 65) when some names failed.
+    static func finish(failed: Int, total: Int, firstError: String?, verb: String) throws {
+        guard failed > 0 else { return }
+        throw NameGenError(.data, "\(failed) of \(total) names could not be \(verb) (the first, \(firstError ?? "")).",
+                           hint: "Their lines say why; the others were \(verb).")
+    }
+}
