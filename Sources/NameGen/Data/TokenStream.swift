@@ -211,4 +211,29 @@ public struct TokenStream: Sendable {
         }
         return counts
     }
+
+    /// `bigramCounts` per category of labelled names: `counts[(c * V + prev) * V + next]`
+    /// counts the pairs of the names of category c, in one pass over the names (block size 1,
+    /// where name j's examples are the pairs at stream positions exampleStarts[j] ..<
+    /// exampleStarts[j + 1] and the one after each).
+    public func bigramCounts(vocabularySize v: Int, categories k: Int) -> [Int] {
+        precondition(blockSize == 1)
+        guard let nameCategories else { preconditionFailure("per-category counts of unlabelled names") }
+        var counts = [Int](repeating: 0, count: k * v * v)
+        func pass<T: FixedWidthInteger>(_ a: [T]) {
+            for j in 0..<nameCount {
+                let c = Int(nameCategories[j])
+                precondition(c < k, "category out of the table")
+                let table = c * v * v
+                for p in Int(exampleStarts[j])..<Int(exampleStarts[j + 1]) {
+                    counts[table + Int(a[p]) * v + Int(a[p + 1])] += 1
+                }
+            }
+        }
+        switch tokens {
+        case .u8(let a): pass(a)
+        case .u16(let a): pass(a)
+        }
+        return counts
+    }
 }

@@ -21,18 +21,20 @@ public struct BowConfig: Equatable, Sendable {
 /// The `bow` model, makemore's causal bag of words, every backward written by hand:
 ///
 ///   tokens (B, T): a name as [start, c1, c2, …], targets [c1, c2, …, stop]; padding masked out
-///   x = wte[token] + wpe[position]                        wte (V, E), wpe (T, E) → x (N, E)
+///   x = wte[token] + wpe[position] [+ category[c]]        wte (V, E), wpe (T, E) → x (N, E)
 ///   h = x + causal average of x                           (Layers/CausalAverage.swift)
 ///   z = h + c_proj(tanh(c_fc(h)))                         c_fc (H, E), c_proj (E, H)
 ///   logits = lm_head(z)                                   lm_head (V, E) with bias → (N, V)
 ///   loss = mean cross-entropy over the real targets
 ///
 /// Names are packed row after row (`PackedSequences`, N = Σ lengths). Sampling keeps each row's
-/// running sum of x, so a new character costs one position.
+/// running sum of x, so a new character costs one position. A model of labelled names adds its
+/// name's category vector (category (K, E)) to x at every position.
 ///
 /// Checkpoint tensors (F32, PyTorch layout, makemore's `BoW` state_dict names):
 ///   wte.weight (V, E) · wpe.weight (T, E) · context_block.mlp.c_fc.{weight (H, E), bias (H)}
 ///   context_block.mlp.c_proj.{weight (E, H), bias (E)} · lm_head.{weight (V, E), bias (V)}
+///   [category.weight (K, E), labelled names only]
 public final class BowModel {
     /// The hyperparameters it was built with.
     public let config: BowConfig
@@ -47,10 +49,14 @@ public final class BowModel {
     let head: Linear
     /// Every trainable tensor, in the checkpoint's order.
     public let parameters: [Parameter]
+    /// The category vectors added to x at every position; nil for plain names.
+    let category: CategoryEmbedding?
 
     /// A new model initialised from `rng` as PyTorch initialises its layers (embeddings N(0, 1),
-    /// Linear uniform ±1/√in).
-    public init(config: BowConfig, vocabularySize: Int, rng: inout RandomGenerator) {
+    /// Linear uniform ±1/√in). With `categories` > 0 the model is conditioned on that many
+    /// categories (`category`, zero at first and listed last, so the other weights draw what they
+    /// draw for plain names).
+    public init(config: BowConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.hidden >= 1)
         self.config = config
         self.vocabularySize = vocabularySize
@@ -59,11 +65,15 @@ public final class BowModel {
         fc = Linear(name: "context_block.mlp.c_fc", inputs: config.embed, outputs: config.hidden, bias: true, rng: &rng)
         proj = Linear(name: "context_block.mlp.c_proj", inputs: config.hidden, outputs: config.embed, bias: true, rng: &rng)
         head = Linear(name: "lm_head", inputs: config.embed, outputs: vocabularySize, bias: true, rng: &rng)
+        category = CategoryEmbedding.make(categories: categories, dimensions: config.embed)
         parameters = [tokenEmbedding.table, positionEmbedding.table] + fc.parameters + proj.parameters + head.parameters
+            + (category.map { [$0.table] } ?? [])
     }
 
     /// T, the longest sequence it reads.
     public var blockSize: Int { config.blockSize }
+    public var categoryCount: Int { category?.count ?? 0 }
+    public func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// The tensors a checkpoint stores, by makemore's names.
     public func namedTensors() -> [String: Tensor] {
@@ -83,6 +93,9 @@ public final class BowModel {
         let sequences: Int
         let training: Bool
         var packed: PackedSequences
+        /// The model's category table (nil for plain names) and the category of each packed row.
+        let category: CategoryEmbedding?
+        var rowCategories: [Int32]
         /// x, its causal average, h = x + average, the MLP's output and z = h + mlp (N, E)
         var x, average, h, mlp, z: Matrix
         /// c_fc's output and its tanh (N, H)
@@ -98,6 +111,8 @@ public final class BowModel {
             self.sequences = sequences
             self.training = training
             packed = PackedSequences(capacity: sequences, maxLength: c.blockSize)
+            category = model.category
+            rowCategories = [Int32](repeating: 0, count: model.category != nil ? rows : 0)
             x = Matrix(rows: rows, cols: c.embed)
             (average, h, mlp, z) = (x, x, x, x)
             pre = Matrix(rows: rows, cols: c.hidden)
@@ -110,6 +125,20 @@ public final class BowModel {
             (dMLPInput, dH, dX) = (dZ, dZ, dZ)
             dHidden = Matrix(rows: backwardRows, cols: c.hidden)
             dPre = dHidden
+        }
+
+        /// Packs `count` padded sequences with their targets, and the category of each row from
+        /// categories 0 ..< count.
+        func pack(tokens: [Int32], targets: [Int32], count: Int) {
+            packed.pack(tokens: tokens, targets: targets, count: count)
+            category?.expand(over: packed, first: 0, into: &rowCategories)
+        }
+
+        /// Packs rows first ..< first + count of padded tokens without targets, and their
+        /// categories first ..< first + count.
+        func pack(tokens: [Int32], from first: Int, count: Int) {
+            packed.pack(tokens: tokens, from: first, count: count)
+            category?.expand(over: packed, first: first, into: &rowCategories)
         }
 
         func setRows(_ n: Int) {
@@ -130,6 +159,7 @@ public final class BowModel {
         ws.setRows(n)
         tokenEmbedding.forward(out: &ws.x, tokens: ws.packed.tokens)
         positionEmbedding.forward(out: &ws.x, positions: ws.packed.positions)
+        category?.forward(addInto: &ws.x, rowCategories: ws.rowCategories)
         CausalAverage.forward(out: &ws.average, x: ws.x, sequences: ws.packed)
         LayerKernels.add(&ws.h.data, ws.x.data, ws.average.data, count: ws.h.count)
         fc.forward(out: &ws.pre, input: ws.h)
@@ -151,6 +181,7 @@ public final class BowModel {
         LayerKernels.add(&ws.dX.data, ws.dH.data, ws.dMLPInput.data, count: ws.dX.count)
         tokenEmbedding.backward(dOut: ws.dX, tokens: ws.packed.tokens)
         positionEmbedding.backward(dOut: ws.dX, positions: ws.packed.positions)
+        category?.backward(dOut: ws.dX, rowCategories: ws.rowCategories)
     }
 
     // MARK: Training and evaluation
@@ -175,7 +206,7 @@ public final class BowModel {
         var start = 0
         while start < count {
             let m = min(Self.inferenceChunk, count - start)
-            ws.packed.pack(tokens: tokens, from: start, count: m)
+            ws.pack(tokens: tokens, from: start, count: m)
             forward(ws: ws)
             ws.packed.unpack(ws.logits, into: &logits, firstRow: start)
             start += m
@@ -184,10 +215,12 @@ public final class BowModel {
 
     // MARK: Sampling
 
-    /// Per sampled row: the sequence it last computed and the running sum of its x.
+    /// Per sampled row: the sequence it last computed, its category (labelled models) and the
+    /// running sum of its x.
     final class RunningSums {
         let capacity: Int
         var sequences: [[Int32]]
+        var categories: [Int32]
         var sums: [Float]
         /// The new position of each row: x, the average, and every activation after them.
         var x, average, h, pre, hidden, mlp, z: Matrix
@@ -199,6 +232,7 @@ public final class BowModel {
             let c = model.config
             self.capacity = capacity
             sequences = Array(repeating: [], count: capacity)
+            categories = [Int32](repeating: 0, count: capacity)
             sums = [Float](repeating: 0, count: capacity * c.embed)
             x = Matrix(rows: capacity, cols: c.embed)
             (average, h, mlp, z) = (x, x, x, x)
@@ -212,7 +246,8 @@ public final class BowModel {
 
     /// Next-token logits of each sequence (at most T tokens, read from position 0) into rows of
     /// `logits`. A row whose sequence extends the one it computed last by one token adds the new
-    /// position into its running sum; any other starts its sum again.
+    /// position into its running sum; any other starts its sum again, and so does a labelled
+    /// row whose category changed.
     func lastLogits(of sequences: [ArraySlice<Int32>], into logits: inout Matrix) {
         let n = sequences.count, e = config.embed, v = vocabularySize
         precondition(logits.count >= n * v)
@@ -221,17 +256,24 @@ public final class BowModel {
         (s.x.rows, s.average.rows, s.h.rows, s.pre.rows, s.hidden.rows, s.mlp.rows, s.z.rows, s.rowLogits.rows) =
             (n, n, n, n, n, n, n, n)
         let wte = tokenEmbedding.table.value.data, wpe = positionEmbedding.table.value.data
+        let table = category?.table.value.data ?? []
         for (r, sequence) in sequences.enumerated() {
             precondition(!sequence.isEmpty && sequence.count <= config.blockSize)
             let cached = s.sequences[r]
-            let extends = cached.count + 1 == sequence.count && cached.elementsEqual(sequence.dropLast())
+            var extends = cached.count + 1 == sequence.count && cached.elementsEqual(sequence.dropLast())
+            let c = category.map { Int($0.category(ofRow: r)) } ?? 0
+            if category != nil {
+                if Int32(c) != s.categories[r] { extends = false }
+                s.categories[r] = Int32(c)
+            }
             if !extends { for k in 0..<e { s.sums[r * e + k] = 0 } }
-            // x = wte[token] + wpe[position], added into the sum in position order, as
-            // `causalMean` adds it in training.
+            // x = wte[token] + wpe[position] (+ category[c]), added into the sum in position
+            // order, as `causalMean` adds it in training; the terms in the order training adds them.
             for p in (extends ? sequence.count - 1 : 0)..<sequence.count {
                 let token = Int(sequence[sequence.startIndex + p])
                 for k in 0..<e {
-                    let xk = wte[token * e + k] + wpe[p * e + k]
+                    var xk = wte[token * e + k] + wpe[p * e + k]
+                    if category != nil { xk += table[c * e + k] }
                     s.sums[r * e + k] += xk
                     s.x.data[r * e + k] = xk
                 }
@@ -298,13 +340,14 @@ extension BowModel: ModelFamily {
 
     /// A new model initialised from `rng`.
     public static func build(_ config: BowConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
-        BowModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+        BowModel(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     /// The saved model, every tensor checked.
     public static func load(_ config: BowConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
-        let model = BowModel(config: config, vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        let model = BowModel(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count,
+                             rng: &rng)
         try model.load(from: checkpoint, prefix: prefix)
         return model
     }
@@ -344,7 +387,7 @@ extension BowModel: TrainableModel, SequenceModel {
         let batch = contexts.count / config.blockSize
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
-        ws.packed.pack(tokens: contexts, targets: targets, count: batch)
+        ws.pack(tokens: contexts, targets: targets, count: batch)
         forward(ws: ws)
         let loss = CrossEntropy.forwardBackward(dLogits: &ws.dLogits, probabilities: &ws.probabilities,
                                                 logits: ws.logits, targets: ws.packed.targets)

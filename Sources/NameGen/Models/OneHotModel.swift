@@ -5,36 +5,46 @@
 ///
 /// The product runs on the shared matmul core. W is initialised N(0, 1), and exp(W) row by row
 /// is proportional to the bigram probabilities the model learns, the same layout as the bigram
-/// model's `counts`. Checkpoint tensor: `weight` F32 (V, V).
+/// model's `counts`. A model of labelled names adds its example's category row to the logits:
+/// logits = x · W + category[c], category (K, V).
+///
+/// Checkpoint tensors: `weight` F32 (V, V) · [`category.weight` F32 (K, V), labelled names only].
 public final class OneHotModel: TrainableModel {
     public let blockSize = 1
     public let vocabularySize: Int
     public let weight: Parameter
-    public var parameters: [Parameter] { [weight] }
+    /// The category rows added to the logits; nil for plain names.
+    let category: CategoryEmbedding?
+    public let parameters: [Parameter]
     public var usesFullBatch: Bool { true }
 
-    public init(vocabularySize: Int, rng: inout RandomGenerator) {
+    /// W drawn from `rng`; with `categories` > 0 the model is conditioned on that many
+    /// categories (`category`, zero at first and listed last).
+    public init(vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         self.vocabularySize = vocabularySize
         var w = Matrix(rows: vocabularySize, cols: vocabularySize)
         for i in 0..<w.count { w.data[i] = rng.nextNormal() }
         weight = Parameter(name: "weight", value: w)
+        category = CategoryEmbedding.make(categories: categories, dimensions: vocabularySize)
+        parameters = [weight] + (category.map { [$0.table] } ?? [])
     }
 
     public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
-        self.init(vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        self.init(vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count, rng: &rng)
         try load(from: checkpoint, prefix: prefix)
     }
 
+    public var categoryCount: Int { category?.count ?? 0 }
+    public func condition(on categories: [Int32]) { category?.set(categories) }
+
     public func load(from checkpoint: Checkpoint, prefix: String) throws {
-        weight.value.data = try checkpoint.floats(prefix + weight.name, shape: weight.shape)
+        try parameters.load(from: checkpoint, prefix: prefix)
     }
 
-    public func namedTensors() -> [String: Tensor] {
-        [weight.name: Tensor(shape: weight.shape, floats: weight.value.data)]
-    }
+    public func namedTensors() -> [String: Tensor] { parameters.namedTensors() }
 
-    // MARK: Training: x (N, V) one-hot, logits = x · W, dW += xᵀ · dLogits
+    // MARK: Training: x (N, V) one-hot, logits = x · W [+ category], dW += xᵀ · dLogits
 
     private var oneHot = Matrix(rows: 0, cols: 0)
     private var logitBuffer = Matrix(rows: 0, cols: 0)
@@ -58,9 +68,11 @@ public final class OneHotModel: TrainableModel {
     public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         encode(contexts, count: oneHot.rows, into: &oneHot)
         Matmul.nn(&logitBuffer, oneHot, weight.value)
+        category?.forward(addInto: &logitBuffer, rowsPerExample: 1)
         let loss = CrossEntropy.forwardBackward(dLogits: &dLogits, probabilities: &probabilities,
                                                 logits: logitBuffer, targets: targets)
         Matmul.tn(&weight.grad, oneHot, dLogits, accumulate: true)
+        category?.backward(dOut: dLogits, rowsPerExample: 1)
         return loss
     }
 
@@ -69,6 +81,7 @@ public final class OneHotModel: TrainableModel {
         encode(contexts, count: count, into: &x)
         var out = Matrix(rows: count, cols: vocabularySize)
         Matmul.nn(&out, x, weight.value)
+        category?.forward(addInto: &out, rowsPerExample: 1)
         for i in 0..<out.count { logits.data[i] = out.data[i] }
     }
 }
@@ -94,7 +107,7 @@ extension OneHotModel: ModelFamily {
     }
 
     public static func build(_ config: OneHotConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
-        OneHotModel(vocabularySize: dataset.vocabulary.size, rng: &rng)
+        OneHotModel(vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     public static func load(_ config: OneHotConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {

@@ -27,11 +27,12 @@ public struct RecurrentConfig: ModelConfiguration {
 ///
 ///   tokens (B, T): a name as [start, c1, c2, …], targets [c1, c2, …, stop]; padding masked out
 ///   h₋₁ = start (a learned (1, H) state, broadcast), c₋₁ = 0 (the LSTM's memory)
-///   for t in 0..<T:  x_t = wte[token_t] (E);  h_t, c_t = cell(x_t, h_{t−1}, c_{t−1})
+///   for t in 0..<T:  x_t = wte[token_t] [+ category[c]] (E);  h_t, c_t = cell(x_t, h_{t−1}, c_{t−1})
 ///   logits_t = lm_head(h_t) (V);  loss = mean cross-entropy over the real targets
 ///
 /// Backward runs through time over the whole name (BPTT): the gradient at h_t is lm_head's
-/// plus the one the cell at t + 1 passes back.
+/// plus the one the cell at t + 1 passes back. A model of labelled names adds its name's
+/// category vector (category (K, E)) to the token embedding at every step.
 ///
 /// Padding is never computed. The rows of a batch are sorted by length, longest first (a stable
 /// sort, like PyTorch's `pack_padded_sequence`), so that the names still running at step t are
@@ -41,7 +42,8 @@ public struct RecurrentConfig: ModelConfiguration {
 ///
 /// Checkpoint tensors (F32, the names and layout of makemore's `RNN` in PyTorch):
 ///   start (1, H) · wte.weight (V, E) · cell.… (the cell's Linear maps of [x | h], (H or 4H, E + H)
-///   and their biases) · lm_head.weight (V, H) · lm_head.bias (V)
+///   and their biases) · lm_head.weight (V, H) · lm_head.bias (V) · [category.weight (K, E),
+///   labelled names only]
 public class RecurrentModel<Cell: RecurrentCell> {
     public let config: RecurrentConfig
     public let vocabularySize: Int
@@ -51,10 +53,14 @@ public class RecurrentModel<Cell: RecurrentCell> {
     public let cell: Cell
     public let head: Linear
     public let parameters: [Parameter]
+    /// The category vectors added to the token embeddings at every step; nil for plain names.
+    let category: CategoryEmbedding?
 
     /// A new model initialised from `rng` as PyTorch initialises makemore's: wte N(0, 1), the
-    /// Linear maps uniform ±1/√in, start 0.
-    public required init(config: RecurrentConfig, vocabularySize: Int, rng: inout RandomGenerator) {
+    /// Linear maps uniform ±1/√in, start 0. With `categories` > 0 the model is conditioned on
+    /// that many categories (`category`, zero at first and listed last, so the other weights
+    /// draw what they draw for plain names).
+    public required init(config: RecurrentConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.hidden >= 1 && vocabularySize >= 2)
         self.config = config
         self.vocabularySize = vocabularySize
@@ -62,10 +68,13 @@ public class RecurrentModel<Cell: RecurrentCell> {
         tokenEmbedding = Embedding(name: "wte", vocabularySize: vocabularySize, dimensions: config.embed, rng: &rng)
         cell = Cell(name: "cell", inputs: config.embed, hidden: config.hidden, rng: &rng)
         head = Linear(name: "lm_head", inputs: config.hidden, outputs: vocabularySize, bias: true, rng: &rng)
-        parameters = [start, tokenEmbedding.table] + cell.parameters + head.parameters
+        category = CategoryEmbedding.make(categories: categories, dimensions: config.embed)
+        parameters = [start, tokenEmbedding.table] + cell.parameters + head.parameters + (category.map { [$0.table] } ?? [])
     }
 
     public var blockSize: Int { config.blockSize }
+    public var categoryCount: Int { category?.count ?? 0 }
+    public func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// Overwrites the weights with the tensors named `prefix + name`.
     public func load(from checkpoint: Checkpoint, prefix: String) throws {
@@ -84,6 +93,9 @@ public class RecurrentModel<Cell: RecurrentCell> {
         var steps = 0
         /// Row i of the sorted batch is row order[i] of the padded batch; its length in positions.
         var order: [Int], lengths: [Int]
+        /// The model's category table (nil for plain names) and the category of each sorted row.
+        let category: CategoryEmbedding?
+        var sortedCategories: [Int32]
         /// n_t, the rows still running at step t, and where step t's rows start in the packing.
         var active: [Int], offsets: [Int]
         /// Per step: the tokens of its rows (capacity).
@@ -108,6 +120,8 @@ public class RecurrentModel<Cell: RecurrentCell> {
             self.capacity = capacity
             order = [Int](repeating: 0, count: capacity)
             lengths = order
+            category = model.category
+            sortedCategories = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
             active = [Int](repeating: 0, count: t)
             offsets = active
             tokens = [[Int32]](repeating: [Int32](repeating: 0, count: capacity), count: t)
@@ -134,7 +148,8 @@ public class RecurrentModel<Cell: RecurrentCell> {
         /// Rows first ..< first + count of padded tokens (·, T): each row's length is its number
         /// of real targets when `targets` are given, else it runs to its last token that is not
         /// the start token (at least one position). Sorts the rows, longest first, and lays out
-        /// the steps' tokens and the packed targets. Returns the number of packed rows.
+        /// the steps' tokens and the packed targets, and the sorted rows' categories (categories
+        /// first ..< first + count). Returns the number of packed rows.
         func pack(tokens padded: [Int32], targets paddedTargets: [Int32]?, first: Int, count: Int, t: Int) -> Int {
             precondition(count <= capacity && padded.count >= (first + count) * t)
             for b in 0..<count {
@@ -155,6 +170,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
                 (order[i], lengths[i]) = (b, length)
             }
             steps = count > 0 ? lengths[0] : 0
+            if let category { for i in 0..<count { sortedCategories[i] = category.category(ofRow: first + order[i]) } }
             var n = 0
             for step in 0..<steps {
                 var rows = 0
@@ -188,6 +204,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
             ws.x[t].rows = m
             (ws.h[t].rows, ws.c[t].rows) = (m, m)
             tokenEmbedding.forward(out: &ws.x[t], tokens: ws.tokens[t])
+            category?.forward(addInto: &ws.x[t], rowCategories: ws.sortedCategories)
             let (hPrev, cPrev) = previousState(ws, t, rows: m)
             cell.forward(h: &ws.h[t], c: &ws.c[t], x: ws.x[t], hPrev: hPrev, cPrev: cPrev, step: ws.cellSteps[t])
             for i in 0..<(m * hw) { ws.hidden.data[n * hw + i] = ws.h[t].data[i] }
@@ -223,6 +240,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
             cell.backward(dx: &ws.dx, dhPrev: &ws.dhPrev, dcPrev: &ws.dcPrev, dh: ws.dh, dc: ws.dc, h: ws.h[t], c: ws.c[t],
                           x: ws.x[t], hPrev: hPrev, cPrev: cPrev, step: ws.cellSteps[t])
             tokenEmbedding.backward(dOut: ws.dx, tokens: ws.tokens[t])
+            category?.backward(dOut: ws.dx, rowCategories: ws.sortedCategories)
             swap(&ws.dh, &ws.dhPrev)
             swap(&ws.dc, &ws.dcPrev)
         }
@@ -294,12 +312,14 @@ public class RecurrentModel<Cell: RecurrentCell> {
     final class Decoder {
         unowned let model: RecurrentModel
         let capacity: Int
-        /// Per row: the state after its tokens so far, those tokens, and its last logits.
+        /// Per row: the state after its tokens so far, those tokens, its category (labelled
+        /// models) and its last logits.
         var h: Matrix, c: Matrix
         var read: [[Int32]]
+        var readCategory: [Int32]
         var rowLogits: Matrix
-        /// One wave: the rows advanced, their tokens, states in and out, logits.
-        var active: [Int], tokens: [Int32]
+        /// One wave: the rows advanced, their tokens and categories, states in and out, logits.
+        var active: [Int], tokens: [Int32], categories: [Int32]
         var x: Matrix, hPrev: Matrix, cPrev: Matrix, hNext: Matrix, cNext: Matrix, logits: Matrix
         let step: Cell.Step
         /// Cell steps computed so far (how much the carried state saved, for tests).
@@ -312,9 +332,11 @@ public class RecurrentModel<Cell: RecurrentCell> {
             h = Matrix(rows: capacity, cols: hw)
             c = Matrix(rows: capacity, cols: cw)
             read = [[Int32]](repeating: [], count: capacity)
+            readCategory = [Int32](repeating: 0, count: capacity)
             rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
             active = [Int](repeating: 0, count: capacity)
             tokens = [Int32](repeating: 0, count: capacity)
+            categories = tokens
             x = Matrix(rows: capacity, cols: model.config.embed)
             (hPrev, hNext) = (h, h)
             (cPrev, cNext) = (c, c)
@@ -326,9 +348,14 @@ public class RecurrentModel<Cell: RecurrentCell> {
         func logits(histories: [[Int32]], reuse: Bool, into out: inout Matrix) {
             let hw = model.config.hidden, cw = c.cols, v = model.vocabularySize
             precondition(histories.count <= capacity && out.count >= histories.count * v)
-            // A row keeps its state when it has read a proper prefix of its history.
-            for (r, history) in histories.enumerated()
-            where !(reuse && !read[r].isEmpty && read[r].count < history.count && history.starts(with: read[r])) {
+            // A row keeps its state when it has read a proper prefix of its history, with the
+            // same category.
+            for (r, history) in histories.enumerated() {
+                let category = model.category?.category(ofRow: r) ?? 0
+                let keeps = reuse && !read[r].isEmpty && read[r].count < history.count && history.starts(with: read[r])
+                    && category == readCategory[r]
+                readCategory[r] = category
+                if keeps { continue }
                 read[r] = []
                 for j in 0..<hw { h.data[r * hw + j] = model.start.value.data[j] }
                 for j in 0..<cw { c.data[r * cw + j] = 0 }
@@ -338,6 +365,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
                 for (r, history) in histories.enumerated() where read[r].count < history.count {
                     active[n] = r
                     tokens[n] = history[read[r].count]
+                    categories[n] = readCategory[r]
                     n += 1
                 }
                 if n == 0 { break }
@@ -348,6 +376,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
                     for j in 0..<cw { cPrev.data[i * cw + j] = c.data[r * cw + j] }
                 }
                 model.tokenEmbedding.forward(out: &x, tokens: tokens)
+                model.category?.forward(addInto: &x, rowCategories: categories)
                 model.cell.forward(h: &hNext, c: &cNext, x: x, hPrev: hPrev, cPrev: cPrev, step: step)
                 model.head.forward(out: &logits, input: hNext)
                 computedSteps += n
@@ -412,8 +441,8 @@ public protocol RecurrentFamily: ModelFamily, TrainableModel where Config == Rec
     static var gates: Int { get }
     /// The token embedding table, for `plot`.
     var tokenEmbedding: Embedding { get }
-    /// A new model initialised from `rng`.
-    init(config: RecurrentConfig, vocabularySize: Int, rng: inout RandomGenerator)
+    /// A new model initialised from `rng`, conditioned on `categories` categories (0: plain names).
+    init(config: RecurrentConfig, vocabularySize: Int, categories: Int, rng: inout RandomGenerator)
 }
 
 extension RecurrentFamily {
@@ -451,12 +480,13 @@ extension RecurrentFamily {
     }
 
     public static func build(_ config: RecurrentConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
-        Self(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+        Self(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     public static func load(_ config: RecurrentConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
-        let model = Self(config: config, vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        let model = Self(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count,
+                         rng: &rng)
         try model.load(from: checkpoint, prefix: prefix)
         return model
     }

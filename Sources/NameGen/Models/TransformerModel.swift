@@ -24,7 +24,7 @@ public struct TransformerConfig: Equatable, Sendable {
 /// written by hand:
 ///
 ///   tokens (B, T): a name as [start, c1, c2, …], targets [c1, c2, …, stop]; padding masked out
-///   x = dropout(wte[token] + wpe[position])                 wte (V, C), wpe (T, C) → x (N, C)
+///   x = dropout(wte[token] + wpe[position] [+ category[c]])  wte (V, C), wpe (T, C) → x (N, C)
 ///   × layers:
 ///     x = x + dropout(attn(ln1(x)))     causal multi-head self-attention (Layers/Attention.swift)
 ///     x = x + dropout(fc2(GELU(fc(ln2(x)))))                  fc (4C, C), fc2 (C, 4C)
@@ -34,11 +34,15 @@ public struct TransformerConfig: Equatable, Sendable {
 /// Padding is never computed: the positions of every name are packed row after row
 /// (`PackedSequences`, N = Σ lengths, not B·T).
 ///
+/// A model of labelled names adds its name's category vector (category (K, C)) at every
+/// position, in training, evaluation and sampling alike.
+///
 /// Checkpoint tensors (F32, PyTorch layout, as `torch_transformer.py` names them):
 ///   wte.weight (V, C) · wpe.weight (T, C)
 ///   blocks.i.{ln1,ln2}.{weight,bias} (C) · blocks.i.attn.weight (3C, C) · blocks.i.attn.bias (3C)
 ///   blocks.i.proj.weight (C, C) · blocks.i.proj.bias (C) · blocks.i.fc.weight (4C, C) · blocks.i.fc.bias (4C)
 ///   blocks.i.fc2.weight (C, 4C) · blocks.i.fc2.bias (C) · lnf.{weight,bias} (C) · head.weight (V, C)
+///   [category.weight (K, C), labelled names only]
 public final class TransformerModel {
     public let config: TransformerConfig
     public let vocabularySize: Int
@@ -49,6 +53,8 @@ public final class TransformerModel {
     public let head: Linear
     public let dropout: Dropout?
     public let parameters: [Parameter]
+    /// The category vectors added to the embeddings at every position; nil for plain names.
+    let category: CategoryEmbedding?
 
     /// One transformer block: pre-norm attention and MLP, each on a residual connection.
     public final class Block {
@@ -73,8 +79,10 @@ public final class TransformerModel {
     }
 
     /// A new model initialised from `rng` as PyTorch initialises its layers (embeddings N(0, 1),
-    /// Linear uniform ±1/√in, LayerNorm 1 and 0).
-    public init(config: TransformerConfig, vocabularySize: Int, rng: inout RandomGenerator) {
+    /// Linear uniform ±1/√in, LayerNorm 1 and 0). With `categories` > 0 the model is conditioned
+    /// on that many categories (`category`, zero at first and listed last, so the other weights
+    /// draw what they draw for plain names).
+    public init(config: TransformerConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.layers >= 1 && config.heads >= 1)
         precondition(config.embed % config.heads == 0 && config.dropout >= 0 && config.dropout < 1)
         self.config = config
@@ -87,11 +95,14 @@ public final class TransformerModel {
         finalNorm = LayerNorm(name: "lnf", features: config.embed)
         head = Linear(name: "head", inputs: config.embed, outputs: vocabularySize, bias: false, rng: &rng)
         dropout = config.dropout > 0 ? Dropout(probability: config.dropout) : nil
+        category = CategoryEmbedding.make(categories: categories, dimensions: config.embed)
         parameters = [tokenEmbedding.table, positionEmbedding.table] + blocks.flatMap(\.parameters)
-            + finalNorm.parameters + head.parameters
+            + finalNorm.parameters + head.parameters + (category.map { [$0.table] } ?? [])
     }
 
     public var blockSize: Int { config.blockSize }
+    public var categoryCount: Int { category?.count ?? 0 }
+    public func condition(on categories: [Int32]) { category?.set(categories) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
@@ -152,6 +163,9 @@ public final class TransformerModel {
         let training: Bool
         /// The batch's names packed row after row: tokens, positions, targets (N)
         var packed: PackedSequences
+        /// The model's category table (nil for plain names) and the category of each packed row.
+        let category: CategoryEmbedding?
+        var rowCategories: [Int32]
         /// embeddings (N, C), after dropout, and the mask
         var embedded, embeddedDropped, embeddedMask: Matrix
         var blocks: [BlockBuffers]
@@ -170,6 +184,8 @@ public final class TransformerModel {
             let capacity = sequences * c.blockSize
             self.capacity = capacity
             packed = PackedSequences(capacity: sequences, maxLength: c.blockSize)
+            category = model.category
+            rowCategories = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
             embedded = Matrix(rows: capacity, cols: c.embed)
             let dropRows = training && c.dropout > 0 ? capacity : 0
             embeddedDropped = Matrix(rows: dropRows, cols: c.embed)
@@ -189,15 +205,19 @@ public final class TransformerModel {
 
         var rows: Int { embedded.rows }
 
-        /// Packs `count` padded sequences with their targets (see `PackedSequences`); returns the rows.
+        /// Packs `count` padded sequences with their targets (see `PackedSequences`), and the
+        /// category of each row from categories 0 ..< count; returns the rows.
         func pack(tokens: [Int32], targets: [Int32], count: Int) -> Int {
             setRows(packed.pack(tokens: tokens, targets: targets, count: count))
+            category?.expand(over: packed, first: 0, into: &rowCategories)
             return packed.rows
         }
 
-        /// Packs rows first ..< first + count of padded tokens without targets; returns the rows.
+        /// Packs rows first ..< first + count of padded tokens without targets, and their
+        /// categories first ..< first + count; returns the rows.
         func pack(tokens: [Int32], from first: Int, count: Int) -> Int {
             setRows(packed.pack(tokens: tokens, from: first, count: count))
+            category?.expand(over: packed, first: first, into: &rowCategories)
             return packed.rows
         }
 
@@ -224,6 +244,7 @@ public final class TransformerModel {
         let drop = training ? dropout : nil
         tokenEmbedding.forward(out: &ws.embedded, tokens: ws.packed.tokens)
         positionEmbedding.forward(out: &ws.embedded, positions: ws.packed.positions)
+        category?.forward(addInto: &ws.embedded, rowCategories: ws.rowCategories)
         if let drop { drop.forward(out: &ws.embeddedDropped, mask: &ws.embeddedMask, x: ws.embedded, rng: &rng) }
         for (i, block) in blocks.enumerated() {
             let b = ws.blocks[i]
@@ -294,6 +315,7 @@ public final class TransformerModel {
         }
         tokenEmbedding.backward(dOut: dEmbedded, tokens: ws.packed.tokens)
         positionEmbedding.backward(dOut: dEmbedded, positions: ws.packed.positions)
+        category?.backward(dOut: dEmbedded, rowCategories: ws.rowCategories)
     }
 
     // MARK: Training
@@ -376,7 +398,8 @@ public final class TransformerModel {
     ///
     /// Keys and values are cached per window row: when a row's sequence extends the one it held
     /// in the previous call (the sampler adds one character per call), only the new position is
-    /// computed; otherwise the row starts again from position 0.
+    /// computed; otherwise the row starts again from position 0. A labelled model's row also
+    /// starts again when its category differs from the one its cache was computed with.
     public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         if decoder.map({ $0.capacity < count }) ?? true { decoder = Decoder(model: self, capacity: count) }
         decoder!.logits(contexts: contexts, count: count, into: &logits)
@@ -393,6 +416,9 @@ public final class TransformerModel {
         var keys: [[Float]], values: [[Float]]
         /// The tokens each row's cache holds (capacity, T), how many, and the sequence wanted now.
         var cachedTokens: [Int32], cachedLength: [Int]
+        /// The category each row's cache was computed with, and the category of each active row
+        /// of the current wave (labelled models).
+        var cachedCategory: [Int32], categories: [Int32]
         var wanted: [Int32], wantedLength: [Int]
         /// Rows advanced in the current wave, their packed tokens and positions.
         var active: [Int], tokens: [Int32], positions: [Int32]
@@ -418,6 +444,8 @@ public final class TransformerModel {
             wanted = cachedTokens
             cachedLength = [Int](repeating: 0, count: capacity)
             wantedLength = cachedLength
+            cachedCategory = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
+            categories = cachedCategory
             active = cachedLength
             tokens = [Int32](repeating: 0, count: capacity)
             positions = tokens
@@ -446,6 +474,11 @@ public final class TransformerModel {
                 wantedLength[r] = length
                 var reuse = !cropped && cachedLength[r] <= length
                 if reuse { for p in 0..<cachedLength[r] where cachedTokens[r * t + p] != wanted[r * t + p] { reuse = false; break } }
+                if let category = model.category {
+                    let c = category.category(ofRow: r)
+                    if c != cachedCategory[r] { reuse = false }
+                    cachedCategory[r] = c
+                }
                 // A row whose cache already holds the whole sequence recomputes its last position
                 // (its logits were not kept).
                 if !reuse || cachedLength[r] == length { cachedLength[r] = reuse ? length - 1 : 0 }
@@ -458,6 +491,7 @@ public final class TransformerModel {
                     active[n] = r
                     tokens[n] = wanted[r * t + cachedLength[r]]
                     positions[n] = Int32(cachedLength[r])
+                    if model.category != nil { categories[n] = cachedCategory[r] }
                     n += 1
                 }
                 if n == 0 { break }
@@ -481,6 +515,7 @@ public final class TransformerModel {
             (qkv.rows, fc.rows, tanh.rows, gelu.rows, rowLogits.rows) = (n, n, n, n, n)
             model.tokenEmbedding.forward(out: &x, tokens: tokens)
             model.positionEmbedding.forward(out: &x, positions: positions)
+            model.category?.forward(addInto: &x, rowCategories: categories)
             for (layer, block) in model.blocks.enumerated() {
                 block.ln1.forward(out: &normed, cache: &cache, x: x)
                 block.attention.attn.forward(out: &qkv, input: normed)
@@ -583,12 +618,13 @@ extension TransformerModel: ModelFamily {
     }
 
     public static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
-        TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, rng: &rng)
+        TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     public static func load(_ config: TransformerConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
-        let model = TransformerModel(config: config, vocabularySize: checkpoint.vocabulary.size, rng: &rng)
+        let model = TransformerModel(config: config, vocabularySize: checkpoint.vocabulary.size,
+                                     categories: checkpoint.categories.count, rng: &rng)
         try model.load(from: checkpoint, prefix: prefix)
         return model
     }

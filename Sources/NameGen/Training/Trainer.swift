@@ -120,7 +120,12 @@ public final class Trainer {
     private func oneStep(events: Events) throws {
         let lr = schedule.rate(at: step)
         model.zeroGrad()
-        if !fullBatch { drawBatch() }
+        if !fullBatch {
+            drawBatch()
+        } else if labelled {
+            // Evaluation between steps conditions the model on other examples.
+            model.condition(on: categories)
+        }
         let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
         guard loss.isFinite && Double(loss) < divergenceThreshold else {
             throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",

@@ -27,6 +27,36 @@ final class BigramModelTests: XCTestCase {
         XCTAssertEqual(Evaluation.meanNLL(model: model, examples: d.stream(.train, blockSize: 1)), expected, accuracy: 1e-6)
     }
 
+    /// Labelled "ab" (x), "ba" (y), "b" (x), a = 1, b = 2, counted by hand per category:
+    ///   x: ab: 0→a a→b b→0   b: 0→b b→0        y: ba: 0→b b→a a→0
+    /// Each table is smoothed on its own, and row r reads the table of its category.
+    func testPerCategoryCountsWorkedOutByHand() throws {
+        var list = try NameList(["ab", "ba", "b"])
+        list.categories = Categories(names: ["x", "y"], ofName: [0, 1, 0])
+        let d = try Dataset(names: list, split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0), dedupe: false)
+        XCTAssertEqual(d.categoryCount, 2)
+        let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1, categories: 2)
+        model.fit(d.stream(.train, blockSize: 1))
+        let x: [Float] = [0, 1, 1,
+                          0, 0, 1,
+                          2, 0, 0]
+        let y: [Float] = [0, 0, 1,
+                          1, 0, 0,
+                          0, 1, 0]
+        XCTAssertEqual(model.counts.data, x + y)
+        XCTAssertEqual(model.namedTensors()["counts"]!.shape, [2, 3, 3])
+        let total: [Float] = [0, 1, 2, 1, 0, 1, 2, 1, 0]
+        XCTAssertEqual(model.totalCounts.data, total, "the sum is the plain model's table")
+        // Row 0 after the start token in category x: (0+1, 1+1, 1+1) / 5; row 1 in y: (0+1, 0+1, 1+1) / 4.
+        var logits = Matrix(rows: 2, cols: 3)
+        model.condition(on: [0, 1])
+        model.logits(contexts: [0, 0], count: 2, into: &logits)
+        let probabilities: [Double] = [1.0 / 5, 2.0 / 5, 2.0 / 5, 1.0 / 4, 1.0 / 4, 2.0 / 4]
+        for (got, want) in zip(logits.data, probabilities) {
+            XCTAssertEqual(Double(got), log(want), accuracy: 1e-6)
+        }
+    }
+
     func testZeroSmoothingGivesInfiniteLossOnUnseenPairs() throws {
         let d = try Dataset(names: ["ab"], split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: 3, smoothing: 0)

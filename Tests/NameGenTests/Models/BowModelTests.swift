@@ -9,28 +9,37 @@ import XCTest
 final class BowModelTests: XCTestCase {
     private let vocabularySize = 6
 
-    private func tinyModel(seed: UInt64) -> BowModel {
+    /// With `categories` > 0, a labelled model whose table is drawn away from zero.
+    private func tinyModel(seed: UInt64, categories: Int = 0) -> BowModel {
         var c = BowConfig()
         (c.blockSize, c.embed, c.hidden) = (5, 4, 3)
         var rng = RandomGenerator(seed: seed)
-        return BowModel(config: c, vocabularySize: vocabularySize, rng: &rng)
+        let model = BowModel(config: c, vocabularySize: vocabularySize, categories: categories, rng: &rng)
+        if let table = model.category?.table { for i in 0..<table.count { table.value.data[i] = rng.nextNormal() } }
+        return model
     }
 
     /// makemore's BoW on scalars: x = wte + wpe; h = x + causal mean; z = h + c_proj(tanh(c_fc(h)));
     /// logits = lm_head(z); the mean cross-entropy over the real targets.
-    private func oracleLoss(model: BowModel, leaves: [[Value]], names: [[Int32]]) -> Value {
+    /// With `categories` (one per name) the category table's row is added to x at every position.
+    private func oracleLoss(model: BowModel, leaves: [[Value]], names: [[Int32]], categories: [Int32]? = nil) -> Value {
         let index = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         func leaf(_ p: Parameter) -> [Value] { leaves[index[ObjectIdentifier(p)]!] }
         let e = model.config.embed, hid = model.config.hidden
-        var tokens: [Int] = [], targets: [Int] = [], positions: [Int] = []
-        for name in names {
+        var tokens: [Int] = [], targets: [Int] = [], positions: [Int] = [], rowCategories: [Int] = []
+        for (s, name) in names.enumerated() {
             tokens += [0] + name.map(Int.init)
             targets += name.map(Int.init) + [0]
             positions += Array(0...name.count)
+            rowCategories += [Int](repeating: Int(categories?[s] ?? 0), count: name.count + 1)
         }
         let n = tokens.count
         let wte = leaf(model.tokenEmbedding.table), wpe = leaf(model.positionEmbedding.table)
-        let x = (0..<(n * e)).map { i in wte[tokens[i / e] * e + i % e] + wpe[positions[i / e] * e + i % e] }
+        let table = categories.map { _ in leaf(model.category!.table) }
+        let x = (0..<(n * e)).map { i -> Value in
+            let sum = wte[tokens[i / e] * e + i % e] + wpe[positions[i / e] * e + i % e]
+            return table.map { sum + $0[rowCategories[i / e] * e + i % e] } ?? sum
+        }
         var h: [Value] = []
         for r in 0..<n {
             let first = r - positions[r]
@@ -59,6 +68,65 @@ final class BowModelTests: XCTestCase {
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
         let oracle = checkGradients(tensors, finiteDifferenceLimit: 4) { [oracleLoss(model: model, leaves: $0, names: names)] }
         assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss")
+    }
+
+    /// Labelled names: every gradient, the category table's among them, against the oracle and
+    /// finite differences; evaluation's logits with the same categories give the same loss.
+    func testGradientsWithCategories() {
+        let model = tinyModel(seed: 5, categories: 2)
+        let names: [[Int32]] = [[3, 1, 5, 2], [4], []]
+        let categories: [Int32] = [1, 0, 1]
+        let sequences = NameSequences(encoded: names, blockSize: 5)
+        model.zeroGrad()
+        model.condition(on: categories)
+        var rng = RandomGenerator(seed: 2)
+        let loss = model.trainingStep(contexts: sequences.contexts, targets: sequences.targets, rng: &rng)
+        XCTAssertEqual(model.parameters.last!.name, "category.weight")
+        let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
+        let oracle = checkGradients(tensors, finiteDifferenceLimit: 4) {
+            [oracleLoss(model: model, leaves: $0, names: names, categories: categories)]
+        }
+        assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss")
+        var logits = Matrix(rows: 15, cols: vocabularySize)
+        model.sequenceLogits(tokens: sequences.contexts, count: 3, into: &logits)
+        var total = 0.0
+        var scratch = [Double](repeating: 0, count: vocabularySize)
+        for r in 0..<15 where sequences.targets[r] >= 0 {
+            total += Softmax.negativeLogLikelihood(logits.data[(r * vocabularySize)..<((r + 1) * vocabularySize)],
+                                                   target: Int(sequences.targets[r]), scratch: &scratch)
+        }
+        assertClose(total / 8, oracle, tolerance: GradientCheck.forwardTolerance, "eval NLL")
+    }
+
+    /// The labelled sampler's calls: each row's running-sum logits under its category are the
+    /// full forward pass's with that category, bit for bit, and a row whose category changes
+    /// starts its sum again (so the category changes the logits).
+    func testRunningSumsWithCategories() {
+        let model = tinyModel(seed: 6, categories: 2), t = 5, v = vocabularySize
+        var logits = Matrix(rows: 2, cols: v)
+        let steps: [([[Int32]], [Int32])] = [([[0], [0]], [0, 1]), ([[0, 2], [0, 3]], [0, 1]), ([[0, 2, 1], [0, 3, 3]], [1, 1]),
+                                             ([[0, 2, 1, 4], [0, 3, 3, 5]], [1, 0])]
+        for (histories, categories) in steps {
+            model.condition(on: categories)
+            model.nextLogits(histories: histories, into: &logits)
+            let got = logits.data
+            for (r, history) in histories.enumerated() {
+                var tokens = [Int32](repeating: 0, count: t)
+                for (j, token) in history.enumerated() { tokens[j] = token }
+                var full = Matrix(rows: t, cols: v)
+                model.condition(on: [categories[r]])
+                model.sequenceLogits(tokens: tokens, count: 1, into: &full)
+                let last = history.count - 1
+                XCTAssertEqual(Array(got[(r * v)..<((r + 1) * v)]), Array(full.data[(last * v)..<((last + 1) * v)]),
+                               "history \(history) category \(categories[r])")
+            }
+        }
+        var a = Matrix(rows: 1, cols: v), b = a
+        model.condition(on: [0])
+        model.nextLogits(histories: [[0, 1]], into: &a)
+        model.condition(on: [1])
+        model.nextLogits(histories: [[0, 1]], into: &b)
+        XCTAssertNotEqual(a.data, b.data)
     }
 
     /// makemore's BoW at --embed 64 --hidden 64, V = 27, T = 16: wte 27·64 + wpe 16·64 + c_fc

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import NameGen
+@testable import NameGen
 
 /// The `onehot` model: loss and weight gradient of `trainingStep` against `Value` and finite
 /// differences. logits[n] = onehot(context[n])·W is row context[n] of W, which the oracle
@@ -28,5 +28,45 @@ final class OneHotGradientTests: XCTestCase {
         let once = model.weight.grad.data
         _ = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
         assertClose(model.weight.grad.data, once.map { 2 * Double($0) }, tolerance: 1e-6, "gradient after two steps")
+    }
+
+    /// Labelled: logits[n] = W[context[n]] + category[c[n]]; both gradients against the oracle
+    /// and finite differences, the table drawn away from zero. Category 2 never occurs (its row's
+    /// gradient is 0).
+    func testCategoryGradientMatchesOracleAndFiniteDifferences() {
+        let v = 5
+        var rng = RandomGenerator(seed: 82)
+        let model = OneHotModel(vocabularySize: v, categories: 3, rng: &rng)
+        let table = model.category!.table
+        for i in 0..<table.count { table.value.data[i] = rng.nextNormal() }
+        let contexts: [Int32] = [0, 1, 1, 2, 3, 1, 0, 2]
+        let targets: [Int32] = [1, 2, 0, 4, 4, 3, 1, 0]
+        let categories: [Int32] = [0, 1, 0, 1, 1, 0, 0, 1]
+        model.prepareTraining(batchSize: contexts.count)
+        model.zeroGrad()
+        model.condition(on: categories)
+        let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
+        XCTAssertEqual(model.parameters.map(\.name), ["weight", "category.weight"])
+        XCTAssertEqual(Array(table.grad.data[10..<15]), [0, 0, 0, 0, 0])
+        let tensors = [CheckedTensor("weight", model.weight.value.data, model.weight.grad.data),
+                       CheckedTensor("category.weight", table.value.data, table.grad.data)]
+        let oracle = checkGradients(tensors) { leaves in
+            let (w, c) = (leaves[0], leaves[1])
+            let logits = zip(contexts, categories).map { x, k in
+                (0..<v).map { w[Int(x) * v + $0] + c[Int(k) * v + $0] }
+            }
+            return [Value.crossEntropy(logits: logits, targets: targets.map(Int.init))]
+        }
+        assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss")
+
+        // Inference adds the same rows: two categories, one context, different logits.
+        var logits = Matrix(rows: 2, cols: v)
+        model.condition(on: [0, 1])
+        model.logits(contexts: [3, 3], count: 2, into: &logits)
+        for j in 0..<v {
+            XCTAssertEqual(logits.data[j], model.weight.value.data[3 * v + j] + table.value.data[j])
+            XCTAssertEqual(logits.data[v + j], model.weight.value.data[3 * v + j] + table.value.data[v + j])
+        }
+        XCTAssertNotEqual(Array(logits.data[0..<v]), Array(logits.data[v...]))
     }
 }

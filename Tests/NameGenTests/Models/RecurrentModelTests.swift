@@ -14,11 +14,14 @@ final class RecurrentModelTests: XCTestCase {
     static let vocabularySize = 6
     static let names: [[Int32]] = [[3, 1, 5, 2, 4], [], [4], [2, 2, 1]]
 
-    static func tinyModel<C: RecurrentCell>(_ type: C.Type, seed: UInt64) -> RecurrentModel<C> {
+    /// With `categories` > 0, a labelled model whose table is drawn away from zero.
+    static func tinyModel<C: RecurrentCell>(_ type: C.Type, seed: UInt64, categories: Int = 0) -> RecurrentModel<C> {
         var rng = RandomGenerator(seed: seed)
-        let model = RecurrentModel<C>(config: RecurrentConfig(blockSize: 6, embed: 4, hidden: 5), vocabularySize: vocabularySize, rng: &rng)
+        let model = RecurrentModel<C>(config: RecurrentConfig(blockSize: 6, embed: 4, hidden: 5), vocabularySize: vocabularySize,
+                                      categories: categories, rng: &rng)
         // A start state away from makemore's zeros, so that its use and gradient show.
         for j in 0..<5 { (model.parameters[0]).value.data[j] = 0.5 * rng.nextNormal() }
+        if let table = model.category?.table { for i in 0..<table.count { table.value.data[i] = rng.nextNormal() } }
         return model
     }
 
@@ -28,9 +31,11 @@ final class RecurrentModelTests: XCTestCase {
         return (s.contexts, s.targets)
     }
 
+    /// With `categories` (one per name, of 2) the model is labelled.
     func checkModel<C: RecurrentCell>(_ type: C.Type, oracle: @escaping ValueRecurrent.Cell, seed: UInt64,
-                                        file: StaticString = #filePath, line: UInt = #line) {
-        let model = Self.tinyModel(type, seed: seed)
+                                        categories: [Int32]? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        let model = Self.tinyModel(type, seed: seed, categories: categories == nil ? 0 : 2)
+        if let categories { model.condition(on: categories) }
         let (tokens, targets) = Self.padded(Self.names, blockSize: 6)
         XCTAssertEqual(targets.filter { $0 >= 0 }.count, 13, file: file, line: line)
         for p in model.parameters { p.grad.data = [Float](repeating: 0.5, count: p.count) }
@@ -41,7 +46,7 @@ final class RecurrentModelTests: XCTestCase {
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data.map { $0 - 0.5 }) }
         let oracleLoss = checkGradients(tensors, finiteDifferenceLimit: 3, file: file, line: line) { leaves in
             [ValueRecurrent.loss(oracle, parameters: leaves, names: Self.names, embed: 4, hidden: 5,
-                                 vocabularySize: Self.vocabularySize)]
+                                 vocabularySize: Self.vocabularySize, categories: categories)]
         }
         assertClose(Double(loss), oracleLoss, tolerance: GradientCheck.forwardTolerance, "loss", file: file, line: line)
 
@@ -99,7 +104,53 @@ final class RecurrentModelTests: XCTestCase {
         }
     }
 
+    /// Labelled sampling: each row's carried-state logits under its category are evaluation's
+    /// with that category, bit for bit; a row whose category changes starts again from the start
+    /// state, and the category changes the logits.
+    func checkSamplingWithCategories<C: RecurrentCell>(_ type: C.Type, seed: UInt64,
+                                                       file: StaticString = #filePath, line: UInt = #line) {
+        let model = Self.tinyModel(type, seed: seed, categories: 2), v = Self.vocabularySize
+        var logits = Matrix(rows: 2, cols: v)
+        let steps: [([[Int32]], [Int32])] = [([[0], [0]], [0, 1]), ([[0, 2], [0, 3]], [0, 1]),
+                                             ([[0, 2, 1], [0, 3, 3]], [1, 1]), ([[0, 2, 1, 4], [0, 3, 3, 5]], [1, 0])]
+        for (histories, categories) in steps {
+            model.condition(on: categories)
+            model.nextLogits(histories: histories, into: &logits)
+            let got = logits.data
+            for (r, history) in histories.enumerated() {
+                var tokens = [Int32](repeating: 0, count: 6)
+                for (i, token) in history.enumerated() { tokens[i] = token }
+                var full = Matrix(rows: 6, cols: v)
+                model.condition(on: [categories[r]])
+                model.sequenceLogits(tokens: tokens, count: 1, into: &full)
+                let last = history.count - 1
+                XCTAssertEqual(got[(r * v)..<((r + 1) * v)].map(\.bitPattern), full.data[(last * v)..<((last + 1) * v)].map(\.bitPattern),
+                               "history \(history) category \(categories[r])", file: file, line: line)
+            }
+        }
+        var a = Matrix(rows: 1, cols: v), b = a
+        model.condition(on: [0])
+        model.nextLogits(histories: [[0, 1]], into: &a)
+        model.condition(on: [1])
+        model.nextLogits(histories: [[0, 1]], into: &b)
+        XCTAssertNotEqual(a.data, b.data, "the category changes the logits", file: file, line: line)
+    }
+
     func testRNNGradients() { checkModel(RNNCell.self, oracle: ValueRecurrent.rnn, seed: 3) }
+
+    func testRNNGradientsWithCategories() { checkModel(RNNCell.self, oracle: ValueRecurrent.rnn, seed: 13, categories: [1, 0, 1, 0]) }
+
+    func testGRUGradientsWithCategories() { checkModel(GRUCell.self, oracle: ValueRecurrent.gru, seed: 15, categories: [0, 1, 1, 0]) }
+
+    func testLSTMGradientsWithCategories() {
+        checkModel(LSTMCell.self, oracle: ValueRecurrent.lstm, seed: 17, categories: [1, 1, 0, 1])
+    }
+
+    func testRNNSamplingWithCategories() { checkSamplingWithCategories(RNNCell.self, seed: 14) }
+
+    func testGRUSamplingWithCategories() { checkSamplingWithCategories(GRUCell.self, seed: 16) }
+
+    func testLSTMSamplingWithCategories() { checkSamplingWithCategories(LSTMCell.self, seed: 18) }
 
     func testRNNSampling() { checkSampling(RNNCell.self, seed: 4) }
 

@@ -13,12 +13,12 @@ import XCTest
 final class TransformerModelTests: XCTestCase {
     private let vocabularySize = 6
 
-    private func tinyConfig(dropout: Float) -> TransformerConfig {
+    private func tinyConfig(dropout: Float, layers: Int = 2) -> TransformerConfig {
         var c = TransformerConfig()
         c.blockSize = 5
         c.embed = 8
         c.heads = 2
-        c.layers = 2
+        c.layers = layers
         c.dropout = dropout
         return c
     }
@@ -26,7 +26,9 @@ final class TransformerModelTests: XCTestCase {
     /// The model's network as scalars on leaves given per parameter, with the dropout masks
     /// (embedding, then per block: attention probabilities, attention output, MLP output) as
     /// constants. Returns the mean cross-entropy over the real targets.
-    private func oracleLoss(model: TransformerModel, leaves: [[Value]], names: [[Int32]], masks: [[Double]]?) -> Value {
+    /// With `categories` (one per name) the category table's row is added at every position.
+    private func oracleLoss(model: TransformerModel, leaves: [[Value]], names: [[Int32]], masks: [[Double]]?,
+                            categories: [Int32]? = nil) -> Value {
         let index = Dictionary(uniqueKeysWithValues: model.parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         func leaf(_ p: Parameter) -> [Value] { leaves[index[ObjectIdentifier(p)]!] }
         let c = model.config.embed, h = model.config.heads, t = model.config.blockSize
@@ -46,12 +48,18 @@ final class TransformerModelTests: XCTestCase {
             return zip(x, masks[nextMask]).map { $0 * $1 }
         }
         let wte = leaf(model.tokenEmbedding.table), wpe = leaf(model.positionEmbedding.table)
-        var positions: [Int] = []
-        for length in lengths { positions += Array(0..<length) }
+        var positions: [Int] = [], rowCategories: [Int] = []
+        for (s, length) in lengths.enumerated() {
+            positions += Array(0..<length)
+            rowCategories += [Int](repeating: Int(categories?[s] ?? 0), count: length)
+        }
+        let table = categories.map { _ in leaf(model.category!.table) }
         var embedded: [Value] = []
         for i in 0..<(n * c) {
             let row: Int = i / c, column: Int = i % c
-            embedded.append(wte[tokens[row] * c + column] + wpe[positions[row] * c + column])
+            var e = wte[tokens[row] * c + column] + wpe[positions[row] * c + column]
+            if let table { e = e + table[rowCategories[row] * c + column] }
+            embedded.append(e)
         }
         var x = dropped(embedded)
         for block in model.blocks {
@@ -76,10 +84,19 @@ final class TransformerModelTests: XCTestCase {
         return Value.crossEntropy(logits: rows, targets: targets)
     }
 
-    private func checkModel(dropout: Float, seed: UInt64, finiteDifferences: Int, file: StaticString = #filePath, line: UInt = #line) {
-        let config = tinyConfig(dropout: dropout)
+    /// With `categories` (one per name) the model is conditioned on 2 categories, its table
+    /// drawn away from zero, and has one block (to keep the test fast).
+    private func checkModel(dropout: Float, seed: UInt64, finiteDifferences: Int, categories: [Int32]? = nil,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        let config = tinyConfig(dropout: dropout, layers: categories == nil ? 2 : 1)
         var rng = RandomGenerator(seed: seed)
-        let model = TransformerModel(config: config, vocabularySize: vocabularySize, rng: &rng)
+        let model = TransformerModel(config: config, vocabularySize: vocabularySize, categories: categories == nil ? 0 : 2,
+                                     rng: &rng)
+        if let categories {
+            let table = model.category!.table
+            for i in 0..<table.count { table.value.data[i] = rng.nextNormal() }
+            model.condition(on: categories)
+        }
         // LayerNorm gains and shifts away from 1 and 0, so that a backward ignoring them would show.
         for norm in model.blocks.flatMap({ [$0.ln1, $0.ln2] }) + [model.finalNorm] {
             for j in 0..<norm.features {
@@ -117,7 +134,7 @@ final class TransformerModelTests: XCTestCase {
 
         let tensors = model.parameters.map { CheckedTensor($0.name, $0.value.data, $0.grad.data) }
         let oracle = checkGradients(tensors, finiteDifferenceLimit: finiteDifferences, file: file, line: line) { leaves in
-            [oracleLoss(model: model, leaves: leaves, names: names, masks: masks)]
+            [oracleLoss(model: model, leaves: leaves, names: names, masks: masks, categories: categories)]
         }
         assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss", file: file, line: line)
 
@@ -130,6 +147,46 @@ final class TransformerModelTests: XCTestCase {
     func testGradients() { checkModel(dropout: 0, seed: 1, finiteDifferences: 3) }
 
     func testGradientsWithDropout() { checkModel(dropout: 0.2, seed: 2, finiteDifferences: 2) }
+
+    /// Labelled names: the category table's gradient (and every other) against the oracle and
+    /// finite differences, and evaluation with the same categories.
+    func testGradientsWithCategories() { checkModel(dropout: 0, seed: 3, finiteDifferences: 2, categories: [1, 0, 1]) }
+
+    /// The category table comes last, zero, and draws nothing: every other tensor is the plain
+    /// model's, bit for bit.
+    func testCategoryTableLeavesThePlainModelAlone() {
+        var rng1 = RandomGenerator(seed: 5), rng2 = rng1
+        let plain = TransformerModel(config: tinyConfig(dropout: 0), vocabularySize: vocabularySize, rng: &rng1)
+        let labelled = TransformerModel(config: tinyConfig(dropout: 0), vocabularySize: vocabularySize, categories: 3, rng: &rng2)
+        XCTAssertEqual(rng1.stateWords, rng2.stateWords)
+        XCTAssertEqual(labelled.parameters.last!.name, "category.weight")
+        XCTAssertEqual(labelled.parameters.last!.shape, [3, 8])
+        XCTAssertTrue(labelled.parameters.last!.value.data.allSatisfy { $0 == 0 })
+        XCTAssertEqual(plain.parameters.count + 1, labelled.parameters.count)
+        for (a, b) in zip(plain.parameters, labelled.parameters) { XCTAssertEqual(a.value.data, b.value.data, a.name) }
+        XCTAssertEqual(plain.categoryCount, 0)
+        XCTAssertEqual(labelled.categoryCount, 3)
+    }
+
+    /// After a few training steps on names of two categories, the same context gives different
+    /// logits under each category.
+    func testCategoriesChangeTheLogits() {
+        var rng = RandomGenerator(seed: 6)
+        let model = TransformerModel(config: tinyConfig(dropout: 0), vocabularySize: vocabularySize, categories: 2, rng: &rng)
+        let (tokens, targets) = TransformerModel.padded([[1, 2], [3, 4]], blockSize: 5)
+        let optimizer = Optimizer(kind: .adamw, parameters: model.parameters, weightDecay: 0, betas: (0.9, 0.99))
+        for _ in 0..<5 {
+            model.zeroGrad()
+            model.condition(on: [0, 1])
+            _ = model.trainingStep(tokens: tokens, targets: targets, batch: 2, rng: &rng)
+            optimizer.step(learningRate: 0.01)
+        }
+        XCTAssertTrue(model.category!.table.value.data.contains { $0 != 0 }, "the table learns")
+        var logits = Matrix(rows: 2, cols: vocabularySize)
+        model.condition(on: [0, 1])
+        model.logits(contexts: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], count: 2, into: &logits)
+        XCTAssertNotEqual(Array(logits.data[0..<vocabularySize]), Array(logits.data[vocabularySize...]))
+    }
 
     /// makemore's default at V = 27 and T = 16, counted by hand:
     ///   wte 27·64 + wpe 16·64                                     = 1,728 + 1,024
@@ -159,8 +216,9 @@ final class TransformerModelTests: XCTestCase {
 final class TransformerSamplingTests: XCTestCase {
     /// The logits at the last position of `sequence` (the model reads it from position 0) by the
     /// training code's full forward pass in inference mode.
-    private func fullForwardLogits(_ model: TransformerModel, _ sequence: [Int32]) -> [Float] {
+    private func fullForwardLogits(_ model: TransformerModel, _ sequence: [Int32], category: Int32? = nil) -> [Float] {
         let t = model.blockSize, v = model.vocabularySize
+        if let category { model.condition(on: [category]) }
         let ws = TransformerModel.Workspace(model: model, sequences: 1, training: false)
         var tokens = [Int32](repeating: 0, count: t), targets = [Int32](repeating: -1, count: t)
         for (i, token) in sequence.enumerated() { tokens[i] = token; targets[i] = 0 }
@@ -237,5 +295,36 @@ final class TransformerSamplingTests: XCTestCase {
             let want = fullForwardLogits(model, Array(h.suffix(4))).map(Double.init)
             assertClose(Array(logits.data[(r * 5)..<((r + 1) * 5)]), want, tolerance: 1e-5, "history \(h)")
         }
+    }
+
+    /// Labelled: each history's logits under its own category are the full forward pass's with
+    /// that category; a row whose category changes recomputes its cache rather than reusing it.
+    func testNextLogitsOfHistoriesWithCategories() {
+        var config = TransformerConfig()
+        (config.blockSize, config.embed, config.heads, config.layers) = (4, 8, 2, 1)
+        var rng = RandomGenerator(seed: 11)
+        let model = TransformerModel(config: config, vocabularySize: 5, categories: 2, rng: &rng)
+        let table = model.category!.table
+        for i in 0..<table.count { table.value.data[i] = rng.nextNormal() }
+        var logits = Matrix(rows: 3, cols: 5)
+        let steps: [[[Int32]]] = [[[0], [0, 3], [0, 1, 2]], [[0, 2], [0, 3, 1], [0, 1, 2, 3]]]
+        for (step, histories) in steps.enumerated() {
+            for categories: [Int32] in [[1, 0, 1], [0, 0, 1]] {
+                model.condition(on: categories)
+                model.nextLogits(histories: histories, into: &logits)
+                let got = logits.data
+                for (r, h) in histories.enumerated() {
+                    let want = fullForwardLogits(model, Array(h.suffix(4)), category: categories[r]).map(Double.init)
+                    assertClose(Array(got[(r * 5)..<((r + 1) * 5)]), want, tolerance: 1e-5,
+                                "step \(step) history \(h) category \(categories[r])")
+                }
+            }
+        }
+        var other = Matrix(rows: 1, cols: 5)
+        model.condition(on: [1])
+        model.nextLogits(histories: [[0, 3]], into: &other)
+        model.condition(on: [0])
+        model.nextLogits(histories: [[0, 3]], into: &logits)
+        XCTAssertNotEqual(Array(other.data), Array(logits.data[0..<5]), "the category changes the logits")
     }
 }

@@ -73,15 +73,22 @@ enum ValueRecurrent {
     /// (h, c) = cell(x, h, c) and logits = lm_head(h). parameters: start, wte, the cell's, then
     /// lm_head's weight and bias. Returns the mean cross-entropy over every target of every name
     /// ([c1, …, cn, stop] after [start, c1, …, cn]).
-    static func loss(_ cell: Cell, parameters p: [[Value]], names: [[Int32]], embed e: Int, hidden hw: Int,
-                     vocabularySize v: Int) -> Value {
+    /// With `categories` (one per name) the last leaf is the category table (K, E), whose row
+    /// is added to the token embedding at every step.
+    static func loss(_ cell: Cell, parameters all: [[Value]], names: [[Int32]], embed e: Int, hidden hw: Int,
+                     vocabularySize v: Int, categories: [Int32]? = nil) -> Value {
+        let p = categories == nil ? all : Array(all.dropLast()), table = categories == nil ? nil : all.last!
         let cellParameters = Array(p[2..<(p.count - 2)]), head = p[p.count - 2], headBias = p[p.count - 1]
         var rows: [[Value]] = [], targets: [Int] = []
-        for name in names {
+        for (n, name) in names.enumerated() {
             var h = p[0], c = [Value](repeating: Value(0), count: hw)
             let tokens = [0] + name.map(Int.init)
             for (position, token) in tokens.enumerated() {
-                let x = Array(p[1][(token * e)..<((token + 1) * e)])
+                var x = Array(p[1][(token * e)..<((token + 1) * e)])
+                if let table, let categories {
+                    let k = Int(categories[n])
+                    x = (0..<e).map { x[$0] + table[k * e + $0] }
+                }
                 (h, c) = cell(cellParameters, x, h, c, 1, e, hw)
                 rows.append(ValueTransformer.linear(h, head, headBias, rows: 1, inputs: hw, outputs: v))
                 targets.append(position < name.count ? Int(name[position]) : 0)
