@@ -632,11 +632,38 @@ def token_log_probs(net, X, Y, chunk=1000, categories=None):
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
 
 
+def _width(model, names):
+    """The row width `namegen eval` uses: block_size for the transformer, bow and recurrent
+    models (a longer name is cut to block_size − 1 characters), the longest name + 1 for the
+    window models."""
+    return model.block_size if model.model_kind not in WINDOW_MODELS else max(len(n) for n in names) + 1
+
+
 def _rows(model, names):
-    """Token rows of `names` as `namegen eval` lays them out: block_size wide for the
-    transformer, bow and recurrent models, the longest name + 1 for the window models."""
-    width = model.block_size if model.model_kind not in WINDOW_MODELS else max(len(n) for n in names) + 1
-    return encode(names, model.stoi, width)
+    """Token rows and targets of `names` as `namegen eval` lays them out (see _width)."""
+    return encode(names, model.stoi, _width(model, names))
+
+
+def name_log_probs(model, names, categories=None, chunk=1000):
+    """log p(name) (under each name's category for a labelled model), (N) float64: the sum of
+    the log-probabilities of a name's characters and its end token. Names are scored in chunks
+    of similar length, so that a window model's rows are only as wide as their longest name."""
+    names = list(names)
+    order = sorted(range(len(names)), key=lambda i: len(names[i]))
+    out = torch.zeros(len(names), dtype=torch.float64)
+    for i in range(0, len(order), chunk):
+        ix = order[i:i + chunk]
+        part = [names[j] for j in ix]
+        X, Y = _rows(model, part)
+        out[ix] = token_log_probs(model, X, Y, chunk, None if categories is None else categories[ix])
+    return out
+
+
+def scored_characters(model, names):
+    """The number of targets `namegen eval` scores over `names`: each name's characters (cut
+    as _width cuts them) and its end token."""
+    cut = model.block_size - 1 if model.model_kind not in WINDOW_MODELS else None
+    return sum((len(n) if cut is None else min(len(n), cut)) + 1 for n in names)
 
 
 def _category_tensor(model, categories, n):
@@ -656,7 +683,8 @@ def nll(model, names, categories=None):
     `namegen eval` computes it. A labelled model needs `categories`: each name's category (index
     or name), or one for all."""
     names = list(names)
-    return mean_nll(model, *_rows(model, names), categories=_category_tensor(model, categories, len(names)))
+    total = name_log_probs(model, names, _category_tensor(model, categories, len(names))).sum().item()
+    return -total / scored_characters(model, names)
 
 
 def category_log_probs(model, names, chunk=1000):
@@ -665,25 +693,27 @@ def category_log_probs(model, names, chunk=1000):
     names = list(names)
     if not model.labelled:
         raise ValueError("the model is not labelled: it has no categories")
-    X, Y = _rows(model, names)
-    return torch.stack([token_log_probs(model, X, Y, chunk, torch.full((len(names),), c, dtype=torch.long))
+    return torch.stack([name_log_probs(model, names, torch.full((len(names),), c, dtype=torch.long), chunk)
                         for c in range(len(model.category_names))], 1)
 
 
-def mixture_log_probs(model, names, chunk=1000):
+def mixture_log_probs(model, names, chunk=1000, per_category=None):
     """log p(name) = logsumexp_c (log p(c) + log p(name | c)) under the training prior p(c), (N)
-    float64; for a model of plain names, log p(name)."""
+    float64 (from `per_category`, category_log_probs' result, when given); for a model of plain
+    names, log p(name)."""
     names = list(names)
     if not model.labelled:
-        return token_log_probs(model, *_rows(model, names), chunk)
-    return torch.logsumexp(model.prior.log() + category_log_probs(model, names, chunk), 1)
+        return name_log_probs(model, names, None, chunk)
+    lp = category_log_probs(model, names, chunk) if per_category is None else per_category
+    return torch.logsumexp(model.prior.log() + lp, 1)
 
 
-def classify(model, names, chunk=1000):
+def classify(model, names, chunk=1000, per_category=None):
     """(the most probable category of each name by Bayes' rule with the training prior, (N) long;
-    the posterior p(c | name), (N, C) float64) under a labelled model."""
-    joint = model.prior.log() + category_log_probs(model, names, chunk)
-    posterior = torch.softmax(joint, 1)
+    the posterior p(c | name), (N, C) float64) under a labelled model (from `per_category`,
+    category_log_probs' result, when given)."""
+    lp = category_log_probs(model, names, chunk) if per_category is None else per_category
+    posterior = torch.softmax(model.prior.log() + lp, 1)
     return posterior.argmax(1), posterior
 
 
@@ -773,11 +803,13 @@ def main():
         # The NLL under each name's own category (namegen eval's number), the NLL of the mixture
         # over categories (no label given), and the accuracy of Bayes' rule with the model.
         names, cats = split(model, args.split, args.data, with_categories=True)
-        chars = (_rows(model, names)[1] >= 0).sum().item()
-        predicted, _ = classify(model, names)
-        accuracy = (predicted == torch.tensor(cats)).double().mean().item()
-        print(f"{args.split} {nll(model, names, cats):.6f}  mixture {-mixture_log_probs(model, names).sum().item() / chars:.6f}"
-              f"  accuracy {accuracy:.4f}")
+        chars = scored_characters(model, names)
+        lp = category_log_probs(model, names)
+        truth = torch.tensor(cats)
+        own = -lp[torch.arange(len(names)), truth].sum().item() / chars
+        mixture = -mixture_log_probs(model, names, per_category=lp).sum().item() / chars
+        accuracy = (classify(model, names, per_category=lp)[0] == truth).double().mean().item()
+        print(f"{args.split} {own:.6f}  mixture {mixture:.6f}  accuracy {accuracy:.4f}")
     else:
         print(f"{args.split} {nll(model, split(model, args.split, args.data)):.6f}")
 

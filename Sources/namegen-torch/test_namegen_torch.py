@@ -206,8 +206,7 @@ def labelled_checks(namegen, tmp, lines, check, skip, samples):
                       f"labelled {case:<22} {which:<4} namegen {want:.6f}  loader {got:.6f}  difference {got - want:+.1e}")
             names, cats = ng.split(model, "val", data[source], with_categories=True)
             per_name = ng.category_log_probs(model, names)
-            chars = sum(min(len(n), model.block_size - 1 if kind not in ng.WINDOW_MODELS else len(n)) + 1 for n in names)
-            own = -per_name[torch.arange(len(names)), torch.tensor(cats)].sum().item() / chars
+            own = -per_name[torch.arange(len(names)), torch.tensor(cats)].sum().item() / ng.scored_characters(model, names)
             mixture = ng.mixture_log_probs(model, names)
             check(abs(own - ng.nll(model, names, cats)) <= 1e-9 and bool((mixture >= per_name.max(1).values
                                                                           + model.prior.log().min() - 1e-9).all()),
