@@ -14,7 +14,8 @@ under each category must add up to that NLL. A kind whose conditioning namegen d
 (training fails, or the checkpoint has no category tensor) is reported as skipped. For the
 labelled mlp, the first characters of names sampled with a fixed category must follow that
 category's p(c | start) / (1 − p(end | start)), and names sampled without one must have the
-training prior's categories, each within 4.5 standard errors.
+training prior's categories, each within 4.5 standard errors. Without namegen: the loader's
+labelled bigram, filled with the training counts, must give bigram_bayes.py's val NLL and classes.
 
 Prints `N passed, M failed, K skipped` last; exits 1 on any failure.
 
@@ -174,6 +175,34 @@ def write_labelled(tmp, lines):
     return {"tsv": tsv, "directory": directory, "dedupe": repeated}
 
 
+def bigram_against_baseline(path, check):
+    """The loader's labelled bigram, its (C, V, V) counts filled from the training names, must
+    give Sources/namegen-bench/bigram_bayes.py's val NLL and classes (two implementations of the
+    same per-category add-k tables)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "namegen-bench"))
+    import bigram_bayes
+    parts = ng.split_data(path, labelled=True)
+    chars = sorted(set("".join(parts["train"][0] + parts["val"][0] + parts["test"][0])))
+    baseline = bigram_bayes.BigramBayes(*parts["train"], len(parts["categories"]), {c: i + 1 for i, c in enumerate(chars)})
+    counts = parts["train"][1]
+    model = ng.NamegenModel("bigram", {"smoothing": 1}, chars,
+                            categories=[{"name": n, "count": counts.count(c)} for c, n in enumerate(parts["categories"])])
+    V = len(chars) + 1
+    table = torch.zeros(len(parts["categories"]), V, V)
+    for name, c in zip(*parts["train"]):
+        tokens = [0] + model.encode(name) + [0]
+        for a, b in zip(tokens, tokens[1:]):
+            table[c, a, b] += 1
+    model.net.counts.copy_(table)
+    names, cats = parts["val"]
+    got = ng.nll(model, names, cats)
+    ll = baseline.log_likelihoods(names)
+    want = -ll[torch.arange(len(names)), torch.tensor(cats)].sum().item() / sum(len(n) + 1 for n in names)
+    same = bool((ng.classify(model, names)[0] == baseline.classify(names)).all())
+    check(abs(got - want) <= 1e-6 and same,
+          f"labelled bigram (loader only): val NLL {got:.6f}, bigram_bayes.py {want:.6f}; classes {'agree' if same else 'differ'}")
+
+
 def labelled_checks(namegen, tmp, lines, check, skip, samples):
     data = write_labelled(tmp, lines)
     mlp = None
@@ -218,6 +247,7 @@ def labelled_checks(namegen, tmp, lines, check, skip, samples):
         if case == "mlp":
             mlp = model
 
+    bigram_against_baseline(data["tsv"], check)
     if mlp is None:
         skip("labelled sampler: no labelled mlp checkpoint")
         return
