@@ -144,6 +144,12 @@ def read_data(path, labelled=None):
     return read_names(path), None, None
 
 
+def _cut(n, train, val):
+    """Where n shuffled names are cut: train [0, a), val [a, b), test [b, n)."""
+    a = min(n, int(math.floor(n * train)))
+    return a, min(n, a + int(math.floor(n * val)))
+
+
 def split_names(names, seed=42, train=0.8, val=0.1, dedupe=False):
     """(train, val, test) exactly as namegen's Dataset splits `names`."""
     if dedupe:
@@ -152,12 +158,6 @@ def split_names(names, seed=42, train=0.8, val=0.1, dedupe=False):
     Generator(seed).shuffle(names)
     n1, n2 = _cut(len(names), train, val)
     return names[:n1], names[n1:n2], names[n2:]
-
-
-def _cut(n, train, val):
-    """Where n shuffled names are cut: train [0, a), val [a, b), test [b, n)."""
-    a = min(n, int(math.floor(n * train)))
-    return a, min(n, a + int(math.floor(n * val)))
 
 
 def split_labelled(names, categories, seed=42, train=0.8, val=0.1, dedupe=False):
