@@ -53,7 +53,8 @@ final class BadInputCorpusTests: XCTestCase {
             ("data/invalid-utf8.txt", "line 3 is not valid UTF-8"),
             ("data/nul-bytes.txt", "line 2 contains a NUL byte"),
             ("data/missing.txt", "No such file"),
-            ("data", "is a directory"),
+            // A directory is labelled data, one file per category: the first bad file is named.
+            ("data", "data/binary.bin' line 1 contains a NUL byte"),
         ]
         for (name, fragment) in cases {
             assertFails(train(corpus + "/" + name), status: 65, fragment)
