@@ -24,8 +24,9 @@ a category: `forward(idx, categories)` takes each row's category index (B), and
 
 The conditioning follows namegen's: `category.weight` (C, D) added to the first hidden Linear
 output (mlp, hierarchical: every row of that layer, before BatchNorm), to the token plus position
-embeddings (transformer, bow), to each step's token embedding (rnn, gru, lstm), or to the logits
-(onehot); a labelled bigram has one count table per category, counts (C, V, V).
+embeddings (transformer, bow) or to each step's token embedding (rnn, gru, lstm); a labelled
+onehot has one weight table per category, weight (C·V, V), and a labelled bigram one count table
+per category, counts (C, V, V).
 
 The split: names are read as namegen reads them (one per line, surrounding whitespace trimmed,
 blank lines skipped), optionally deduplicated, then shuffled by namegen's generator (xoshiro256**
@@ -261,18 +262,22 @@ class Bigram(nn.Module):
 
 
 class OneHot(nn.Module):
-    """logits = onehot(previous token) · W, i.e. row `previous` of W."""
+    """logits = onehot(previous token) · W, i.e. row `previous` of W; labelled, one table per
+    category: W (C·V, V) and row c·V + previous."""
 
     def __init__(self, vocab_size, categories=0):
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(vocab_size, vocab_size))
-        self.category = category_embedding(categories, vocab_size)
+        self.vocab_size = vocab_size
+        self.categories = categories
+        self.weight = nn.Parameter(torch.zeros(vocab_size * max(1, categories), vocab_size))
 
     def forward(self, idx, categories=None):
-        logits = self.weight[idx]
-        if self.category is not None:
-            logits = logits + _category_rows(self.category, categories, 2).view(-1, *([1] * (idx.dim() - 1)), logits.shape[-1])
-        return logits
+        if self.categories == 0:
+            return self.weight[idx]
+        if categories is None:
+            raise ValueError("a labelled onehot model needs the category of each row")
+        c = torch.as_tensor(categories, dtype=torch.long).view(-1, *([1] * (idx.dim() - 1)))
+        return self.weight[c * self.vocab_size + idx]
 
 
 class HiddenLayer(nn.Module):

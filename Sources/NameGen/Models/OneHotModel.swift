@@ -5,28 +5,32 @@
 ///
 /// The product runs on the shared matmul core. W is initialised N(0, 1), and exp(W) row by row
 /// is proportional to the bigram probabilities the model learns, the same layout as the bigram
-/// model's `counts`. A model of labelled names adds its example's category row to the logits:
-/// logits = x · W + category[c], category (K, V).
+/// model's `counts`. A model of labelled names has one such table per category, as the labelled
+/// bigram has one count table per category: the one-hot is over (category, previous token),
+/// W (K·V, V) with row c·V + previous, and a row is read (and its gradient added) directly
+/// rather than through a product with a one-hot matrix of K·V columns.
 ///
-/// Checkpoint tensors: `weight` F32 (V, V) · [`category.weight` F32 (K, V), labelled names only].
+/// Checkpoint tensor: `weight` F32 (V, V), or (K·V, V) for labelled names.
 public final class OneHotModel: TrainableModel {
     public let blockSize = 1
     public let vocabularySize: Int
     public let weight: Parameter
-    /// The category rows added to the logits; nil for plain names.
-    let category: CategoryEmbedding?
-    public let parameters: [Parameter]
+    /// K, the categories of labelled names (0 for plain names).
+    public let categoryCount: Int
+    public var parameters: [Parameter] { [weight] }
     public var usesFullBatch: Bool { true }
+    /// The category of each row of the next calls (labelled names).
+    private var categories: [Int32] = []
+    /// Each row's table row, c·V + previous token (labelled names).
+    private var rows: [Int32] = []
 
-    /// W drawn from `rng`; with `categories` > 0 the model is conditioned on that many
-    /// categories (`category`, zero at first and listed last).
+    /// W drawn from `rng`, row by row; with `categories` > 0 one (V, V) table per category.
     public init(vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         self.vocabularySize = vocabularySize
-        var w = Matrix(rows: vocabularySize, cols: vocabularySize)
+        categoryCount = categories
+        var w = Matrix(rows: vocabularySize * max(1, categories), cols: vocabularySize)
         for i in 0..<w.count { w.data[i] = rng.nextNormal() }
         weight = Parameter(name: "weight", value: w)
-        category = CategoryEmbedding.make(categories: categories, dimensions: vocabularySize)
-        parameters = [weight] + (category.map { [$0.table] } ?? [])
     }
 
     public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
@@ -35,16 +39,22 @@ public final class OneHotModel: TrainableModel {
         try load(from: checkpoint, prefix: prefix)
     }
 
-    public var categoryCount: Int { category?.count ?? 0 }
-    public func condition(on categories: [Int32]) { category?.set(categories) }
-
-    public func load(from checkpoint: Checkpoint, prefix: String) throws {
-        try parameters.load(from: checkpoint, prefix: prefix)
+    public func condition(on categories: [Int32]) {
+        guard categoryCount > 0 else { return }
+        precondition(categories.allSatisfy { $0 >= 0 && Int($0) < categoryCount }, "category out of range")
+        if self.categories.count < categories.count { self.categories = [Int32](repeating: 0, count: categories.count) }
+        for i in categories.indices { self.categories[i] = categories[i] }
     }
 
-    public func namedTensors() -> [String: Tensor] { parameters.namedTensors() }
+    public func load(from checkpoint: Checkpoint, prefix: String) throws {
+        weight.value.data = try checkpoint.floats(prefix + weight.name, shape: weight.shape)
+    }
 
-    // MARK: Training: x (N, V) one-hot, logits = x · W [+ category], dW += xᵀ · dLogits
+    public func namedTensors() -> [String: Tensor] {
+        [weight.name: Tensor(shape: weight.shape, floats: weight.value.data)]
+    }
+
+    // MARK: Training: x (N, V) one-hot, logits = x · W, dW += xᵀ · dLogits
 
     private var oneHot = Matrix(rows: 0, cols: 0)
     private var logitBuffer = Matrix(rows: 0, cols: 0)
@@ -52,11 +62,12 @@ public final class OneHotModel: TrainableModel {
     private var dLogits = Matrix(rows: 0, cols: 0)
 
     public func prepareTraining(batchSize: Int) {
-        guard oneHot.rows != batchSize else { return }
-        oneHot = Matrix(rows: batchSize, cols: vocabularySize)
-        logitBuffer = oneHot
-        probabilities = oneHot
-        dLogits = oneHot
+        guard logitBuffer.rows != batchSize else { return }
+        oneHot = Matrix(rows: categoryCount > 0 ? 0 : batchSize, cols: vocabularySize)
+        logitBuffer = Matrix(rows: batchSize, cols: vocabularySize)
+        probabilities = logitBuffer
+        dLogits = logitBuffer
+        rows = [Int32](repeating: 0, count: categoryCount > 0 ? batchSize : 0)
     }
 
     /// Writes the one-hot rows of `contexts` into `x` (N, V).
@@ -65,23 +76,42 @@ public final class OneHotModel: TrainableModel {
         for i in 0..<count { x.data[i * vocabularySize + Int(contexts[i])] = 1 }
     }
 
+    /// Each row's table row for labelled names: category · V + previous token.
+    private func tableRows(_ contexts: [Int32], count: Int, into rows: inout [Int32]) {
+        precondition(categories.count >= count, "categories not set for every row")
+        for i in 0..<count { rows[i] = categories[i] * Int32(vocabularySize) + contexts[i] }
+    }
+
     public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
-        encode(contexts, count: oneHot.rows, into: &oneHot)
-        Matmul.nn(&logitBuffer, oneHot, weight.value)
-        category?.forward(addInto: &logitBuffer, rowsPerExample: 1)
+        let n = logitBuffer.rows, v = vocabularySize
+        if categoryCount > 0 {
+            tableRows(contexts, count: n, into: &rows)
+            VectorMath.embeddingGather(&logitBuffer.data, table: weight.value.data, tokens: rows, count: n, width: v)
+        } else {
+            encode(contexts, count: n, into: &oneHot)
+            Matmul.nn(&logitBuffer, oneHot, weight.value)
+        }
         let loss = CrossEntropy.forwardBackward(dLogits: &dLogits, probabilities: &probabilities,
                                                 logits: logitBuffer, targets: targets)
-        Matmul.tn(&weight.grad, oneHot, dLogits, accumulate: true)
-        category?.backward(dOut: dLogits, rowsPerExample: 1)
+        if categoryCount > 0 {
+            VectorMath.embeddingScatter(&weight.grad.data, dOut: dLogits.data, tokens: rows, count: n, width: v)
+        } else {
+            Matmul.tn(&weight.grad, oneHot, dLogits, accumulate: true)
+        }
         return loss
     }
 
     public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+        if categoryCount > 0 {
+            var indices = [Int32](repeating: 0, count: count)
+            tableRows(contexts, count: count, into: &indices)
+            VectorMath.embeddingGather(&logits.data, table: weight.value.data, tokens: indices, count: count, width: vocabularySize)
+            return
+        }
         var x = Matrix(rows: count, cols: vocabularySize)
         encode(contexts, count: count, into: &x)
         var out = Matrix(rows: count, cols: vocabularySize)
         Matmul.nn(&out, x, weight.value)
-        category?.forward(addInto: &out, rowsPerExample: 1)
         for i in 0..<out.count { logits.data[i] = out.data[i] }
     }
 }

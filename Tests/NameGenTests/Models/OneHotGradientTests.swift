@@ -30,15 +30,13 @@ final class OneHotGradientTests: XCTestCase {
         assertClose(model.weight.grad.data, once.map { 2 * Double($0) }, tolerance: 1e-6, "gradient after two steps")
     }
 
-    /// Labelled: logits[n] = W[context[n]] + category[c[n]]; both gradients against the oracle
-    /// and finite differences, the table drawn away from zero. Category 2 never occurs (its row's
-    /// gradient is 0).
+    /// Labelled: logits[n] = W[c[n]·V + context[n]], one table per category; the gradient
+    /// against the oracle and finite differences. Category 2 never occurs (its rows' gradient is 0).
     func testCategoryGradientMatchesOracleAndFiniteDifferences() {
         let v = 5
         var rng = RandomGenerator(seed: 82)
         let model = OneHotModel(vocabularySize: v, categories: 3, rng: &rng)
-        let table = model.category!.table
-        for i in 0..<table.count { table.value.data[i] = rng.nextNormal() }
+        XCTAssertEqual(model.weight.shape, [15, 5])
         let contexts: [Int32] = [0, 1, 1, 2, 3, 1, 0, 2]
         let targets: [Int32] = [1, 2, 0, 4, 4, 3, 1, 0]
         let categories: [Int32] = [0, 1, 0, 1, 1, 0, 0, 1]
@@ -46,26 +44,25 @@ final class OneHotGradientTests: XCTestCase {
         model.zeroGrad()
         model.condition(on: categories)
         let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
-        XCTAssertEqual(model.parameters.map(\.name), ["weight", "category.weight"])
-        XCTAssertEqual(Array(table.grad.data[10..<15]), [0, 0, 0, 0, 0])
-        let tensors = [CheckedTensor("weight", model.weight.value.data, model.weight.grad.data),
-                       CheckedTensor("category.weight", table.value.data, table.grad.data)]
+        XCTAssertEqual(model.parameters.map(\.name), ["weight"])
+        XCTAssertTrue(model.weight.grad.data[50..<75].allSatisfy { $0 == 0 })
+        let tensors = [CheckedTensor("weight", model.weight.value.data, model.weight.grad.data)]
         let oracle = checkGradients(tensors) { leaves in
-            let (w, c) = (leaves[0], leaves[1])
+            let w = leaves[0]
             let logits = zip(contexts, categories).map { x, k in
-                (0..<v).map { w[Int(x) * v + $0] + c[Int(k) * v + $0] }
+                (0..<v).map { w[(Int(k) * v + Int(x)) * v + $0] }
             }
             return [Value.crossEntropy(logits: logits, targets: targets.map(Int.init))]
         }
         assertClose(Double(loss), oracle, tolerance: GradientCheck.forwardTolerance, "loss")
 
-        // Inference adds the same rows: two categories, one context, different logits.
+        // Inference reads the category's table: two categories, one context, different logits.
         var logits = Matrix(rows: 2, cols: v)
         model.condition(on: [0, 1])
         model.logits(contexts: [3, 3], count: 2, into: &logits)
         for j in 0..<v {
-            XCTAssertEqual(logits.data[j], model.weight.value.data[3 * v + j] + table.value.data[j])
-            XCTAssertEqual(logits.data[v + j], model.weight.value.data[3 * v + j] + table.value.data[v + j])
+            XCTAssertEqual(logits.data[j], model.weight.value.data[3 * v + j])
+            XCTAssertEqual(logits.data[v + j], model.weight.value.data[(v + 3) * v + j])
         }
         XCTAssertNotEqual(Array(logits.data[0..<v]), Array(logits.data[v...]))
     }
