@@ -59,11 +59,13 @@ LABELLED["hierarchical-dedupe"] = ("dedupe", CASES["hierarchical"] + ["--dedupe"
 
 
 def conditioned(path, kind):
-    """Whether a labelled checkpoint holds its model's conditioning: `category.weight`, or the
-    bigram's per-category count tables."""
+    """Whether a labelled checkpoint holds its model's conditioning: `category.weight`, the
+    bigram's per-category count tables, or onehot's per-category weight tables."""
     tensors, _ = ng.read_safetensors(path)
     if kind == "bigram":
         return tensors["counts"].dim() == 3
+    if kind == "onehot":
+        return tensors["weight"].shape[0] > tensors["weight"].shape[1]
     return "category.weight" in tensors
 
 
@@ -213,7 +215,7 @@ def labelled_checks(namegen, tmp, lines, check, skip, samples):
                              capture_output=True, text=True)
         if run.returncode != 0 or not conditioned(path, kind):
             why = run.stderr.strip()[-200:] if run.returncode != 0 else "the checkpoint has no conditioning tensor"
-            skip(f"labelled {case}: namegen cannot condition {kind} yet ({why})")
+            check(False, f"labelled {case}: namegen did not train a conditioned {kind} ({why})")
             continue
         run = subprocess.run([namegen, "eval", "--json", "--split", "all", "--checkpoint", path, "--data", data[source]],
                              capture_output=True, text=True)
