@@ -28,6 +28,8 @@ final class CLITests: XCTestCase {
             SUBCOMMANDS:
               train                   Train a model on a file of names.
               sample                  Generate names from a trained model.
+              score                   Score names under a trained model.
+              classify                Say which categories names most likely belong to.
               eval                    Report a model's loss on a data split.
               info                    Describe a trained model.
               plot                    Draw SVG plots of a model and its training.
@@ -46,7 +48,10 @@ final class CLITests: XCTestCase {
 
             Re-reads the data file named in the checkpoint, rebuilds the same train/val/test
             split and prints the mean negative log-likelihood per character (nats,
-            end-of-name included), the perplexity and the bits per character.
+            end-of-name included), the perplexity and the bits per character. For a model
+            trained on labelled data, each name is scored under its own category, and the
+            classification accuracy of each split follows (with --json also per category,
+            and the confusion counts).
 
             USAGE: namegen eval [--split <split>] [--checkpoint <path>] [--data <file>]
                    [--json]
