@@ -205,6 +205,30 @@ def bigram_against_baseline(path, check):
           f"labelled bigram (loader only): val NLL {got:.6f}, bigram_bayes.py {want:.6f}; classes {'agree' if same else 'differ'}")
 
 
+def score_checks(namegen, path, model, names, per_name, mixture, case, check):
+    """`namegen score` and `classify` against the loader, name by name: the NLL per character under
+    the mixture and under the first category, and the posterior of the best category, to 1e-5."""
+    def run(args):
+        out = subprocess.run([namegen] + args + ["--checkpoint", path, "--json", "-"], input="\n".join(names) + "\n",
+                             capture_output=True, text=True, check=True).stdout
+        return [json.loads(line) for line in out.splitlines()]
+    chars = torch.tensor([len(n) + 1 for n in names], dtype=torch.float64)
+    worst = 0.0
+    for rows, want in ((run(["score"]), -mixture / chars),
+                       (run(["score", "--category", model.category_names[0]]), -per_name[:, 0] / chars)):
+        got = torch.tensor([r["nll_per_char"] for r in rows], dtype=torch.float64)
+        worst = max(worst, (got - want).abs().max().item() if len(rows) == len(names) else float("inf"))
+    _, posterior = ng.classify(model, names, per_category=per_name)
+    rows = run(["classify"])
+    best = posterior.max(1)
+    got = torch.tensor([r["categories"][0]["probability"] for r in rows], dtype=torch.float64)
+    same = [r["categories"][0]["category"] for r in rows] == [model.category_names[i] for i in best.indices.tolist()]
+    worst_p = (got - best.values).abs().max().item()
+    check(worst <= 1e-5 and worst_p <= 1e-5 and same,
+          f"labelled {case:<22} score on {len(names)} names: NLL per character within {worst:.1e} (mixture and "
+          f"one category); classify: same best categories, posteriors within {worst_p:.1e}")
+
+
 def labelled_checks(namegen, tmp, lines, check, skip, samples):
     data = write_labelled(tmp, lines)
     mlp = None
@@ -243,6 +267,7 @@ def labelled_checks(namegen, tmp, lines, check, skip, samples):
                                                                           + model.prior.log().min() - 1e-9).all()),
                   f"labelled {case:<22} per-name log p(name | c) at the names' categories give the NLL ({own:.6f}); "
                   f"the mixture bounds hold")
+            score_checks(namegen, path, model, names[:100], per_name[:100], mixture[:100], case, check)
         except Exception as e:  # a loader error is this case's failure, not the run's end
             check(False, f"labelled {case}: the loader raised {type(e).__name__}: {e}")
             continue
