@@ -62,9 +62,13 @@ public struct Dataset: Sendable {
             var members = [[UInt32]](repeating: [], count: categories.count)
             for i in order { members[Int(categories.ofName[Int(i)])].append(i) }
             var parts: ([UInt32], [UInt32], [UInt32]) = ([], [], [])
-            for var m in members {
+            for (k, var m) in members.enumerated() {
                 rng.shuffle(&m)
                 let (a, b) = Self.cut(m.count, split)
+                guard a > 0 else {
+                    throw NameGenError(.data, "The category '\(categories.names[k])' has \(m.count) name(s), which leave it no training names after the split.",
+                                       hint: "Give each category more names, or merge the small ones.")
+                }
                 parts.0 += m[0..<a]
                 parts.1 += m[a..<b]
                 parts.2 += m[b...]

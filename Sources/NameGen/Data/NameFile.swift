@@ -518,7 +518,7 @@ struct NameParser {
 
     private func missingTab() -> NameGenError {
         NameGenError(.data, "'\(source)' line \(lineNumber) has no tab: a labelled file has one 'category<TAB>name' per line.",
-                     hint: "Separate the category from the name with a tab, or pass a file without a .tsv extension for unlabelled names.")
+                     hint: "Write each line as 'category<TAB>name'; plain names go in a file whose name does not end in .tsv.")
     }
 
     private mutating func appendASCII(_ bytes: ArraySlice<UInt8>) {

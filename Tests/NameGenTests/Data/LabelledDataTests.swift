@@ -102,6 +102,19 @@ final class LabelledDataTests: XCTestCase {
         XCTAssertEqual(d.order.sorted(), (0..<UInt32(strings.count)).map { $0 })
     }
 
+    /// A category too small to keep a training name is a data error that names it.
+    func testCategoryWithoutTrainingNamesIsRefused() throws {
+        var list = try NameList(["anna", "bob", "carl", "dora", "emil", "fay"])
+        list.categories = Categories(names: ["big", "tiny"], ofName: [0, 0, 0, 0, 0, 1])
+        XCTAssertThrowsError(try Dataset(names: list, split: SplitConfig())) { error in
+            let e = error as? NameGenError
+            XCTAssertEqual(e?.kind, .data)
+            XCTAssertTrue(e?.message.contains("'tiny' has 1 name(s)") ?? false, e?.message ?? "")
+        }
+        // With every name of it kept for training it is accepted.
+        XCTAssertNoThrow(try Dataset(names: list, split: SplitConfig(trainFraction: 1, valFraction: 0)))
+    }
+
     /// The stream's per-example categories follow the names at every block size.
     func testStreamCategoriesPerExample() throws {
         var list = try NameList(["ab", "c", "def"])
