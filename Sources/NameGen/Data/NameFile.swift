@@ -364,15 +364,7 @@ struct NameParser {
     /// Ends one input of several (a file of a directory): its last line is parsed, and the
     /// next input may start with its own byte-order mark.
     mutating func endInput() throws {
-        if let start = head {
-            head = nil
-            try consumeLines(start)
-        }
-        if !pending.isEmpty {
-            let line = pending
-            pending = []
-            try parseLine(line[...], fileOffset: offset - line.count)
-        }
+        try flushLastLine()
         head = []
         offset = 0
         lineNumber = 0
@@ -475,9 +467,11 @@ struct NameParser {
                      hint: "Pass a UTF-8 text file with one name per line.")
     }
 
-    mutating func finish() throws -> NameList {
+    /// Parses what the input left unfinished: its first bytes while they could still be a
+    /// byte-order mark (fewer than three, all a prefix of the mark: text, or invalid), and a last
+    /// line without a newline.
+    private mutating func flushLastLine() throws {
         if let start = head {
-            // Fewer than three bytes, all a prefix of the mark: they are text (or invalid).
             head = nil
             try consumeLines(start)
         }
@@ -486,6 +480,10 @@ struct NameParser {
             pending = []
             try parseLine(line[...], fileOffset: offset - line.count)
         }
+    }
+
+    mutating func finish() throws -> NameList {
+        try flushLastLine()
         if !sawBytes {
             throw NameGenError(.data, "'\(source)' is empty.", hint: "Put one name per line in the file.")
         }
