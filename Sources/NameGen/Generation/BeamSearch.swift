@@ -28,7 +28,7 @@ public enum BeamSearch {
     /// included in `logProbability` and `score`.
     public static func search(model: LanguageModel, options: SamplingOptions, count: Int, width: Int,
                               perCharacter: Bool) throws -> [Result] {
-        Sampler.checkCategories(model: model, options: options)
+        try Sampler.checkCategories(model: model, options: options)
         guard model.categoryCount > 0 else {
             return try search(model: model, options: options, category: nil, count: count, width: width, perCharacter: perCharacter)
         }

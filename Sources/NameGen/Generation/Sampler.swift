@@ -63,10 +63,12 @@ public enum Sampler {
 
     /// Checks a labelled model's category options: the category in range, or a prior with one
     /// probability per category.
-    static func checkCategories(model: LanguageModel, options: SamplingOptions) {
+    static func checkCategories(model: LanguageModel, options: SamplingOptions) throws {
         let c = model.categoryCount
-        precondition(c == 0 || options.category.map { $0 >= 0 && $0 < c } ?? (options.categoryPrior.count == c),
-                     "a labelled model needs a category or the prior of each")
+        guard c == 0 || options.category.map({ $0 >= 0 && $0 < c }) ?? (options.categoryPrior.count == c) else {
+            throw NameGenError(.usage, "The model was trained on \(c) categories: sampling needs a category in 0..<\(c), or the prior of each (SamplingOptions.category, .categoryPrior).",
+                               hint: "Set categoryPrior to the checkpoint's categories.prior, or category to one of them.")
+        }
     }
 
     /// A category drawn from `prior` with one uniform draw.
@@ -87,7 +89,7 @@ public enum Sampler {
                               rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
         let v = model.vocabularySize
         guard options.count > 0 else { return }
-        checkCategories(model: model, options: options)
+        try checkCategories(model: model, options: options)
         if options.unique && options.count > SamplingOptions.uniqueLimit {
             throw NameGenError(.usage, "--unique keeps every name drawn in memory and accepts at most \(SamplingOptions.uniqueLimit) names, not \(options.count).",
                                hint: "Ask for fewer names, or drop --unique.")
