@@ -37,9 +37,7 @@ enum EvalCommand: Subcommand {
             progress.finish()
         } else {
             // Labelled: every name under every category gives its loss and its classification.
-            var models = [model]
-            for _ in 1..<threads { models.append(try setup.load(from: checkpoint)) }
-            let scorer = NameScorer(models: models, layout: setup.recipe?.layout ?? .windows)
+            let scorer = try NameScorer(setup: setup, first: model, checkpoint: checkpoint, threads: threads)
             let progress = WorkProgress(console: console, label: "evaluating", unit: .names)
             classification = ClassificationReport.evaluate(scorer, dataset: dataset, prior: checkpoint.categories.prior,
                                                            splits: splits, progress: { progress.update($0, of: $1) },

@@ -21,15 +21,12 @@ enum ScoreCommand: Subcommand {
         let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint))
         let chosen = try CategoryChoice.resolve(try a.given(category), option: "--category <name>", checkpoint: checkpoint)
         let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
-        var failed = 0, total = 0, firstError: String?
+        var failures = NameFailures()
         try NameInput.forEachBatch(a, stop: stop) { names in
             var out = ""
             for s in session.score(names, category: chosen) {
-                total += 1
-                if let error = s.error {
-                    failed += 1
-                    firstError = firstError ?? "'\(s.name)': \(error)"
-                    out += a.flag(json) ? Checkpoint.json(["name": s.name, "error": error]) + "\n" : "\(s.name)\terror: \(error)\n"
+                if let row = failures.record(s.name, error: s.error, json: a.flag(json)) {
+                    out += row
                     continue
                 }
                 let logp = s.logProbability!, nll = s.nllPerCharacter!, ppl = s.perplexity!
@@ -45,7 +42,7 @@ enum ScoreCommand: Subcommand {
             console.out(out)
             try console.checkOutput()
         }
-        try NameInput.finish(failed: failed, total: total, firstError: firstError, verb: "scored")
+        try failures.finish(verb: "scored")
     }
 }
 
@@ -73,15 +70,12 @@ enum ClassifyCommand: Subcommand {
                                hint: "Train on labelled data: a directory of per-category files, or a .tsv of 'category<TAB>name' lines.")
         }
         let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
-        var failed = 0, total = 0, firstError: String?
+        var failures = NameFailures()
         try NameInput.forEachBatch(a, stop: stop) { names in
             var out = ""
             for c in session.classify(names) {
-                total += 1
-                if let error = c.error {
-                    failed += 1
-                    firstError = firstError ?? "'\(c.name)': \(error)"
-                    out += a.flag(json) ? Checkpoint.json(["name": c.name, "error": error]) + "\n" : "\(c.name)\terror: \(error)\n"
+                if let row = failures.record(c.name, error: c.error, json: a.flag(json)) {
+                    out += row
                     continue
                 }
                 let best = c.categories.prefix(k)
@@ -95,7 +89,7 @@ enum ClassifyCommand: Subcommand {
             console.out(out)
             try console.checkOutput()
         }
-        try NameInput.finish(failed: failed, total: total, firstError: firstError, verb: "classified")
+        try failures.finish(verb: "classified")
     }
 }
 
@@ -122,10 +116,26 @@ enum NameInput {
         }
     }
 
+}
+
+/// The names `score` or `classify` could not handle, counted as their error lines are written.
+struct NameFailures {
+    private var failed = 0, total = 0
+    private var first: String?
+
+    /// Counts one name; for a name with an error, returns its line (JSON or text).
+    mutating func record(_ name: String, error: String?, json: Bool) -> String? {
+        total += 1
+        guard let error else { return nil }
+        failed += 1
+        first = first ?? "'\(name)': \(error)"
+        return json ? Checkpoint.json(["name": name, "error": error]) + "\n" : "\(name)\terror: \(error)\n"
+    }
+
     /// A data error (exit 65) when some names failed.
-    static func finish(failed: Int, total: Int, firstError: String?, verb: String) throws {
+    func finish(verb: String) throws {
         guard failed > 0 else { return }
-        throw NameGenError(.data, "\(failed) of \(total) names could not be \(verb) (the first, \(firstError ?? "")).",
+        throw NameGenError(.data, "\(failed) of \(total) names could not be \(verb) (the first, \(first ?? "")).",
                            hint: "Their lines say why; the others were \(verb).")
     }
 }

@@ -20,9 +20,6 @@ public struct Categories: Sendable, Equatable {
     }
 
     public var count: Int { names.count }
-
-    /// The index of the category called `name`, or nil.
-    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// A category's name and how many training names it had, as a checkpoint records them.

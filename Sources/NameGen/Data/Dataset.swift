@@ -98,9 +98,6 @@ public struct Dataset: Sendable {
         return (a, min(n, a + Int((Double(n) * split.valFraction).rounded(.down))))
     }
 
-    /// The categories of labelled data; nil for plain names.
-    public var categories: Categories? { names.categories }
-
     /// The number of categories (0 for plain names).
     public var categoryCount: Int { names.categories?.count ?? 0 }
 

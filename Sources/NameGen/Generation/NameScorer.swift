@@ -23,6 +23,14 @@ public final class NameScorer: @unchecked Sendable {
         self.layout = layout
     }
 
+    /// The scorer of the model `setup` rebuilds from `checkpoint`, on `threads` threads: `first`
+    /// (a copy already loaded) and threads − 1 more.
+    convenience init(setup: ModelSetup, first: LanguageModel, checkpoint: Checkpoint, threads: Int) throws {
+        var models = [first]
+        for _ in 1..<max(1, threads) { models.append(try setup.load(from: checkpoint)) }
+        self.init(models: models, layout: setup.recipe?.layout ?? .windows)
+    }
+
     var model: LanguageModel { models[0] }
 
     /// The longest name the model can score, in characters: a sequence model reads at most
@@ -171,6 +179,17 @@ public enum CategoryPosterior {
         var sum = 0.0
         for (i, l) in logLikelihoods.enumerated() where prior[i] > 0 { sum += exp(l + log(prior[i]) - m) }
         return m + log(sum)
+    }
+
+    /// The most probable category: the largest log p(c) + log p(name | c), ties to the smaller
+    /// index (the first of `posterior` ranked best first).
+    public static func mostProbable(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> Int {
+        var best = 0, bestValue = -Double.infinity
+        for (c, l) in logLikelihoods.enumerated() where prior[c] > 0 {
+            let value = l + log(prior[c])
+            if value > bestValue { (best, bestValue) = (c, value) }
+        }
+        return best
     }
 
     /// p(c | name) for every category.

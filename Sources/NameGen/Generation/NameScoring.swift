@@ -36,9 +36,7 @@ public final class ScoringSession {
     public init(checkpoint: Checkpoint, threads: Int) throws {
         self.checkpoint = checkpoint
         let (setup, first) = try ModelRegistry.load(checkpoint)
-        var models = [first]
-        for _ in 1..<max(1, threads) { models.append(try setup.load(from: checkpoint)) }
-        scorer = NameScorer(models: models, layout: setup.recipe?.layout ?? .windows)
+        scorer = try NameScorer(setup: setup, first: first, checkpoint: checkpoint, threads: threads)
         prior = checkpoint.categories.prior
     }
 
@@ -159,12 +157,7 @@ public struct ClassificationReport: Sendable {
                     let slice = values[(n * k)..<((n + 1) * k)]
                     row.negativeLogLikelihood -= slice[slice.startIndex + truth]
                     row.targets += dataset.names.length(i) + 1
-                    // The most probable category: the largest log p(c) + log p(name | c), ties by index.
-                    var best = 0, bestValue = -Double.infinity
-                    for c in 0..<k where prior[c] > 0 {
-                        let value = slice[slice.startIndex + c] + log(prior[c])
-                        if value > bestValue { (best, bestValue) = (c, value) }
-                    }
+                    let best = CategoryPosterior.mostProbable(slice, prior: prior)
                     row.confusion[truth][best] += 1
                     if best == truth { row.correct += 1 }
                 }

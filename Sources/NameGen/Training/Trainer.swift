@@ -66,10 +66,7 @@ public final class Trainer {
         categories = [Int32](repeating: 0, count: labelled ? batchSize : 0)
         if fullBatch {
             for i in 0..<train.count { train.copy(i, toRow: i, contexts: &contexts, targets: &targets) }
-            if labelled {
-                for i in 0..<train.count { categories[i] = train.category(i) }
-                model.condition(on: categories)
-            }
+            if labelled { for i in 0..<train.count { categories[i] = train.category(i) } }
         }
         model.prepareTraining(batchSize: batchSize)
     }
@@ -120,12 +117,10 @@ public final class Trainer {
     private func oneStep(events: Events) throws {
         let lr = schedule.rate(at: step)
         model.zeroGrad()
-        if !fullBatch {
-            drawBatch()
-        } else if labelled {
-            // Evaluation between steps conditions the model on other examples.
-            model.condition(on: categories)
-        }
+        if !fullBatch { drawBatch() }
+        // Every step, also for the full batch: evaluation between steps conditions the model on
+        // other examples.
+        if labelled { model.condition(on: categories) }
         let loss = model.trainingStep(contexts: contexts, targets: targets, rng: &rng)
         guard loss.isFinite && Double(loss) < divergenceThreshold else {
             throw NameGenError(.diverged, "Training diverged at step \(step + 1): the loss is \(loss) (learning rate \(lr)).",
@@ -160,7 +155,6 @@ public final class Trainer {
             train.copy(i, toRow: row, contexts: &contexts, targets: &targets)
             if labelled { categories[row] = train.category(i) }
         }
-        if labelled { model.condition(on: categories) }
     }
 
     // MARK: Resume
