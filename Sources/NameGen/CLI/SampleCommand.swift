@@ -8,7 +8,7 @@ enum SampleCommand: Subcommand {
         discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file. Sampling applies the temperature, then --top-k, then --top-p. --pattern masks, at each character, what could no longer match: every name matches, but the draw is the model's step-by-step distribution under the mask, not its exact distribution given a match. --beam searches for the most probable names instead of sampling. A model trained on labelled data draws each name's category with its training frequency, unless --category fixes it.",
         options: [count.spec, seed.spec, temperature.spec, topK.spec, topP.spec, prefix.spec, pattern.spec, minLength.spec,
                   maxLength.spec, new.spec, exclude.spec, unique.spec, category.spec, showCategory.spec, beam.spec, beamWidth.spec, perChar.spec, scores.spec,
-                  checkpoint.spec, data.spec])
+                  threads.spec, checkpoint.spec, data.spec])
 
     static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: SamplingOptions().count)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
@@ -32,6 +32,8 @@ enum SampleCommand: Subcommand {
     static let perChar = Flag(["--per-char"], help: "--beam ranks by log-probability per character (the total favours short names).")
     static let scores = Flag(["--scores"], help: "--beam prints each name's score (natural log) after a tab.")
     static let defaultBeamWidth = 32
+    static let threads = Option<Int>(["--threads"], help: "Threads drawing names; the names are the same for any number.",
+                                     range: 1...256, default: nil, defaultText: "number of cores")
     static let prefix = Option<String>(["--prefix"], value: "text", help: "Every name starts with these characters.",
                                        default: nil, defaultText: nil, allowsEmpty: true)
     static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: SamplingOptions().minLength)
@@ -134,7 +136,7 @@ enum SampleCommand: Subcommand {
             for i in 0..<names.count { _ = set.insert(i, of: names) }
             options.exclusions.append(NameLookup(set: set, list: names))
         }
-        let model = try ModelRegistry.load(checkpoint).model
+        let (setup, model) = try ModelRegistry.load(checkpoint)
 
         // The data file tags names as in train/val/test; --new needs it.
         var dataset: Dataset?
@@ -180,7 +182,13 @@ enum SampleCommand: Subcommand {
         var fresh = 0, total = 0
         var shortfall: NameGenError?
         do {
-            try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens, c in
+            // One model copy per thread: a model keeps per-call buffers and caches.
+            var models = [model]
+            let threadCount = try a.given(threads) ?? ProcessInfo.processInfo.activeProcessorCount
+            for _ in 1..<ChunkPlan.threads(count: options.count, requested: threadCount) {
+                models.append(try setup.load(from: checkpoint))
+            }
+            try Sampler.sample(models: models, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens, c in
                 if a.flag(showCategory) { buffer += label(c) }
                 buffer += name
                 buffer += "\n"

@@ -160,30 +160,54 @@ public enum LayerKernels {
         }
     }
 
-    /// Incremental (cached) attention for n rows, one new position each: row i's query (in
-    /// qkv (n, 3C), head h at columns h·D) attends over the keys and values of rows
-    /// first[i] … first[i] + positions[i] of `keys` and `values` (rows of C floats):
+    /// The keys and values of n new positions into a key/value cache (`attentionCached`'s
+    /// layout): row i of qkv (n, 3C) is position positions[i] of slot slots[i]. Its key (columns
+    /// C..<2C) goes to keys[((s·H + h)·D + e)·T + p], transposed per head; its value (columns
+    /// 2C..<3C) to row s·T + p of `values` (rows of C floats).
+    public static func storeKeysValues(qkv: Matrix, rows n: Int, keys: inout [Float], values: inout [Float],
+                                       slots: [Int32], positions: [Int32], heads h: Int, maxLength t: Int) {
+        let c = qkv.cols / 3, d = c / h
+        precondition(qkv.cols == 3 * c && c == h * d && qkv.rows >= n && slots.count >= n && positions.count >= n)
+        precondition(keys.count == values.count && keys.count % (t * c) == 0)
+        let capacity = keys.count / (t * c)
+        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
+        qkv.data.withUnsafeBufferPointer { qp in
+        keys.withUnsafeMutableBufferPointer { kp in
+        values.withUnsafeMutableBufferPointer { vp in
+            for i in 0..<n {
+                let source = qp.baseAddress! + i * 3 * c, s = Int(slots[i]), p = Int(positions[i])
+                let k = kp.baseAddress! + s * h * d * t + p
+                for e in 0..<c { k[e * t] = source[c + e] }
+                (vp.baseAddress! + (s * t + p) * c).update(from: source + 2 * c, count: c)
+            }
+        }}}
+    }
+
+    /// Incremental attention for n rows, one new query each: row i's query (in qkv (n, 3C),
+    /// head h at columns h·D) attends over positions 0 … positions[i] of slot slots[i] of the
+    /// cache that `storeKeysValues` fills:
     ///   out_i (C) = Σ_j softmax_j(q_i · k_j / √D) v_j,  per head.
     /// `scores` is scratch of n·H·T floats.
     public static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
-                                       first: [Int32], positions: [Int32], rows n: Int, heads h: Int, maxLength t: Int,
+                                       slots: [Int32], positions: [Int32], rows n: Int, heads h: Int, maxLength t: Int,
                                        scores: inout [Float]) {
         let c = out.cols
         precondition(qkv.cols == 3 * c && qkv.rows >= n && out.rows >= n && scores.count >= n * h * t)
-        precondition(first.count >= n && positions.count >= n)
-        for i in 0..<n { precondition(Int(first[i]) >= 0 && (Int(first[i]) + Int(positions[i]) + 1) * c <= keys.count) }
+        precondition(slots.count >= n && positions.count >= n && keys.count == values.count && keys.count % (t * c) == 0)
+        let capacity = keys.count / (t * c)
+        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
         guard n > 0 else { return }
         qkv.data.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
         values.withUnsafeBufferPointer { vp in
         scores.withUnsafeMutableBufferPointer { sp in
         out.data.withUnsafeMutableBufferPointer { op in
-        first.withUnsafeBufferPointer { fp in
+        slots.withUnsafeBufferPointer { slp in
         positions.withUnsafeBufferPointer { posp in
-            let a = AttentionOperands(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, qStride: 3 * c, kvStride: c,
-                                      first: fp.baseAddress!, positions: posp.baseAddress!, probabilities: sp.baseAddress!,
-                                      mask: nil, rows: n, heads: h, headSize: c / h, maxLength: t)
-            KernelDispatch.active.attentionForward(a, out: op.baseAddress!)
+            let a = CachedAttentionOperands(q: qp.baseAddress!, qStride: 3 * c, keys: kp.baseAddress!, values: vp.baseAddress!,
+                                            slots: slp.baseAddress!, positions: posp.baseAddress!,
+                                            probabilities: sp.baseAddress!, rows: n, heads: h, headSize: c / h, maxLength: t)
+            KernelDispatch.active.attentionCached(a, out: op.baseAddress!)
         }}}}}}}
     }
 

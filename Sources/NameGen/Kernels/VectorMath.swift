@@ -145,6 +145,21 @@ public enum VectorMath {
         }
     }
 
+    /// x[r·width + j] += bias[j] for r < rows: a bias added to every row, as the plain loop
+    /// would (one addition per element), without its bounds checks.
+    public static func addBias(_ x: inout [Float], bias: [Float], rows: Int, width: Int) {
+        guard rows > 0 && width > 0 else { return }
+        precondition(bias.count >= width && x.count >= rows * width)
+        bias.withUnsafeBufferPointer { b in
+            x.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    let row = o.baseAddress! + r * width
+                    for j in 0..<width { row[j] += b[j] }
+                }
+            }
+        }
+    }
+
     /// x[(n·r + k)·width + j] += table[indices[n]·width + j] for n < count, k < r: one table
     /// row added to each group of r rows (a category's vector at every position).
     public static func addRows(_ x: inout [Float], table: [Float], categories indices: [Int32], rowsPerIndex r: Int,

@@ -28,10 +28,7 @@ public final class Linear {
     /// out (N, OC) = input (N, C) · weightᵀ (C, OC) + bias
     public func forward(out: inout Matrix, input: Matrix) {
         Matmul.nt(&out, input, weight.value)
-        if let bias {
-            let n = out.rows, oc = out.cols
-            for r in 0..<n { for j in 0..<oc { out.data[r * oc + j] += bias.value.data[j] } }
-        }
+        if let bias { VectorMath.addBias(&out.data, bias: bias.value.data, rows: out.rows, width: out.cols) }
     }
 
     /// Adds dOutᵀ (OC, N) · input (N, C) into weight.grad and the column sums of dOut into

@@ -19,10 +19,9 @@ public final class PositionEmbedding {
         let c = dimensions
         precondition(out.cols == c && positions.count >= out.rows)
         for n in 0..<out.rows {
-            let p = Int(positions[n])
-            precondition(p >= 0 && p < maxPositions, "position \(p) outside the table")
-            for k in 0..<c { out.data[n * c + k] += table.value.data[p * c + k] }
+            precondition(positions[n] >= 0 && Int(positions[n]) < maxPositions, "position \(positions[n]) outside the table")
         }
+        VectorMath.addRows(&out.data, table: table.value.data, categories: positions, rowsPerIndex: 1, count: out.rows, width: c)
     }
 
     /// Adds row n of dOut (N, C) into the gradient of table row positions[n].

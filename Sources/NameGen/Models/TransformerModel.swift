@@ -401,8 +401,15 @@ public final class TransformerModel {
     /// computed; otherwise the row starts again from position 0. A labelled model's row also
     /// starts again when its category differs from the one its cache was computed with.
     public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
-        if decoder.map({ $0.capacity < count }) ?? true { decoder = Decoder(model: self, capacity: count) }
-        decoder!.logits(contexts: contexts, count: count, into: &logits)
+        self.logits(contexts: contexts, slots: nil, count: count, slotCount: count, into: &logits)
+    }
+
+    /// `logits(contexts:count:into:)` with row r's key/value cache in slot `slots[r]` of
+    /// `slotCount` (rows in distinct slots): a caller that keeps names in fixed slots and
+    /// passes only the names still growing reuses each name's cache whatever its row.
+    func logits(contexts: [Int32], slots: [Int32]?, count: Int, slotCount: Int, into logits: inout Matrix) {
+        if decoder.map({ $0.capacity < slotCount }) ?? true { decoder = Decoder(model: self, capacity: slotCount) }
+        decoder!.logits(contexts: contexts, slots: slots, count: count, into: &logits)
     }
 
     /// Incremental decoding with a key/value cache: for every row, the keys and values of every
@@ -412,7 +419,7 @@ public final class TransformerModel {
     final class Decoder {
         unowned let model: TransformerModel
         let capacity: Int
-        /// Per layer: keys and values, (capacity, T, C)
+        /// Per layer: keys, (capacity, H, D, T) (transposed per head), and values, (capacity, T, C)
         var keys: [[Float]], values: [[Float]]
         /// The tokens each row's cache holds (capacity, T), how many, and the sequence wanted now.
         var cachedTokens: [Int32], cachedLength: [Int]
@@ -420,17 +427,18 @@ public final class TransformerModel {
         /// of the current wave (labelled models).
         var cachedCategory: [Int32], categories: [Int32]
         var wanted: [Int32], wantedLength: [Int]
-        /// Rows advanced in the current wave, their packed tokens and positions.
-        var active: [Int], tokens: [Int32], positions: [Int32]
+        /// Slots advanced in the current wave (as Int and as the kernels read them), the row of
+        /// each, their packed tokens and positions; each call's row → slot.
+        var active: [Int], activeRow: [Int], slots: [Int32], tokens: [Int32], positions: [Int32]
+        var rowSlot: [Int] = []
         /// Activations of one position for up to `capacity` rows.
         var x, normed, attended, projected, middle, fc2: Matrix
         var qkv: Matrix
         var fc, tanh, gelu: Matrix
         var rowLogits: Matrix
         var cache: LayerNorm.Cache
-        /// Attention scores (capacity, H, T); each active row's first row in the cache (r·T).
+        /// Attention scores (capacity, H, T).
         var scores: [Float]
-        var first: [Int32]
         /// Positions computed so far (how much the cache saved, for tests).
         var computedPositions = 0
 
@@ -447,8 +455,9 @@ public final class TransformerModel {
             cachedCategory = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
             categories = cachedCategory
             active = cachedLength
+            activeRow = cachedLength
             tokens = [Int32](repeating: 0, count: capacity)
-            positions = tokens
+            (positions, slots) = (tokens, tokens)
             x = Matrix(rows: capacity, cols: c.embed)
             (normed, attended, projected, middle, fc2) = (x, x, x, x, x)
             qkv = Matrix(rows: capacity, cols: 3 * c.embed)
@@ -457,51 +466,60 @@ public final class TransformerModel {
             rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
             cache = LayerNorm.Cache(rows: capacity)
             scores = [Float](repeating: 0, count: capacity * c.heads * c.blockSize)
-            first = [Int32](repeating: 0, count: capacity)
         }
 
-        func logits(contexts: [Int32], count: Int, into out: inout Matrix) {
+        /// Row r of `contexts` uses cache slot `slots[r]` (r without `slots`).
+        func logits(contexts: [Int32], slots: [Int32]?, count: Int, into out: inout Matrix) {
             let t = model.config.blockSize, v = model.vocabularySize
-            precondition(contexts.count >= count * t && out.count >= count * v)
+            precondition(contexts.count >= count * t && out.count >= count * v && (slots?.count ?? count) >= count)
+            if rowSlot.count < count { rowSlot = [Int](repeating: 0, count: count) }
             for r in 0..<count {
+                let s = slots.map { Int($0[r]) } ?? r
+                precondition(s >= 0 && s < capacity)
+                rowSlot[r] = s
                 let window = r * t
                 var start = t - 1
                 while start >= 0 && contexts[window + start] != Vocabulary.boundary { start -= 1 }
                 let cropped = start < 0
                 start = max(start, 0)
                 let length = t - start
-                for p in 0..<length { wanted[r * t + p] = contexts[window + start + p] }
-                wantedLength[r] = length
-                var reuse = !cropped && cachedLength[r] <= length
-                if reuse { for p in 0..<cachedLength[r] where cachedTokens[r * t + p] != wanted[r * t + p] { reuse = false; break } }
+                for p in 0..<length { wanted[s * t + p] = contexts[window + start + p] }
+                wantedLength[s] = length
+                var reuse = !cropped && cachedLength[s] <= length
+                if reuse { for p in 0..<cachedLength[s] where cachedTokens[s * t + p] != wanted[s * t + p] { reuse = false; break } }
                 if let category = model.category {
                     let c = category.category(ofRow: r)
-                    if c != cachedCategory[r] { reuse = false }
-                    cachedCategory[r] = c
+                    if c != cachedCategory[s] { reuse = false }
+                    cachedCategory[s] = c
                 }
                 // A row whose cache already holds the whole sequence recomputes its last position
                 // (its logits were not kept).
-                if !reuse || cachedLength[r] == length { cachedLength[r] = reuse ? length - 1 : 0 }
+                if !reuse || cachedLength[s] == length { cachedLength[s] = reuse ? length - 1 : 0 }
             }
             // Waves: each computes the next position of every row that still needs one; a row's
             // logits are copied out when its last position is done.
             while true {
                 var n = 0
-                for r in 0..<count where cachedLength[r] < wantedLength[r] {
-                    active[n] = r
-                    tokens[n] = wanted[r * t + cachedLength[r]]
-                    positions[n] = Int32(cachedLength[r])
-                    if model.category != nil { categories[n] = cachedCategory[r] }
+                for r in 0..<count {
+                    let s = rowSlot[r]
+                    guard cachedLength[s] < wantedLength[s] else { continue }
+                    active[n] = s
+                    activeRow[n] = r
+                    tokens[n] = wanted[s * t + cachedLength[s]]
+                    positions[n] = Int32(cachedLength[s])
+                    self.slots[n] = Int32(s)
+                    if model.category != nil { categories[n] = cachedCategory[s] }
                     n += 1
                 }
                 if n == 0 { break }
                 advance(rows: n)
                 computedPositions += n
                 for i in 0..<n {
-                    let r = active[i]
-                    cachedTokens[r * t + cachedLength[r]] = tokens[i]
-                    cachedLength[r] += 1
-                    if cachedLength[r] == wantedLength[r] {
+                    let s = active[i]
+                    cachedTokens[s * t + cachedLength[s]] = tokens[i]
+                    cachedLength[s] += 1
+                    if cachedLength[s] == wantedLength[s] {
+                        let r = activeRow[i]
                         for k in 0..<v { out.data[r * v + k] = rowLogits.data[i * v + k] }
                     }
                 }
@@ -519,17 +537,10 @@ public final class TransformerModel {
             for (layer, block) in model.blocks.enumerated() {
                 block.ln1.forward(out: &normed, cache: &cache, x: x)
                 block.attention.attn.forward(out: &qkv, input: normed)
-                for i in 0..<n {
-                    let r = active[i], p = Int(positions[i])
-                    let slot = (r * t + p) * c
-                    for e in 0..<c {
-                        keys[layer][slot + e] = qkv.data[i * 3 * c + c + e]
-                        values[layer][slot + e] = qkv.data[i * 3 * c + 2 * c + e]
-                    }
-                    first[i] = Int32(r * t)
-                }
+                LayerKernels.storeKeysValues(qkv: qkv, rows: n, keys: &keys[layer], values: &values[layer],
+                                             slots: slots, positions: positions, heads: h, maxLength: t)
                 LayerKernels.attentionCached(out: &attended, qkv: qkv, keys: keys[layer], values: values[layer],
-                                             first: first, positions: positions, rows: n, heads: h, maxLength: t,
+                                             slots: slots, positions: positions, rows: n, heads: h, maxLength: t,
                                              scores: &scores)
                 block.attention.proj.forward(out: &projected, input: attended)
                 LayerKernels.add(&middle.data, x.data, projected.data, count: n * c)

@@ -114,6 +114,10 @@ public enum Kernels: KernelSet {
         LayerLoops.attentionForward(a, out: out)
     }
 
+    public static func attentionCached(_ a: CachedAttentionOperands, out: UnsafeMutablePointer<Float>) {
+        LayerLoops.attentionCached(a, out: out)
+    }
+
     public static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                          dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         LayerLoops.attentionBackward(a, dOut: dOut, dq: dq, dk: dk, dv: dv)

@@ -136,6 +136,9 @@ public protocol KernelSet {
     /// Causal attention of every query row (see `AttentionOperands`): softmax probabilities into
     /// a.probabilities, out (rows, H·D) = Σⱼ p·mask·vⱼ per head.
     static func attentionForward(_ a: AttentionOperands, out: UnsafeMutablePointer<Float>)
+    /// Attention of one new query per row over its cached keys and values (see
+    /// `CachedAttentionOperands`): out (rows, H·D) = Σⱼ softmax(q·kⱼ/√D) vⱼ per head.
+    static func attentionCached(_ a: CachedAttentionOperands, out: UnsafeMutablePointer<Float>)
     /// Backward of `attentionForward`: ADDS into dq (laid out as q) and dk, dv (as k and v).
     static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                   dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>)

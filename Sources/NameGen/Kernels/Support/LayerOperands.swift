@@ -41,3 +41,29 @@ public struct AttentionOperands {
         (self.rows, self.heads, self.headSize, self.maxLength) = (rows, heads, headSize, maxLength)
     }
 }
+
+/// Incremental attention over a key/value cache: one new query per row, attending over its
+/// slot's positions 0 … positions[i]. Keys are stored transposed per slot and head, so that one
+/// query's scores over 16 positions are 16-lane products.
+public struct CachedAttentionOperands {
+    /// Row 0's query (head 0's first column), and floats from one query row to the next.
+    public var q: UnsafePointer<Float>, qStride: Int
+    /// Element e of head h's key at position j of slot s: keys[((s·H + h)·D + e)·T + j].
+    public var keys: UnsafePointer<Float>
+    /// Value at position j of slot s: values[(s·T + j)·C ...], head h at column h·D.
+    public var values: UnsafePointer<Float>
+    /// Per row: its slot and the position of its query.
+    public var slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>
+    /// (rows, H, T) scratch for the softmax probabilities.
+    public var probabilities: UnsafeMutablePointer<Float>
+    /// Query rows, H, D (C = H·D) and T.
+    public var rows: Int, heads: Int, headSize: Int, maxLength: Int
+    /// The operands, as the fields name them.
+    public init(q: UnsafePointer<Float>, qStride: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, probabilities: UnsafeMutablePointer<Float>,
+                rows: Int, heads: Int, headSize: Int, maxLength: Int) {
+        (self.q, self.qStride, self.keys, self.values) = (q, qStride, keys, values)
+        (self.slots, self.positions, self.probabilities) = (slots, positions, probabilities)
+        (self.rows, self.heads, self.headSize, self.maxLength) = (rows, heads, headSize, maxLength)
+    }
+}
