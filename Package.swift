@@ -58,7 +58,8 @@ let package = Package(
         .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
                                                                                        "torch_transformer.py", "compare_torch_transformer.py",
                                                                                        "torch_hierarchical.py", "torch_bow.py",
-                                                                                       "compare_torch_zoo.py", "torch_recurrent.py"]),
+                                                                                       "compare_torch_zoo.py", "torch_recurrent.py",
+                                                                                       "compare_sampling.py"]),
         .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
     ],
     swiftLanguageModes: [.v6]
