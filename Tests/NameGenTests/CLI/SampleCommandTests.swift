@@ -50,6 +50,22 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains("30 names (seed 1): 30 new, 0 in train, 0 in val, 0 in test"), r.err)
     }
 
+    /// 9,000 names are three chunks: --threads 1, 2 and 3 print the same names in the same
+    /// order, and a bad --threads is a usage error.
+    func testThreadsDoNotChangeTheNames() {
+        let one = run(["sample", "-n", "9000", "--seed", "4", "--threads", "1"])
+        XCTAssertEqual(one.status, 0, one.err)
+        XCTAssertEqual(lines(one.out).count, 9000)
+        for t in ["2", "3"] {
+            let other = run(["sample", "-n", "9000", "--seed", "4", "--threads", t])
+            XCTAssertEqual(other.status, 0, other.err)
+            XCTAssertTrue(other.out == one.out, "--threads \(t) printed other names")
+        }
+        let bad = run(["sample", "--threads", "0"])
+        XCTAssertEqual(bad.status, 64, bad.err)
+        XCTAssertTrue(bad.err.hasPrefix("Error: "), bad.err)
+    }
+
     func testBadSamplingValuesAreUsageErrors() {
         let cases: [[String]] = [
             ["--top-k", "0"], ["--top-k", "x"], ["--temperature", "-1"], ["--temperature", "inf"],
