@@ -186,6 +186,16 @@ enum LayerLoops {
         }
     }
 
+    /// `softmaxRow` of p[0 ..< length] for length ≤ 16 with 16 floats at p, on whole vectors:
+    /// the lanes from `length` on are set to 0. A function of its own, on pointers, so that
+    /// exp16 is inlined here with 16-lane registers rather than called with the vector split
+    /// into four 4-lane ones.
+    @inline(never)
+    static func softmax16(_ p: UnsafeMutablePointer<Float>, length: Int, maximum: Float) {
+        let e = zeroTail(ElementWise.exp16(BatchKernels.load(p, 16) - maximum), length)
+        BatchKernels.store(e * (1 / sum16(e)), p, 16)
+    }
+
     /// The largest of 16 lanes, by halves (max is exact, so the order does not matter).
     @inline(__always)
     static func max16(_ v: V) -> Float {
@@ -211,7 +221,6 @@ enum LayerLoops {
                 let keys = a.keys + (s * h + head) * d * t
                 let p = a.probabilities + (i * h + head) * t
                 var maximum = -Float.infinity
-                var single = V()
                 blocks(length) { j0, w in
                     let whole = j0 + 16 <= t
                     @inline(__always) func key(_ e: Int) -> V {
@@ -232,14 +241,11 @@ enum LayerLoops {
                     }
                     let scores = ((acc0 + acc1) + (acc2 + acc3)) * scale
                     let valid = w == 16 ? scores : scores.replacing(with: -.infinity, where: BatchKernels.laneIndex .>= Int32(w))
-                    single = valid
                     BatchKernels.store(scores, p + j0, whole ? 16 : w)
                     maximum = Swift.max(maximum, max16(valid))
                 }
                 if length <= 16 && t >= 16 {
-                    // One block, still in registers: the softmax of `softmaxRow`, whole vectors.
-                    let e = zeroTail(ElementWise.exp16(single - maximum), length)
-                    BatchKernels.store(e * (1 / sum16(e)), p, 16)
+                    softmax16(p, length: length, maximum: maximum)
                 } else {
                     softmaxRow(p, length: length, maxLength: t, maximum: maximum)
                 }
