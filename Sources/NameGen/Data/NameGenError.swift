@@ -1,7 +1,7 @@
 /// A failure that namegen reports to the user as one line, `Error: <message>`, followed by a
 /// hint where there is one. Nothing in the library traps on bad input: it throws this.
-public struct NameGenError: Error, Equatable, CustomStringConvertible {
-    public enum Kind: Equatable, Sendable {
+package struct NameGenError: Error, Equatable, CustomStringConvertible {
+    package enum Kind: Equatable, Sendable {
         /// Bad command-line usage (exit 64, EX_USAGE).
         case usage
         /// A data file that cannot be read or used (exit 65, EX_DATAERR).
@@ -23,23 +23,23 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case interrupted
     }
 
-    public var kind: Kind
-    public var message: String
-    public var hint: String?
+    package var kind: Kind
+    package var message: String
+    package var hint: String?
     /// For `.interrupted`: the signal that stopped the work (SIGINT when nil).
-    public var signal: Int32?
+    package var signal: Int32?
 
-    public init(_ kind: Kind, _ message: String, hint: String? = nil, signal: Int32? = nil) {
+    package init(_ kind: Kind, _ message: String, hint: String? = nil, signal: Int32? = nil) {
         self.kind = kind
         self.message = message
         self.hint = hint
         self.signal = signal
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// The process exit status for this failure (sysexits.h values).
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch kind {
         case .usage: return 64
         case .data: return 65
