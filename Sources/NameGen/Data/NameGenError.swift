@@ -1,7 +1,8 @@
 /// A failure that namegen reports to the user as one line, `Error: <message>`, followed by a
 /// hint where there is one. Nothing in the library traps on bad input: it throws this.
-package struct NameGenError: Error, Equatable, CustomStringConvertible {
-    package enum Kind: Equatable, Sendable {
+public struct NameGenError: Error, Equatable, CustomStringConvertible {
+    /// What went wrong, by the exit status the command line gives it.
+    public enum Kind: Equatable, Sendable {
         /// Bad command-line usage (exit 64, EX_USAGE).
         case usage
         /// A data file that cannot be read or used (exit 65, EX_DATAERR).
@@ -23,9 +24,12 @@ package struct NameGenError: Error, Equatable, CustomStringConvertible {
         case interrupted
     }
 
-    package var kind: Kind
-    package var message: String
-    package var hint: String?
+    /// What went wrong.
+    public var kind: Kind
+    /// One sentence that says what went wrong.
+    public var message: String
+    /// What to do about it, where there is something to say.
+    public var hint: String?
     /// For `.interrupted`: the signal that stopped the work (SIGINT when nil).
     package var signal: Int32?
 
@@ -36,7 +40,8 @@ package struct NameGenError: Error, Equatable, CustomStringConvertible {
         self.signal = signal
     }
 
-    package var description: String { message }
+    /// The message.
+    public var description: String { message }
 
     /// The process exit status for this failure (sysexits.h values).
     package var exitCode: Int32 {
