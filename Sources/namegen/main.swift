@@ -1,4 +1,6 @@
+import DispatchedKernels
 import Foundation
 import NameGen
 
+DispatchedKernels.register()
 exit(CommandLineTool.main(Array(CommandLine.arguments.dropFirst())))

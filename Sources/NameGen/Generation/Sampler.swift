@@ -1,46 +1,46 @@
 import Foundation
 
 /// What `namegen sample` asks for.
-public struct SamplingOptions: Sendable {
-    public var count = 10
+package struct SamplingOptions: Sendable {
+    package var count = 10
     /// Softmax temperature; 0 means greedy (always the most likely token).
-    public var temperature: Double = 1
+    package var temperature: Double = 1
     /// Sample only among the k most likely tokens; nil for all.
-    public var topK: Int?
+    package var topK: Int?
     /// Nucleus sampling: only the most likely tokens whose probabilities (after the temperature
     /// and top-k) add up to at least p; nil for all. Order: temperature, then top-k, then top-p.
-    public var topP: Double?
+    package var topP: Double?
     /// Every name matches this pattern: decoding masks the characters after which it cannot.
-    public var pattern: NamePattern?
+    package var pattern: NamePattern?
     /// Every name starts with these tokens.
-    public var prefix: [Int32] = []
-    public var minLength = 1
+    package var prefix: [Int32] = []
+    package var minLength = 1
     /// Names that would grow longer than this are discarded and drawn again.
-    public var maxLength = 50
+    package var maxLength = 50
     /// Names that must not be produced (e.g. every name of the data file, for --new).
-    public var excluded: Set<String> = []
+    package var excluded: Set<String> = []
     /// Names that must not be produced, looked up by tokens (the data file for --new, the
     /// names of --exclude).
-    public var exclusions: [NameLookup] = []
+    package var exclusions: [NameLookup] = []
     /// No name twice. Each name drawn is remembered as a 64-bit hash of its tokens (a set of
     /// them costs about 16 to 32 bytes a name), so `count` may be at most `uniqueLimit`.
-    public var unique = false
+    package var unique = false
     /// For a labelled model: the category of every name, or nil to draw each name's category
     /// from `categoryPrior` (the training frequencies).
-    public var category: Int?
+    package var category: Int?
     /// p(c) of each category of a labelled model, for names drawn without `category`.
-    public var categoryPrior: [Double] = []
+    package var categoryPrior: [Double] = []
 
     /// The largest `count` that `unique` accepts: 50,000,000 names, about 1 GB of hashes at most.
-    public static let uniqueLimit = 50_000_000
+    package static let uniqueLimit = 50_000_000
 
-    public init() {}
+    package init() {}
 }
 
 /// A model that samples from whole histories rather than fixed windows, so that it can keep
 /// per-row state between calls (a transformer's cached keys and values). `Sampler` uses it
 /// instead of `LanguageModel.logits(contexts:)` when a model conforms.
-public protocol IncrementalSampling: LanguageModel {
+package protocol IncrementalSampling: LanguageModel {
     /// Next-token logits for each row: `histories[r]` is row r's name so far as the model reads
     /// it, [start, c1, …, ck] (the prefix included). From one call to the next, a row's history
     /// either grows by exactly one token or starts again as [start] + prefix (a new name) or as
@@ -53,9 +53,9 @@ public protocol IncrementalSampling: LanguageModel {
 /// `model.logits` (or `nextLogits` for an `IncrementalSampling` model) per character position
 /// for the whole batch (`ChunkedGeneration`). Every draw comes from generators derived from the
 /// one passed in, so a seed fixes the output, whatever the number of threads.
-public enum Sampler {
+package enum Sampler {
     /// Returns exactly `options.count` names, or throws when the constraints reject too many.
-    public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
+    package static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator) throws -> [String] {
         var names: [String] = []
         try sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, _, _ in names.append(name) }
@@ -87,7 +87,7 @@ public enum Sampler {
     /// throws when the constraints reject too many.
     /// A labelled model's names come with their category (0 for a model of plain names).
     /// Runs on the calling thread; `sample(models:…)` spreads the same work over threads.
-    public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
+    package static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
         try sample(models: [model], vocabulary: vocabulary, options: options, rng: &rng, emit: emit)
     }
@@ -97,7 +97,7 @@ public enum Sampler {
     /// `chunkSize(count:)` tries, chunk j from its own generator seeded from one draw of `rng`
     /// and j, and passed to `emit` in chunk order on the calling thread, so the output is the
     /// same for any number of models.
-    public static func sample(models: [LanguageModel], vocabulary: Vocabulary, options: SamplingOptions,
+    package static func sample(models: [LanguageModel], vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
         try sample(models: models, vocabulary: vocabulary, options: options, chunkSize: nil, rng: &rng, emit: emit)
     }

@@ -4,18 +4,18 @@
 ///   out (N, C) += table[positions[n]],  positions (N) in 0..<T,  table (T, C)
 ///
 /// Initialised N(0, 1) as PyTorch does.
-public final class PositionEmbedding {
-    public let table: Parameter
+package final class PositionEmbedding {
+    package let table: Parameter
 
-    public init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
+    package init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
         table = .standardNormal(name: name + ".weight", rows: positions, cols: dimensions, rng: &rng)
     }
 
-    public var maxPositions: Int { table.value.rows }
-    public var dimensions: Int { table.value.cols }
+    package var maxPositions: Int { table.value.rows }
+    package var dimensions: Int { table.value.cols }
 
     /// Adds row positions[n] of the table into row n of out, for n < out.rows.
-    public func forward(out: inout Matrix, positions: [Int32]) {
+    package func forward(out: inout Matrix, positions: [Int32]) {
         let c = dimensions
         precondition(out.cols == c && positions.count >= out.rows)
         for n in 0..<out.rows {
@@ -25,7 +25,7 @@ public final class PositionEmbedding {
     }
 
     /// Adds row n of dOut (N, C) into the gradient of table row positions[n].
-    public func backward(dOut: Matrix, positions: [Int32]) {
+    package func backward(dOut: Matrix, positions: [Int32]) {
         let c = dimensions
         for n in 0..<dOut.rows {
             let p = Int(positions[n])

@@ -2,17 +2,17 @@ import Foundation
 
 /// Hyperparameters of the `transformer` model (makemore's `Transformer`). The defaults give
 /// 204,544 parameters at V = 27 and block size 16.
-public struct TransformerConfig: Equatable, Sendable {
+package struct TransformerConfig: Equatable, Sendable {
     /// T: the longest sequence, a start token and the longest name (names.txt: 15 + 1).
-    public var blockSize = 16
-    public var embed = 64
-    public var layers = 4
-    public var heads = 4
+    package var blockSize = 16
+    package var embed = 64
+    package var layers = 4
+    package var heads = 4
     /// makemore trains without dropout and overfits after about 10,000 steps; with 0.2 and a
     /// longer cosine schedule (the recipe below) the val loss falls to the end (README).
-    public var dropout: Float = 0.2
+    package var dropout: Float = 0.2
 
-    public init() {}
+    package init() {}
 
     /// The default recipe: AdamW (β 0.9, 0.99, weight decay 0.01), peak learning rate 1e-3 with
     /// cosine decay to 0 over 100,000 steps of 32 names.
@@ -43,26 +43,26 @@ public struct TransformerConfig: Equatable, Sendable {
 ///   blocks.i.proj.weight (C, C) · blocks.i.proj.bias (C) · blocks.i.fc.weight (4C, C) · blocks.i.fc.bias (4C)
 ///   blocks.i.fc2.weight (C, 4C) · blocks.i.fc2.bias (C) · lnf.{weight,bias} (C) · head.weight (V, C)
 ///   [category.weight (K, C), labelled names only]
-public final class TransformerModel {
-    public let config: TransformerConfig
-    public let vocabularySize: Int
-    public let tokenEmbedding: Embedding
-    public let positionEmbedding: PositionEmbedding
-    public let blocks: [Block]
-    public let finalNorm: LayerNorm
-    public let head: Linear
-    public let dropout: Dropout?
-    public let parameters: [Parameter]
+package final class TransformerModel {
+    package let config: TransformerConfig
+    package let vocabularySize: Int
+    package let tokenEmbedding: Embedding
+    package let positionEmbedding: PositionEmbedding
+    package let blocks: [Block]
+    package let finalNorm: LayerNorm
+    package let head: Linear
+    package let dropout: Dropout?
+    package let parameters: [Parameter]
     /// The category vectors added to the embeddings at every position; nil for plain names.
     let category: CategoryEmbedding?
 
     /// One transformer block: pre-norm attention and MLP, each on a residual connection.
-    public final class Block {
-        public let ln1: LayerNorm
-        public let attention: CausalSelfAttention
-        public let ln2: LayerNorm
-        public let fc: Linear
-        public let fc2: Linear
+    package final class Block {
+        package let ln1: LayerNorm
+        package let attention: CausalSelfAttention
+        package let ln2: LayerNorm
+        package let fc: Linear
+        package let fc2: Linear
 
         init(index i: Int, config c: TransformerConfig, rng: inout RandomGenerator) {
             ln1 = LayerNorm(name: "blocks.\(i).ln1", features: c.embed)
@@ -82,7 +82,7 @@ public final class TransformerModel {
     /// Linear uniform ±1/√in, LayerNorm 1 and 0). With `categories` > 0 the model is conditioned
     /// on that many categories (`category`, zero at first and listed last, so the other weights
     /// draw what they draw for plain names).
-    public init(config: TransformerConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package init(config: TransformerConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.layers >= 1 && config.heads >= 1)
         precondition(config.embed % config.heads == 0 && config.dropout >= 0 && config.dropout < 1)
         self.config = config
@@ -100,20 +100,20 @@ public final class TransformerModel {
             + finalNorm.parameters + head.parameters + (category.map { [$0.table] } ?? [])
     }
 
-    public var blockSize: Int { config.blockSize }
-    public var categoryCount: Int { category?.count ?? 0 }
-    public func condition(on categories: [Int32]) { category?.set(categories) }
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+    package var blockSize: Int { config.blockSize }
+    package var categoryCount: Int { category?.count ?? 0 }
+    package func condition(on categories: [Int32]) { category?.set(categories) }
+    package var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    package func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     // MARK: Checkpoint
 
     /// Overwrites the weights with the tensors named `prefix + name`.
-    public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
+    package func load(from checkpoint: Checkpoint, prefix: String = "") throws {
         for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
     }
 
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
     }
 
@@ -321,7 +321,7 @@ public final class TransformerModel {
     // MARK: Training
 
     /// Allocates the buffers for batches of `batchSize` sequences, once, before the step loop.
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         if trainingWorkspace?.sequences != batchSize {
             trainingWorkspace = Workspace(model: self, sequences: batchSize, training: true)
         }
@@ -331,7 +331,7 @@ public final class TransformerModel {
     /// (batch, T) row-major, each row a start token and a name, its targets the name and the
     /// stop token, then padding with target −1. Returns the mean cross-entropy over the real
     /// targets and adds into every parameter's gradient.
-    public func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
+    package func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
         _ = ws.pack(tokens: tokens, targets: targets, count: batch)
@@ -348,7 +348,7 @@ public final class TransformerModel {
     /// [start, c1, …, cn] right-padded with start tokens → logits (count·T, V), row n·T + t
     /// predicting the token after position t. A row's sequence ends at its last character (start
     /// tokens only pad); padding rows of logits are set to 0.
-    public func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
+    package func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize, v = vocabularySize
         precondition(tokens.count >= count * t && logits.count >= count * t * v)
         if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: Self.inferenceChunk, training: false) }
@@ -370,7 +370,7 @@ public final class TransformerModel {
 
     /// Σ −log p(target) over every real target of `count` padded sequences (as for
     /// `trainingStep`), in inference mode, log-softmax in Double; and the number of targets.
-    public func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
+    package func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
         let t = config.blockSize, v = vocabularySize
         var logits = Matrix(rows: count * t, cols: v)
         sequenceLogits(tokens: tokens, count: count, into: &logits)
@@ -400,7 +400,7 @@ public final class TransformerModel {
     /// in the previous call (the sampler adds one character per call), only the new position is
     /// computed; otherwise the row starts again from position 0. A labelled model's row also
     /// starts again when its category differs from the one its cache was computed with.
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         self.logits(contexts: contexts, slots: nil, count: count, slotCount: count, into: &logits)
     }
 
@@ -557,7 +557,7 @@ public final class TransformerModel {
 
     /// Names as padded (count, T) tokens and targets: [start, c1, …, cn, 0 …] and
     /// [c1, …, cn, stop, −1 …]. Names longer than T − 1 characters are cut to T − 1.
-    public static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {
+    package static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {
         var tokens = [Int32](repeating: Vocabulary.boundary, count: names.count * t)
         var targets = [Int32](repeating: -1, count: names.count * t)
         for (b, name) in names.enumerated() {
@@ -581,7 +581,7 @@ extension TransformerConfig: ModelConfiguration {
 }
 
 extension TransformerModel: ModelFamily {
-    public static let name = "transformer"
+    package static let name = "transformer"
 
     static let blockSizeOption = Option<Int>(["--block-size"], help: "positions per name: the start token and the characters.",
                                              range: 1...256, default: nil, defaultText: "the longest name + 1")
@@ -595,12 +595,12 @@ extension TransformerModel: ModelFamily {
                                               help: "dropout on the embeddings, the attention weights and each residual branch.",
                                               range: 0...0.99, default: Double(TransformerConfig().dropout))
 
-    public static var options: [AnyOption] {
+    package static var options: [AnyOption] {
         [AnyOption(blockSizeOption), AnyOption(embedOption), AnyOption(layersOption), AnyOption(headsOption),
          AnyOption(dropoutOption)]
     }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> TransformerConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> TransformerConfig {
         var c = TransformerConfig()
         c.blockSize = try a.given(blockSizeOption) ?? data.map { $0.longestName + 1 } ?? c.blockSize
         c.embed = try a.value(embedOption)
@@ -614,7 +614,7 @@ extension TransformerModel: ModelFamily {
         return c
     }
 
-    public static func problem(with c: TransformerConfig) -> String? {
+    package static func problem(with c: TransformerConfig) -> String? {
         let checks: [(String, String?)] = [
             ("block_size", blockSizeOption.problem(with: "\(c.blockSize)")), ("embed", embedOption.problem(with: "\(c.embed)")),
             ("layers", layersOption.problem(with: "\(c.layers)")), ("heads", headsOption.problem(with: "\(c.heads)")),
@@ -624,15 +624,15 @@ extension TransformerModel: ModelFamily {
         return checks.first { $0.1 != nil }.map { "'\($0.0)' \($0.1!)" }
     }
 
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         .sequences(steps: TransformerConfig.defaultSteps, learningRate: TransformerConfig.defaultLearningRate)
     }
 
-    public static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
-    public static func load(_ config: TransformerConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: TransformerConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
         let model = TransformerModel(config: config, vocabularySize: checkpoint.vocabulary.size,
                                      categories: checkpoint.categories.count, rng: &rng)
@@ -644,7 +644,7 @@ extension TransformerModel: ModelFamily {
     /// 30·C floats of activations and gradients plus 2·H·T of attention probabilities and mask;
     /// logits, probabilities and their gradient (3V), for batch·T positions; the inference
     /// workspace (64 names) and the sampling cache.
-    public static func memoryEstimate(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> Double {
         let e = Double(c.embed), t = Double(c.blockSize), v = Double(data.vocabularySize), l = Double(c.layers)
         let params = v * e + t * e + l * (12 * e * e + 13 * e) + 2 * e + v * e
         let perPosition = l * (30 * e + 2 * Double(c.heads) * t) + 20 * e + 3 * v
@@ -652,15 +652,15 @@ extension TransformerModel: ModelFamily {
         return (4 * params + perPosition * positions) * 4
     }
 
-    public static func memoryDrivers(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --layers \(c.layers), --heads \(c.heads)"
     }
 
-    public static var figures: [(file: String, shows: String)] {
+    package static var figures: [(file: String, shows: String)] {
         [("embeddings.svg", "the token embeddings (wte), first two dimensions or a PCA projection")]
     }
 
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let transformer = model as? TransformerModel else { return [] }
         return [("embeddings.svg", Charts.embeddings(transformer.tokenEmbedding.table.value, labels: labels))]
     }
@@ -668,7 +668,7 @@ extension TransformerModel: ModelFamily {
 
 extension TransformerModel: TrainableModel, SequenceModel {
     /// The `.sequences` layout: contexts and targets (batch, T), targets masked (−1) at padding.
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         trainingStep(tokens: contexts, targets: targets, batch: contexts.count / config.blockSize, rng: &rng)
     }
 }
@@ -677,7 +677,7 @@ extension TransformerModel: IncrementalSampling {
     /// The sampler's histories [start, c1, …, ck] as the context windows `logits(contexts:)`
     /// reads (the last T tokens, left-padded with start tokens): a row that grew by one token
     /// computes one new position from its key/value cache.
-    public func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+    package func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
         let t = config.blockSize
         var contexts = [Int32](repeating: Vocabulary.boundary, count: histories.count * t)
         for (r, history) in histories.enumerated() {

@@ -4,7 +4,7 @@ import XCTest
 
 /// `namegen sample`, `info`, `plot` and `completion` as a user runs them, on a bigram
 /// model of a small file.
-final class SampleCommandTests: XCTestCase {
+final class SampleCommandTests: NameGenTestCase {
     private var dir: TemporaryDirectory!
     private var checkpoint: String!
     private var names: [String]!

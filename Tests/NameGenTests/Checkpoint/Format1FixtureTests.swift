@@ -12,7 +12,7 @@ import XCTest
 /// differ from its in the last bits. What is read from the file (step, generator state,
 /// optimizer step count, best step, tensor names) must be exact; what is computed is compared
 /// within a tolerance stated where it is used.
-final class Format1FixtureTests: XCTestCase {
+final class Format1FixtureTests: NameGenTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fixtures/format1").standardizedFileURL.path
     static let data = fixtures + "/names300.txt"

@@ -3,7 +3,7 @@ import XCTest
 
 /// The batched, threaded sampler: the same names for any number of threads, chunks that do not
 /// share a generator stream, and the finishing of names under a suffix pattern.
-final class ChunkedGenerationTests: XCTestCase {
+final class ChunkedGenerationTests: NameGenTestCase {
     private func dataset() throws -> Dataset {
         let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
                      "ella", "stella", "bella", "luna", "nora", "lily", "zoe", "leah", "anna", "hannah"]

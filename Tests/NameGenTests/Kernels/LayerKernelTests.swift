@@ -7,7 +7,7 @@ import XCTest
 /// LayerLoops) under every set: against the scalar loops of `ScalarLayerReference` on ragged
 /// shapes (columns and head sizes that are not multiples of 16, sequences longer than 16), and
 /// with the same bits under every set with FMA.
-final class LayerKernelTests: XCTestCase {
+final class LayerKernelTests: NameGenTestCase {
     /// The kernels sum in 16 lanes with fused products, the reference left to right without:
     /// each output is a sum of at most 40 terms of size about 1 (inputs are N(0, 1) to N(0, 3)),
     /// so both are within 40·2⁻²⁴·Σ|terms| ≈ 1e-5 of the exact value, relative to the largest output.
