@@ -13,7 +13,9 @@
 /// Masked sampling renormalises over the allowed characters at each step: it draws from the
 /// model's distribution constrained step by step, which is not the exact conditional
 /// distribution p(name | name matches) (that would weigh each character by the probability of
-/// completing a match after it).
+/// completing a match after it). Where the model would end a name that does not match yet, the
+/// sampler finishes it along a shortest completion (`Sampler.Mask`), so that a suffix pattern
+/// does not make names wander on until they happen to spell it.
 package struct NamePattern: Sendable {
     /// One element of the glob.
     enum Element: Equatable, Sendable {
