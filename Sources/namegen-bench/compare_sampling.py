@@ -18,7 +18,8 @@ passes a window model the uncropped context.
 namegen runs `namegen sample --checkpoint CKPT -n N --seed 1 --threads T > /dev/null`, timed by
 wall clock (so including start-up, reading the checkpoint and data file, and the summary on
 stderr). `--baseline` is a second namegen binary, an older build: if its sample command rejects
-`--threads` (exit 64) it runs with its default threads, once per thread count all the same.
+`--threads` (exit 64) it runs with its default threads once per round, and every thread count's
+ratio that round is against that run.
 
 Each round runs, for each thread count, namegen, the baseline (if given) and PyTorch
 (torch.set_num_threads(T), after one untimed warm-up batch at the start) in turn, and prints
@@ -135,9 +136,12 @@ ratios, base_ratios, sample = {}, {}, None
 print("round  threads  namegen names/s" + ("  baseline names/s" if args.baseline else "") +
       "  pytorch names/s  namegen/torch" + ("  namegen/baseline" if args.baseline else ""))
 for r in range(args.rounds):
+    base = None
     for t in threads:
         ours = namegen_speed(args.namegen, t)
-        base = namegen_speed(args.baseline, t if baseline_threads else None) if args.baseline else None
+        # A baseline without --threads runs once per round (its default threads), beside the first count.
+        if args.baseline and (baseline_threads or base is None):
+            base = namegen_speed(args.baseline, t if baseline_threads else None)
         theirs, sample = torch_speed(t, generator)
         ratios.setdefault(t, []).append(ours / theirs)
         line = f"{r + 1:5d}  {t:7d}  {ours:15.0f}"

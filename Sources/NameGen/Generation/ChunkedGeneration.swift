@@ -150,18 +150,23 @@ final class ChunkWorker: @unchecked Sendable {
     let vocabulary: Vocabulary
     let options: SamplingOptions
     let plan: ChunkPlan
-    private var source: NextTokens
-    private var logits: Matrix
-    private var weights: [Double]
-    private var order: [Int]
-    /// Per slot: the name's tokens (the prefix included), its pattern state, whether it is
-    /// being finished along a shortest completion (`Sampler.Mask`), and its category.
-    private var tokens: [[Int32]]
-    private var states: [Int32]
-    private var finishing: [Bool]
-    private var categories: [Int32]
-    /// The slots of the names still growing, in draw order.
-    private var live: [Int32]
+    /// What a chunk works in, moved out of the worker while it runs (a local value: no
+    /// exclusivity checks on every access to a class's stored arrays).
+    private struct Buffers {
+        var source: NextTokens
+        var logits: Matrix
+        var weights: [Double]
+        var order: [Int]
+        /// Per slot: the name's tokens (the prefix included), its pattern state, whether it is
+        /// being finished along a shortest completion (`Sampler.Mask`), and its category.
+        var tokens: [[Int32]]
+        var states: [Int32]
+        var finishing: [Bool]
+        var categories: [Int32]
+        /// The slots of the names still growing, in draw order.
+        var live: [Int32]
+    }
+    private var buffers: Buffers?
 
     init(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions, plan: ChunkPlan) {
         let v = model.vocabularySize, rows = plan.inFlight
@@ -169,61 +174,51 @@ final class ChunkWorker: @unchecked Sendable {
         self.vocabulary = vocabulary
         self.options = options
         self.plan = plan
-        source = NextTokens(model: model, rows: rows, incremental: true)
-        logits = Matrix(rows: rows, cols: v)
-        weights = [Double](repeating: 0, count: v)
-        order = [Int](repeating: 0, count: v)
-        tokens = [[Int32]](repeating: options.prefix, count: rows)
-        states = [Int32](repeating: 0, count: rows)
-        finishing = [Bool](repeating: false, count: rows)
-        categories = [Int32](repeating: 0, count: rows)
-        live = []
+        var live: [Int32] = []
         live.reserveCapacity(rows)
+        buffers = Buffers(source: NextTokens(model: model, rows: rows, incremental: true), logits: Matrix(rows: rows, cols: v),
+                          weights: [Double](repeating: 0, count: v), order: [Int](repeating: 0, count: v),
+                          tokens: [[Int32]](repeating: options.prefix, count: rows), states: [Int32](repeating: 0, count: rows),
+                          finishing: [Bool](repeating: false, count: rows), categories: [Int32](repeating: 0, count: rows),
+                          live: live)
     }
 
     func run(chunk j: Int) -> ChunkOutput {
+        var b = buffers!
+        buffers = nil
+        defer { buffers = b }
         var rng = plan.generator(chunk: j)
         var output = ChunkOutput()
         let labelled = model.categoryCount > 0
         let startState = options.pattern.flatMap { $0.state(after: options.prefix) } ?? 0
         let v = model.vocabularySize
         let rows = min(plan.inFlight, plan.size)
-        // Each slot's category: fixed, or drawn for each new name (before its first character).
-        func start(_ s: Int) {
-            tokens[s].removeAll(keepingCapacity: true)
-            tokens[s].append(contentsOf: options.prefix)
-            states[s] = startState
-            finishing[s] = false
-            if labelled {
-                categories[s] = options.category.map(Int32.init) ?? Sampler.drawCategory(options.categoryPrior, rng: &rng)
-            }
-        }
-        live.removeAll(keepingCapacity: true)
+        b.live.removeAll(keepingCapacity: true)
         for s in 0..<rows {
-            start(s)
-            live.append(Int32(s))
+            Self.start(s, &b, startState: startState, labelled: labelled, options: options, rng: &rng)
+            b.live.append(Int32(s))
         }
         var started = rows
-        while !live.isEmpty {
-            source.logits(slots: live, names: tokens, categories: labelled ? categories : nil, slotCount: rows, into: &logits)
+        while !b.live.isEmpty {
+            b.source.logits(slots: b.live, names: b.tokens, categories: labelled ? b.categories : nil, slotCount: rows, into: &b.logits)
             var kept = 0
-            for i in 0..<live.count {
-                let s = Int(live[i])
-                let length = tokens[s].count
-                var mask = Sampler.Mask(forbidEnd: length < options.minLength, pattern: options.pattern, state: states[s],
-                                        room: options.maxLength - length - 1, endRequests: true, finishing: finishing[s])
-                let row = logits.data[(i * v)..<((i + 1) * v)]
-                var next = Sampler.draw(row, mask: mask, options: options, weights: &weights, order: &order, rng: &rng)
-                if next == Vocabulary.boundary, let pattern = options.pattern, !pattern.accepts(states[s]), !finishing[s] {
+            for i in 0..<b.live.count {
+                let s = Int(b.live[i])
+                let length = b.tokens[s].count
+                var mask = Sampler.Mask(forbidEnd: length < options.minLength, pattern: options.pattern, state: b.states[s],
+                                        room: options.maxLength - length - 1, endRequests: true, finishing: b.finishing[s])
+                let row = b.logits.data[(i * v)..<((i + 1) * v)]
+                var next = Sampler.draw(row, mask: mask, options: options, weights: &b.weights, order: &b.order, rng: &rng)
+                if next == Vocabulary.boundary, let pattern = options.pattern, !pattern.accepts(b.states[s]), !b.finishing[s] {
                     // The model would end here: finish the name along a shortest completion.
-                    finishing[s] = true
+                    b.finishing[s] = true
                     mask.finishing = true
-                    next = Sampler.draw(row, mask: mask, options: options, weights: &weights, order: &order, rng: &rng)
+                    next = Sampler.draw(row, mask: mask, options: options, weights: &b.weights, order: &b.order, rng: &rng)
                 }
                 if next != Vocabulary.boundary && length < options.maxLength {
-                    tokens[s].append(next)
-                    if let pattern = options.pattern { states[s] = pattern.advance(states[s], next) ?? states[s] }
-                    live[kept] = live[i]
+                    b.tokens[s].append(next)
+                    if let pattern = options.pattern { b.states[s] = pattern.advance(b.states[s], next) ?? b.states[s] }
+                    b.live[kept] = b.live[i]
                     kept += 1
                     continue
                 }
@@ -231,20 +226,33 @@ final class ChunkWorker: @unchecked Sendable {
                 // Under a mask that left nothing to draw, the end token comes back: such a row is dropped.
                 output.attempts += 1
                 if next == Vocabulary.boundary && length >= options.minLength
-                    && (options.pattern.map { $0.accepts(states[s]) } ?? true)
-                    && !options.exclusions.contains(where: { $0.contains(tokens[s]) }) {
-                    output.candidates.append(Candidate(name: vocabulary.decode(tokens[s]), tokens: tokens[s],
-                                                       category: labelled ? categories[s] : 0))
+                    && (options.pattern.map { $0.accepts(b.states[s]) } ?? true)
+                    && !options.exclusions.contains(where: { $0.contains(b.tokens[s]) }) {
+                    output.candidates.append(Candidate(name: vocabulary.decode(b.tokens[s]), tokens: b.tokens[s],
+                                                       category: labelled ? b.categories[s] : 0))
                 }
                 if started < plan.size {
-                    start(s)
+                    Self.start(s, &b, startState: startState, labelled: labelled, options: options, rng: &rng)
                     started += 1
-                    live[kept] = live[i]
+                    b.live[kept] = b.live[i]
                     kept += 1
                 }
             }
-            live.removeLast(live.count - kept)
+            b.live.removeLast(b.live.count - kept)
         }
         return output
+    }
+
+    /// A new name in slot s: the prefix, the pattern's state after it, and its category (fixed,
+    /// or drawn for each new name, before its first character).
+    private static func start(_ s: Int, _ b: inout Buffers, startState: Int32, labelled: Bool, options: SamplingOptions,
+                              rng: inout RandomGenerator) {
+        b.tokens[s].removeAll(keepingCapacity: true)
+        b.tokens[s].append(contentsOf: options.prefix)
+        b.states[s] = startState
+        b.finishing[s] = false
+        if labelled {
+            b.categories[s] = options.category.map(Int32.init) ?? Sampler.drawCategory(options.categoryPrior, rng: &rng)
+        }
     }
 }

@@ -17,6 +17,9 @@ struct NextTokens {
     /// slot (slot calls of the other models).
     private var rowCategories: [Int32] = []
     private var slotLogits = Matrix(rows: 0, cols: 0)
+    /// Each slot's name for the models that read every slot (empty for a slot that is done),
+    /// during a call only.
+    private var slotNames: [[Int32]] = []
 
     /// `incremental`: whether the caller keeps the incremental contract.
     init(model: LanguageModel, rows: Int, incremental: Bool) {
@@ -36,13 +39,17 @@ struct NextTokens {
                          into logits: inout Matrix) {
         let n = slots.count, v = model.vocabularySize
         guard let transformer = model as? TransformerModel, incremental != nil else {
-            var growing = [Bool](repeating: false, count: slotCount)
-            for s in slots { growing[Int(s)] = true }
+            if slotNames.count != slotCount { slotNames = [[Int32]](repeating: [], count: slotCount) }
+            for s in slots { slotNames[Int(s)] = names[Int(s)] }
             if slotLogits.rows != slotCount || slotLogits.cols != v { slotLogits = Matrix(rows: slotCount, cols: v) }
-            var all = Matrix(rows: 0, cols: 0)
+            var all = Matrix(rows: 0, cols: 0), rows: [[Int32]] = []
             swap(&all, &slotLogits)
-            self.logits(after: (0..<slotCount).map { growing[$0] ? names[$0] : [] },
-                        categories: categories.map { Array($0[0..<slotCount]) }, into: &all)
+            swap(&rows, &slotNames)
+            self.logits(after: rows, categories: categories.map { $0.count == slotCount ? $0 : Array($0[0..<slotCount]) },
+                        into: &all)
+            // Let go of the names, so that the caller's next append does not copy them.
+            for s in slots { rows[Int(s)] = [] }
+            swap(&rows, &slotNames)
             for (i, s) in slots.enumerated() {
                 for k in 0..<v { logits.data[i * v + k] = all.data[Int(s) * v + k] }
             }
