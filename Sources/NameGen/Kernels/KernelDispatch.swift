@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CPUFeatures
 import KernelSupport
@@ -94,6 +98,6 @@ public enum KernelDispatch {
         var brand = [CChar](repeating: 0, count: 49)
         namegen_cpu_brand(&brand)
         let bytes = brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return String(decoding: bytes, as: UTF8.self).trimming(.whitespaces)
     }()
 }

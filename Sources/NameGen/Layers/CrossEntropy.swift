@@ -1,4 +1,3 @@
-import Foundation
 
 /// Softmax and cross-entropy fused, as PyTorch's `F.cross_entropy` with mean reduction:
 ///
@@ -31,7 +30,7 @@ public enum CrossEntropy {
         var total: Double = 0
         for r in 0..<n {
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum
-            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
+            total += Double(LibC.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(max(counted, 1)))
     }

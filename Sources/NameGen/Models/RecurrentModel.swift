@@ -1,4 +1,3 @@
-import Foundation
 
 /// Hyperparameters of the recurrent models (`rnn`, `gru`, `lstm`), makemore's names in brackets.
 public struct RecurrentConfig: ModelConfiguration {

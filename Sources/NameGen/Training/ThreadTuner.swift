@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 
 /// Chooses, while training runs, whether the matrix products use all `--threads` or one.
 ///

@@ -1,4 +1,3 @@
-import Foundation
 
 /// The training loop shared by every trained model: minibatches drawn from one seeded
 /// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
@@ -75,7 +74,7 @@ public final class Trainer {
 
     /// A loss above this counts as divergence, like NaN and ∞: 100 × ln V nats per character,
     /// a hundred times the loss of a uniform guess, which no training run passes through.
-    public var divergenceThreshold: Double { 100 * Foundation.log(Double(max(model.vocabularySize, 2))) }
+    public var divergenceThreshold: Double { 100 * LibC.log(Double(max(model.vocabularySize, 2))) }
 
     /// What the loop tells its caller.
     public struct Events {
