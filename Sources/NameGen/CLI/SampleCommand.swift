@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `namegen sample`: names from a trained model, one per line on stdout.
 enum SampleCommand: Subcommand {

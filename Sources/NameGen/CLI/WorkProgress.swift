@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Progress of one long piece of work that is not a training loop (reading a large names
 /// file, evaluating a split) on stderr. Nothing is shown for the first second, so small

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// What a checkpoint records about the run that made it: how it optimised, how far it got, the
 /// state that lets `--resume` continue bit for bit, and the losses it measured. Stored as one

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The lines of a file or of standard input, in batches, for commands that stream names
 /// (`score`, `classify`): memory holds one batch, whatever the input's length.

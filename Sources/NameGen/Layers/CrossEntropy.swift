@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Softmax and cross-entropy fused, as PyTorch's `F.cross_entropy` with mean reduction:
 ///

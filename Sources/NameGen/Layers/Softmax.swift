@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Softmax with the max shift, for its three users: the training loss (`CrossEntropy`, Float,
 /// all rows at once through the vectorised exp), evaluation (`Evaluation`, one row at a time in

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The bigram model: a (V × V) table of how often each token follows each other token,
 /// counted on the train split, plus add-k smoothing.

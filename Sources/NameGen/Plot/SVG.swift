@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A minimal SVG writer: shapes and text in user units, XML-escaped, one element a line.
 public struct SVG {

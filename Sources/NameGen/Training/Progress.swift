@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Dispatch
 
 /// Training progress on stderr. On a terminal one line is redrawn in place (at most ten times a

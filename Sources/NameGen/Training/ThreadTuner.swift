@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Dispatch
 
 /// Chooses, while training runs, whether the matrix products use all `--threads` or one.

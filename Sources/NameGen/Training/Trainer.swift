@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The training loop shared by every trained model: minibatches drawn from one seeded
 /// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
