@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release test-torch run install uninstall check-minimal-root bench bench-numpy bench-torch bench-data big-names clean
+.PHONY: all build test test-release test-torch run example install uninstall check-minimal-root bench bench-numpy bench-torch bench-data big-names clean
 
 all: build
 
@@ -33,6 +33,19 @@ run: build
 		$(BIN) train; \
 	fi
 	$(BIN) sample -n 10
+
+## example: builds and runs docs/example, an app that uses the library: it samples 10 names and
+## scores 3 with checkpoints/model.safetensors. When that does not exist it is trained first with
+## the tool of EXAMPLE_CONFIG (release by default; built if missing) and EXAMPLE_TRAIN_ARGS
+## (e.g. "--steps 2000", as CI does with the debug tool its tests built)
+EXAMPLE_CONFIG ?= release
+EXAMPLE_TRAIN_ARGS ?=
+example:
+	@if [ ! -e checkpoints/model.safetensors ]; then \
+		[ -x .build/$(EXAMPLE_CONFIG)/namegen ] || $(SWIFT) build -c $(EXAMPLE_CONFIG) --product namegen; \
+		.build/$(EXAMPLE_CONFIG)/namegen train $(EXAMPLE_TRAIN_ARGS); \
+	fi
+	$(SWIFT) run --package-path docs/example NameGenExample
 
 ## install: the tool with the Swift and C++ runtimes linked in (it needs only the C and math
 ## libraries), its bash, zsh and fish completions and its man page, under $(DESTDIR)$(PREFIX)

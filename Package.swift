@@ -12,6 +12,12 @@ import PackageDescription
 //
 // The kernel modules are optimised in debug builds too (-O): the tests train models, and
 // unoptimised SIMD code is about a hundred times slower.
+//
+// SwiftPM builds unsafe flags (-march, -O) only in a root package or one depended on by branch,
+// revision or path, so the NameGen library product has none: its target links only
+// KernelsFlagFree, the portable set again (Kernels/FlagFree, another link to Kernels/Source)
+// with no flag at all. The executables and the tests add the dispatched sets through
+// DispatchedKernels, which registers them with KernelDispatch at start-up.
 #if arch(x86_64)
 let avx512Flags = ["-Xcc", "-march=x86-64-v4"]
 let avx2Flags = ["-Xcc", "-march=x86-64-v3"]
@@ -47,19 +53,28 @@ let package = Package(
         kernelSet("KernelsAVX512", directory: "AVX512", define: "NAMEGEN_AVX512", flags: avx512Flags),
         kernelSet("KernelsAVX2", directory: "AVX2", define: "NAMEGEN_AVX2", flags: avx2Flags),
         kernelSet("KernelsPortable", directory: "Portable", define: "NAMEGEN_PORTABLE", flags: []),
+        // The portable set for the library product: the same code as KernelsPortable in a
+        // release build, but unoptimised in a debug one (no -O: that flag is unsafe too).
+        .target(name: "KernelsFlagFree", dependencies: ["KernelSupport"], path: "Sources/NameGen/Kernels/FlagFree",
+                swiftSettings: [.define("NAMEGEN_PORTABLE"), .define("NAMEGEN_PREFETCH", .when(configuration: .release))]),
         // For the tests only: the AVX-512 set's tile and packing logic compiled for AVX2, so that
         // a machine without AVX-512 still runs it.
         kernelSet("KernelsAVX512Layout", directory: "AVX512Layout", define: "NAMEGEN_AVX512_LAYOUT", flags: avx2Flags),
         .target(name: "NameGen",
-                dependencies: ["CPUFeatures", "KernelSupport", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"],
-                exclude: ["Kernels/CPUID", "Kernels/Support", "Kernels/Source",
-                          "Kernels/AVX512", "Kernels/AVX2", "Kernels/Portable", "Kernels/AVX512Layout"]),
-        .executableTarget(name: "namegen", dependencies: ["NameGen"]),
-        .executableTarget(name: "namegen-bench", dependencies: ["NameGen"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
+                dependencies: ["CPUFeatures", "KernelSupport", "KernelsFlagFree"],
+                exclude: ["Kernels/CPUID", "Kernels/Support", "Kernels/Source", "Kernels/AVX512", "Kernels/AVX2",
+                          "Kernels/Portable", "Kernels/AVX512Layout", "Kernels/FlagFree", "Kernels/Dispatched"]),
+        // The dispatched kernel sets, registered by the executables and the tests.
+        .target(name: "DispatchedKernels", dependencies: ["NameGen", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"],
+                path: "Sources/NameGen/Kernels/Dispatched"),
+        .executableTarget(name: "namegen", dependencies: ["NameGen", "DispatchedKernels"]),
+        .executableTarget(name: "namegen-bench", dependencies: ["NameGen", "DispatchedKernels"], exclude: ["compare_numpy.py", "compare_torch.py", "transformer_common.py",
                                                                                        "torch_transformer.py", "compare_torch_transformer.py",
                                                                                        "torch_hierarchical.py", "torch_bow.py",
-                                                                                       "compare_torch_zoo.py", "torch_recurrent.py"]),
-        .testTarget(name: "NameGenTests", dependencies: ["NameGen", "KernelSupport", "KernelsAVX512Layout"]),
+                                                                                       "compare_torch_zoo.py", "torch_recurrent.py",
+                                                                                       "compare_sampling.py"]),
+        .testTarget(name: "NameGenTests", dependencies: ["NameGen", "DispatchedKernels", "KernelSupport", "KernelsAVX512Layout",
+                                                        "KernelsPortable", "KernelsFlagFree"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,8 +2,11 @@
 // `make bench`; `namegen-bench --help` lists the options).
 //
 // Example: make bench ARGS="--only matmul --threads 1 --json"
+import DispatchedKernels
 import Foundation
 import NameGen
+
+DispatchedKernels.register()
 
 enum Part: String, CaseIterable, Sendable { case peak, matmul, train, sample, data, transformer }
 let onlyOption = Option<Part>(["--only"], value: "part", help: "Run only one part.", default: nil)

@@ -3,6 +3,8 @@ import Glibc
 #else
 import Foundation
 #endif
+import DispatchedKernels
 import NameGen
 
+DispatchedKernels.register()
 exit(CommandLineTool.main(Array(CommandLine.arguments.dropFirst())))

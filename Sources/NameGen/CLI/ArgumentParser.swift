@@ -3,16 +3,16 @@
 /// Parsing (which options exist, which take values, allowed choices) is separate from
 /// validation (is this number in range?), as in swift-argument-parser. Both report a
 /// `NameGenError` of kind `.usage`, which the tool prints with a usage line and exits 64.
-public struct ParsedArguments {
-    public let command: CommandSpec
+package struct ParsedArguments {
+    package let command: CommandSpec
     /// Values by canonical key; the last occurrence of a repeated option wins.
-    public private(set) var values: [String: String] = [:]
-    public private(set) var flags: Set<String> = []
-    public private(set) var positionals: [String] = []
+    package private(set) var values: [String: String] = [:]
+    package private(set) var flags: Set<String> = []
+    package private(set) var positionals: [String] = []
 
 
     /// Parses `arguments` (the words after the subcommand) against `command`.
-    public init(_ arguments: [String], command: CommandSpec) throws {
+    package init(_ arguments: [String], command: CommandSpec) throws {
         self.command = command
         var i = 0
         var optionsEnded = false
@@ -88,14 +88,14 @@ public struct ParsedArguments {
     // MARK: - Typed access, through the declarations
 
     /// True when the option was given on the command line.
-    public func has(_ spec: OptionSpec) -> Bool { values[spec.key] != nil || flags.contains(spec.key) }
-    public func has<V>(_ option: Option<V>) -> Bool { has(option.spec) }
-    public func flag(_ flag: Flag) -> Bool { flags.contains(flag.key) }
+    package func has(_ spec: OptionSpec) -> Bool { values[spec.key] != nil || flags.contains(spec.key) }
+    package func has<V>(_ option: Option<V>) -> Bool { has(option.spec) }
+    package func flag(_ flag: Flag) -> Bool { flags.contains(flag.key) }
 
     /// The option's value: the one given, checked against its type and range, else its declared
     /// default. An option declared without a default is read with `given(_:)` instead; reading
     /// one here when it is absent is a usage error that names it.
-    public func value<V>(_ option: Option<V>) throws -> V {
+    package func value<V>(_ option: Option<V>) throws -> V {
         if let v = try given(option) { return v }
         guard let fallback = option.defaultValue else {
             throw NameGenError(.usage, "Missing '\(option.spec.synopsis)'.")
@@ -104,7 +104,7 @@ public struct ParsedArguments {
     }
 
     /// The value given on the command line only (nil when absent), ignoring the default.
-    public func given<V>(_ option: Option<V>) throws -> V? {
+    package func given<V>(_ option: Option<V>) throws -> V? {
         guard let text = values[option.key] else { return nil }
         switch option.convert(text) {
         case .success(let v): return v

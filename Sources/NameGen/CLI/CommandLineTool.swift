@@ -8,8 +8,8 @@ import Foundation
 /// `Error:` line (plus a hint) on stderr and a documented exit status:
 ///   0 success · 64 usage error · 65 bad data file · 66 bad or missing checkpoint
 ///   70 training diverged · 73 cannot write output · 130 interrupted
-public enum CommandLineTool {
-    public static let version = "0.1.0"
+package enum CommandLineTool {
+    package static let version = "0.1.0"
 
     /// The top-level help, from the command table.
     static var overview: String {
@@ -46,7 +46,7 @@ public enum CommandLineTool {
     }
 
     /// Runs the tool with `arguments` (without the program name) on the process's streams.
-    public static func main(_ arguments: [String]) -> Int32 {
+    package static func main(_ arguments: [String]) -> Int32 {
         // Large products (sampling and eval batches) use every core; train's --threads overrides.
         let console = Console.standard()
         do {
@@ -64,7 +64,7 @@ public enum CommandLineTool {
 
     /// Runs the tool and returns its exit status. `stop` is what `train` watches between steps:
     /// the tool passes the one its SIGINT/SIGTERM handlers set; tests pass their own.
-    public static func run(_ arguments: [String], console: Console, stop: StopRequest = StopRequest()) -> Int32 {
+    package static func run(_ arguments: [String], console: Console, stop: StopRequest = StopRequest()) -> Int32 {
         guard let first = arguments.first else { return printed(overview, console: console) }
         let rest = Array(arguments.dropFirst())
         switch first {

@@ -11,25 +11,25 @@ import Darwin
 
 /// Where a command writes: results to `out` (stdout), logs and progress to `err` (stderr).
 /// Tests pass a capturing console; the tool uses the process's streams.
-public final class Console {
-    public let out: (String) -> Void
-    public let err: (String) -> Void
+package final class Console {
+    package let out: (String) -> Void
+    package let err: (String) -> Void
     /// True when stderr is a terminal: only then is a redrawn progress line drawn.
-    public let stderrIsTerminal: Bool
+    package let stderrIsTerminal: Bool
     /// True when NO_COLOR is set (https://no-color.org): no ANSI colours.
-    public let noColor: Bool
+    package let noColor: Bool
     /// Why a write to stdout failed (a full disk, an I/O error), or nil. Writes after a failure
     /// are dropped; the tool reports the failure and exits 73 instead of claiming success.
-    public var outputFailure: String? { failure.why }
+    package var outputFailure: String? { failure.why }
     private let failure: OutputFailure
 
     /// Where `out` records a failed write.
-    public final class OutputFailure {
-        public internal(set) var why: String?
-        public init() {}
+    package final class OutputFailure {
+        package internal(set) var why: String?
+        package init() {}
     }
 
-    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void,
+    package init(out: @escaping (String) -> Void, err: @escaping (String) -> Void,
                 stderrIsTerminal: Bool = false, noColor: Bool = true, failure: OutputFailure = OutputFailure()) {
         self.out = out
         self.err = err
@@ -39,7 +39,7 @@ public final class Console {
     }
 
     /// The process's stdout and stderr, unbuffered writes of whole strings.
-    public static func standard() -> Console {
+    package static func standard() -> Console {
         let env = ProcessInfo.processInfo.environment
         let failure = OutputFailure()
         return Console(
@@ -54,7 +54,7 @@ public final class Console {
     }
 
     /// Throws the error for a failed write to stdout, if one happened.
-    public func checkOutput() throws {
+    package func checkOutput() throws {
         if let why = outputFailure {
             throw NameGenError(.io, "Cannot write to standard output: \(why); the output is incomplete.",
                                hint: "Free some disk space, or send the output elsewhere.")
@@ -62,14 +62,14 @@ public final class Console {
     }
 
     /// A console that keeps everything written, for tests.
-    public static func capturing() -> (Console, () -> String, () -> String) {
+    package static func capturing() -> (Console, () -> String, () -> String) {
         final class Box { var out = ""; var err = "" }
         let box = Box()
         return (Console(out: { box.out += $0 }, err: { box.err += $0 }), { box.out }, { box.err })
     }
 
     /// `Warning: …` on stderr, in yellow on a colour terminal.
-    public func warn(_ message: String) {
+    package func warn(_ message: String) {
         err(styled("Warning:", code: "33") + " " + message + "\n")
     }
 

@@ -1,6 +1,6 @@
 /// Help and usage text in the layout swift-argument-parser users expect. `tool` is the program
 /// name; a command with an empty name is the program itself (namegen-bench has no subcommands).
-public enum HelpText {
+package enum HelpText {
     static let width = 80
     static let column = 26
 
@@ -17,7 +17,7 @@ public enum HelpText {
     }
 
     /// The full `--help` text of a subcommand.
-    public static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
+    package static func help(_ command: CommandSpec, tool: String = "namegen") -> String {
         var out = "OVERVIEW: \(command.abstract)\n\n"
         if let discussion = command.discussion { out += wrapText(discussion, width: width).joined(separator: "\n") + "\n\n" }
         out += "USAGE: \(usage(command, tool: tool))\n\n"
@@ -41,7 +41,7 @@ public enum HelpText {
     }
 
     /// The error block for a usage error: message, usage line, pointer to --help.
-    public static func usageError(_ error: NameGenError, command: CommandSpec?, tool: String = "namegen") -> String {
+    package static func usageError(_ error: NameGenError, command: CommandSpec?, tool: String = "namegen") -> String {
         var out = "Error: \(error.message)\n"
         if let command {
             out += "Usage: \(usage(command, tool: tool))\n"

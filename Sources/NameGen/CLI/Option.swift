@@ -3,24 +3,24 @@
 /// Parsing, help text, completion and validation all read this one value, and a command reads
 /// its result through the declaration itself (`try arguments.value(TrainCommand.seed)`), so a
 /// misspelt option name is a compile error rather than a silent default.
-public struct Option<Value: Sendable>: Sendable {
+package struct Option<Value: Sendable>: Sendable {
     /// What the parser, the help text and completion see: spellings, value name, choices, default text.
-    public let spec: OptionSpec
+    package let spec: OptionSpec
     /// The value when the option is absent; nil when there is none (or it depends on other options).
-    public let defaultValue: Value?
+    package let defaultValue: Value?
     /// Turns the text after the option into a value, or says why it cannot (a usage error).
     let convert: @Sendable (String) -> Result<Value, OptionError>
 
     /// Why a value was refused, in the words of the usage error.
-    public struct OptionError: Error, Sendable {
-        public var why: String
+    package struct OptionError: Error, Sendable {
+        package var why: String
     }
 
-    public var key: String { spec.key }
+    package var key: String { spec.key }
 
     /// Checks a value that did not come from the command line (a checkpoint's record) against
     /// this option's type and range: nil when it is acceptable, else the reason.
-    public func problem(with text: String) -> String? {
+    package func problem(with text: String) -> String? {
         if case .failure(let error) = convert(text) { return error.why }
         return nil
     }
@@ -28,7 +28,7 @@ public struct Option<Value: Sendable>: Sendable {
 
 extension Option where Value == Int {
     /// A whole number in `range`.
-    public init(_ names: [String], value: String = "n", help: String, range: ClosedRange<Int>,
+    package init(_ names: [String], value: String = "n", help: String, range: ClosedRange<Int>,
                 default defaultValue: Int?, defaultText: String? = nil) {
         spec = OptionSpec(names, value: value, help: help, default: defaultText ?? defaultValue.map { "\($0)" })
         self.defaultValue = defaultValue
@@ -42,7 +42,7 @@ extension Option where Value == Int {
 
 extension Option where Value == Double {
     /// A finite number in `range`.
-    public init(_ names: [String], value: String, help: String, range: ClosedRange<Double>,
+    package init(_ names: [String], value: String, help: String, range: ClosedRange<Double>,
                 default defaultValue: Double?, defaultText: String? = nil) {
         spec = OptionSpec(names, value: value, help: help, default: defaultText ?? defaultValue.map(Option.format))
         self.defaultValue = defaultValue
@@ -56,7 +56,7 @@ extension Option where Value == Double {
 
 extension Option where Value == UInt64 {
     /// A seed: any integer from 0 to 2⁶⁴−1.
-    public init(seed names: [String], help: String, default defaultValue: UInt64?, defaultText: String? = nil) {
+    package init(seed names: [String], help: String, default defaultValue: UInt64?, defaultText: String? = nil) {
         spec = OptionSpec(names, value: "n", help: help, default: defaultText ?? defaultValue.map { "\($0)" })
         self.defaultValue = defaultValue
         convert = { text in
@@ -71,7 +71,7 @@ extension Option where Value == UInt64 {
 extension Option where Value == String {
     /// A file path or other text. A path may not be empty: that would be a failed write after
     /// the work, or a confusing "cannot read ''".
-    public init(_ names: [String], value: String, help: String, default defaultValue: String?,
+    package init(_ names: [String], value: String, help: String, default defaultValue: String?,
                 defaultText: String? = nil, allowsEmpty: Bool = false) {
         spec = OptionSpec(names, value: value, help: help, default: defaultText ?? defaultValue)
         self.defaultValue = defaultValue
@@ -84,7 +84,7 @@ extension Option where Value == String {
 
 extension Option where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
     /// One of the cases of an enumeration, by raw value.
-    public init(_ names: [String], value: String, help: String, default defaultValue: Value?, defaultText: String? = nil) {
+    package init(_ names: [String], value: String, help: String, default defaultValue: Value?, defaultText: String? = nil) {
         spec = OptionSpec(names, value: value, help: help, choices: Value.allCases.map(\.rawValue),
                           default: defaultText ?? defaultValue?.rawValue)
         self.defaultValue = defaultValue
@@ -96,7 +96,7 @@ extension Option where Value: RawRepresentable & CaseIterable, Value.RawValue ==
 
 extension Option where Value == String {
     /// One of a list of names known only at run time (the registry's model names).
-    public init(_ names: [String], value: String, help: String, choices: [String], default defaultValue: String) {
+    package init(_ names: [String], value: String, help: String, choices: [String], default defaultValue: String) {
         spec = OptionSpec(names, value: value, help: help, choices: choices, default: defaultValue)
         self.defaultValue = defaultValue
         convert = { text in choices.contains(text) ? .success(text) : .failure(OptionError(why: "not one of the choices")) }
@@ -120,25 +120,25 @@ extension Option {
 }
 
 /// An option without a value.
-public struct Flag: Sendable {
-    public let spec: OptionSpec
-    public init(_ names: [String], help: String) { spec = OptionSpec(names, help: help) }
-    public var key: String { spec.key }
+package struct Flag: Sendable {
+    package let spec: OptionSpec
+    package init(_ names: [String], help: String) { spec = OptionSpec(names, help: help) }
+    package var key: String { spec.key }
 }
 
 /// An option of either kind with its type erased: what a model family lists, so that `train`
 /// can show it in help and check its value whichever model is chosen.
-public struct AnyOption: Sendable {
-    public let spec: OptionSpec
+package struct AnyOption: Sendable {
+    package let spec: OptionSpec
     /// Why a given value is refused, or nil (always nil for a flag).
     let check: @Sendable (String) -> String?
 
-    public init<V>(_ option: Option<V>) {
+    package init<V>(_ option: Option<V>) {
         spec = option.spec
         check = { option.problem(with: $0) }
     }
 
-    public init(_ flag: Flag) {
+    package init(_ flag: Flag) {
         spec = flag.spec
         check = { _ in nil }
     }

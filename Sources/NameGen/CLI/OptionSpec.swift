@@ -1,16 +1,16 @@
 /// One command-line option as the parser and the help text see it.
-public struct OptionSpec: Sendable {
+package struct OptionSpec: Sendable {
     /// All spellings, e.g. ["-n", "--count"]; the last one is the canonical key.
-    public var names: [String]
+    package var names: [String]
     /// `nil` for a flag that takes no value; otherwise the value's name in help, e.g. "n".
-    public var valueName: String?
-    public var help: String
+    package var valueName: String?
+    package var help: String
     /// Allowed values, shown in help and enforced by the parser.
-    public var choices: [String]?
+    package var choices: [String]?
     /// Default shown in help, e.g. "mlp".
-    public var defaultText: String?
+    package var defaultText: String?
 
-    public init(_ names: [String], value: String? = nil, help: String, choices: [String]? = nil, default defaultText: String? = nil) {
+    package init(_ names: [String], value: String? = nil, help: String, choices: [String]? = nil, default defaultText: String? = nil) {
         self.names = names
         self.valueName = value
         self.help = help
@@ -19,8 +19,8 @@ public struct OptionSpec: Sendable {
     }
 
     /// The canonical key: the long spelling.
-    public var key: String { names.last! }
-    public var isFlag: Bool { valueName == nil }
+    package var key: String { names.last! }
+    package var isFlag: Bool { valueName == nil }
 
     /// `--model <model>` or `-n, --count <n>` as the left column of help.
     var synopsis: String {
@@ -34,17 +34,17 @@ public struct OptionSpec: Sendable {
 }
 
 /// A subcommand: its name, what it does, and its options.
-public struct CommandSpec: Sendable {
-    public var name: String
-    public var abstract: String
-    public var discussion: String?
-    public var options: [OptionSpec]
+package struct CommandSpec: Sendable {
+    package var name: String
+    package var abstract: String
+    package var discussion: String?
+    package var options: [OptionSpec]
     /// Positional arguments (e.g. `<shell>`), shown in usage; nil if none are taken.
-    public var positional: (name: String, help: String, choices: [String]?)?
+    package var positional: (name: String, help: String, choices: [String]?)?
     /// Whether the positional argument may be given any number of times (`<name>...`).
-    public var variadic = false
+    package var variadic = false
 
-    public init(name: String, abstract: String, discussion: String? = nil, options: [OptionSpec],
+    package init(name: String, abstract: String, discussion: String? = nil, options: [OptionSpec],
                 positional: (name: String, help: String, choices: [String]?)? = nil, variadic: Bool = false) {
         self.variadic = variadic
         self.name = name

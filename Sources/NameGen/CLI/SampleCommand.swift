@@ -12,7 +12,7 @@ enum SampleCommand: Subcommand {
         discussion: "Prints one name per line on stdout. A summary on stderr says how many names are new and how many occur in the train, val or test split of the data file. Sampling applies the temperature, then --top-k, then --top-p. --pattern masks, at each character, what could no longer match: every name matches, but the draw is the model's step-by-step distribution under the mask, not its exact distribution given a match. --beam searches for the most probable names instead of sampling. A model trained on labelled data draws each name's category with its training frequency, unless --category fixes it.",
         options: [count.spec, seed.spec, temperature.spec, topK.spec, topP.spec, prefix.spec, pattern.spec, minLength.spec,
                   maxLength.spec, new.spec, exclude.spec, unique.spec, category.spec, showCategory.spec, beam.spec, beamWidth.spec, perChar.spec, scores.spec,
-                  checkpoint.spec, data.spec])
+                  threads.spec, checkpoint.spec, data.spec])
 
     static let count = Option<Int>(["-n", "--count"], help: "Number of names.", range: 1...Int.max, default: SamplingOptions().count)
     static let seed = Option<UInt64>(seed: ["--seed"], help: "Random seed; the same seed prints the same names.", default: nil,
@@ -35,7 +35,9 @@ enum SampleCommand: Subcommand {
                                        range: 1...1_000_000, default: nil, defaultText: "the larger of --beam and \(defaultBeamWidth)")
     static let perChar = Flag(["--per-char"], help: "--beam ranks by log-probability per character (the total favours short names).")
     static let scores = Flag(["--scores"], help: "--beam prints each name's score (natural log) after a tab.")
-    static let defaultBeamWidth = 32
+    static let defaultBeamWidth = NameGenerator.defaultBeamWidth
+    static let threads = Option<Int>(["--threads"], help: "Threads drawing names; the names are the same for any number.",
+                                     range: 1...256, default: nil, defaultText: "number of cores")
     static let prefix = Option<String>(["--prefix"], value: "text", help: "Every name starts with these characters.",
                                        default: nil, defaultText: nil, allowsEmpty: true)
     static let minLength = Option<Int>(["--min-length"], help: "Shortest name, in characters.", range: 1...100_000, default: SamplingOptions().minLength)
@@ -85,44 +87,23 @@ enum SampleCommand: Subcommand {
     }
 
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
-        var (options, seed) = try validate(a)
-        let prefix = try a.given(Self.prefix) ?? ""
-
+        let (validated, seed) = try validate(a)
         let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint))
-        let vocabulary = checkpoint.vocabulary
-        guard let prefixTokens = vocabulary.encode(prefix) else {
-            let bad = prefix.first { vocabulary.token($0) == nil }!
-            throw NameGenError(.usage, "The value '\(prefix)' is invalid for '--prefix <text>': the model has no character '\(bad)'.")
-        }
-        guard prefixTokens.count < options.maxLength else {
-            throw NameGenError(.usage, "--prefix '\(prefix)' is as long as --max-length \(options.maxLength) allows.")
-        }
-        options.prefix = prefixTokens
-        options.category = try CategoryChoice.resolve(try a.given(category), option: "--category <name>", checkpoint: checkpoint)
-        options.categoryPrior = checkpoint.categories.prior
         if a.flag(showCategory) && checkpoint.categories.isEmpty {
             throw NameGenError(.usage, "'--show-category' needs a model trained on labelled data; '\(try a.value(Self.checkpoint))' has no categories.",
                                hint: "Train on a directory of per-category files or a .tsv of 'category<TAB>name' lines.")
         }
+        // The library's options, checked against the model there (prefix, pattern, category).
+        var generation = GenerationOptions(seed: seed)
+        (generation.temperature, generation.topK, generation.topP) = (validated.temperature, validated.topK, validated.topP)
+        (generation.minLength, generation.maxLength, generation.unique) = (validated.minLength, validated.maxLength, validated.unique)
+        generation.prefix = try a.given(Self.prefix) ?? ""
+        generation.pattern = try a.given(pattern)
+        generation.category = try a.given(category)
+        let vocabulary = checkpoint.vocabulary
         func label(_ c: Int32) -> String { a.flag(showCategory) ? checkpoint.categories[Int(c)].name + "\t" : "" }
-        if let glob = try a.given(pattern) {
-            let compiled: NamePattern
-            do {
-                compiled = try NamePattern(glob, vocabulary: vocabulary)
-            } catch var error as NameGenError {
-                error.hint = "The model's characters: \(String(vocabulary.characters))."
-                throw error
-            }
-            guard let state = compiled.state(after: prefixTokens) else {
-                throw NameGenError(.usage, "The pattern '\(glob)' can never match: no name that starts with '\(prefix)' matches it.",
-                                   hint: "Change --prefix or --pattern.")
-            }
-            guard prefixTokens.count + compiled.minimumRemaining(state) <= options.maxLength else {
-                throw NameGenError(.usage, "The pattern '\(glob)' can never match: it needs at least \(prefixTokens.count + compiled.minimumRemaining(state)) characters, and --max-length is \(options.maxLength).",
-                                   hint: "Raise --max-length or shorten the pattern.")
-            }
-            options.pattern = compiled
-        }
+        let generator = try NameGenerator(checkpoint: checkpoint, threads: try a.given(threads) ?? ProcessInfo.processInfo.activeProcessorCount)
+        var options = try generator.samplingOptions(generation, count: validated.count, names: .cli)
         if let path = try a.given(exclude) {
             // A name with a character the model lacks can never be drawn: it maps to the
             // start/stop token, which no drawn name contains.
@@ -138,8 +119,6 @@ enum SampleCommand: Subcommand {
             for i in 0..<names.count { _ = set.insert(i, of: names) }
             options.exclusions.append(NameLookup(set: set, list: names))
         }
-        let model = try ModelRegistry.load(checkpoint).model
-
         // The data file tags names as in train/val/test; --new needs it.
         var dataset: Dataset?
         do {
@@ -155,7 +134,7 @@ enum SampleCommand: Subcommand {
 
         if let k = try a.given(beam) {
             let width = try a.given(beamWidth) ?? max(k, defaultBeamWidth)
-            let results = try BeamSearch.search(model: model, options: options, count: k, width: width, perCharacter: a.flag(perChar))
+            let results = try generator.mostProbable(options, count: k, width: width, perCharacter: a.flag(perChar))
             var text = ""
             var counts = [0, 0, 0], fresh = 0
             for r in results {
@@ -176,7 +155,6 @@ enum SampleCommand: Subcommand {
             return
         }
 
-        var rng = RandomGenerator(seed: seed)
         // Names stream out as they are drawn, in blocks of about 64 KB, so any count runs in
         // constant memory (but for --unique's set).
         var buffer = ""
@@ -184,7 +162,7 @@ enum SampleCommand: Subcommand {
         var fresh = 0, total = 0
         var shortfall: NameGenError?
         do {
-            try Sampler.sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, tokens, c in
+            try generator.sample(options, seed: seed) { name, tokens, c in
                 if a.flag(showCategory) { buffer += label(c) }
                 buffer += name
                 buffer += "\n"

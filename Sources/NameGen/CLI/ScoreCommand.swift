@@ -23,12 +23,12 @@ enum ScoreCommand: Subcommand {
     static func run(_ a: ParsedArguments, console: Console, stop: StopRequest) throws {
         try NameInput.check(a)
         let checkpoint = try Checkpoint.read(from: try a.value(Self.checkpoint))
-        let chosen = try CategoryChoice.resolve(try a.given(category), option: "--category <name>", checkpoint: checkpoint)
-        let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
+        let generator = try NameGenerator(checkpoint: checkpoint)
+        let chosen = try generator.categoryIndex(try a.given(category), names: .cli)
         var failures = NameFailures()
         try NameInput.forEachBatch(a, stop: stop) { names in
             var out = ""
-            for s in session.score(names, category: chosen) {
+            for s in try generator.score(names, categoryIndex: chosen) {
                 if let row = failures.record(s.name, error: s.error, json: a.flag(json)) {
                     out += row
                     continue
@@ -73,21 +73,21 @@ enum ClassifyCommand: Subcommand {
             throw NameGenError(.usage, "'\(path)' was trained on names without categories, so it cannot classify.",
                                hint: "Train on labelled data: a directory of per-category files, or a .tsv of 'category<TAB>name' lines.")
         }
-        let session = try ScoringSession(checkpoint: checkpoint, threads: ProcessInfo.processInfo.activeProcessorCount)
+        let generator = try NameGenerator(checkpoint: checkpoint)
         var failures = NameFailures()
         try NameInput.forEachBatch(a, stop: stop) { names in
             var out = ""
-            for c in session.classify(names) {
+            for c in try generator.classify(names) {
                 if let row = failures.record(c.name, error: c.error, json: a.flag(json)) {
                     out += row
                     continue
                 }
                 let best = c.categories.prefix(k)
                 if a.flag(json) {
-                    let list = best.map { ["category": .string(checkpoint.categories[$0.category].name), "probability": .real($0.probability)] as JSON }
+                    let list = best.map { ["category": .string($0.category), "probability": .real($0.probability)] as JSON }
                     out += (["name": .string(c.name), "categories": .array(Array(list))] as JSON).text() + "\n"
                 } else {
-                    out += c.name + best.map { "\t" + checkpoint.categories[$0.category].name + "\t" + Format.fixed($0.probability, 4) }.joined() + "\n"
+                    out += c.name + best.map { "\t" + $0.category + "\t" + Format.fixed($0.probability, 4) }.joined() + "\n"
                 }
             }
             console.out(out)

@@ -17,9 +17,9 @@ import Darwin
 /// A destination that is a symbolic link keeps its link: the file it points to (followed
 /// through every link, and created if it does not exist yet) is the one replaced, with the
 /// temporary file in that file's directory, so that the rename stays on one file system.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `bytes` to `path` (to the file it links to, when it is a symbolic link).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    package static func write(_ bytes: [UInt8], to path: String) throws {
         let target = try resolvedTarget(of: path)
         let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path

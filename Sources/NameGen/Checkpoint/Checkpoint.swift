@@ -25,32 +25,32 @@ import Darwin
 ///                    so that a namegen that cannot condition refuses it by its version
 /// Format 1 (namegen 0.1.0) had every hparams value as a string and the run record as
 /// `training`, a string → string map; both are read and converted.
-public struct Checkpoint {
+package struct Checkpoint {
     /// The format of a checkpoint of plain names.
-    public static let formatVersion = 2
+    package static let formatVersion = 2
     /// The format of a labelled checkpoint (one with `categories`); this version reads both.
-    public static let labelledFormatVersion = 3
-    public static let defaultPath = "checkpoints/model.safetensors"
+    package static let labelledFormatVersion = 3
+    package static let defaultPath = "checkpoints/model.safetensors"
 
     /// The family name, as `ModelRegistry` knows it.
-    public var model: String
+    package var model: String
     /// The family's configuration as a JSON object.
-    public var configJSON: String
-    public var vocabulary: Vocabulary
-    public var split: SplitConfig
-    public var dedupe: Bool
-    public var dataFile: String
-    public var dataSHA256: String
-    public var dataNames: Int
-    public var run: RunRecord
-    public var tensors: [String: Tensor]
+    package var configJSON: String
+    package var vocabulary: Vocabulary
+    package var split: SplitConfig
+    package var dedupe: Bool
+    package var dataFile: String
+    package var dataSHA256: String
+    package var dataNames: Int
+    package var run: RunRecord
+    package var tensors: [String: Tensor]
     /// The categories of a labelled model, with their training counts; empty for plain names.
-    public var categories: [CategoryCount] = []
+    package var categories: [CategoryCount] = []
     /// The format the file was written in (this version writes `formatVersion`, or
     /// `labelledFormatVersion` with categories).
-    public var format = Checkpoint.formatVersion
+    package var format = Checkpoint.formatVersion
 
-    public init(setup: ModelSetup, vocabulary: Vocabulary, split: SplitConfig, dedupe: Bool, dataFile: String,
+    package init(setup: ModelSetup, vocabulary: Vocabulary, split: SplitConfig, dedupe: Bool, dataFile: String,
                 dataSHA256: String, dataNames: Int, run: RunRecord, tensors: [String: Tensor],
                 categories: [CategoryCount] = []) {
         self.categories = categories
@@ -68,7 +68,7 @@ public struct Checkpoint {
     }
 
     /// The model family and configuration, decoded and checked against the family's option ranges.
-    public func setup() throws -> ModelSetup {
+    package func setup() throws -> ModelSetup {
         guard let family = ModelRegistry.family(named: model) else {
             throw NameGenError(.checkpoint, "The checkpoint holds an unknown model kind '\(model)'.",
                                hint: "It may come from a newer namegen; this one knows \(ModelRegistry.names.joined(separator: ", ")).")
@@ -81,7 +81,7 @@ public struct Checkpoint {
     }
 
     /// The hyperparameters as `info` lists them: key and value, sorted by key.
-    public var hyperparameterRows: [(key: String, value: String)] {
+    package var hyperparameterRows: [(key: String, value: String)] {
         guard let object = try? JSONDecoder().decode([String: Scalar].self, from: Data(configJSON.utf8)) else { return [] }
         return object.keys.sorted().map { ($0, object[$0]!.text) }
     }
@@ -101,13 +101,13 @@ public struct Checkpoint {
 
     // MARK: - Encoding
 
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         SafeTensors.encode(tensors: tensors, metadata: metadata)
     }
 
     /// The metadata strings. Each JSON value is written in ASCII (`SafeTensors.asciiJSON`), so
     /// that any character of the vocabulary or the data file's name reads back as it was.
-    public var metadata: [String: String] {
+    package var metadata: [String: String] {
         var values: [String: String] = [
             "namegen_format": String(categories.isEmpty ? Self.formatVersion : Self.labelledFormatVersion),
             "model": model,
@@ -138,14 +138,14 @@ public struct Checkpoint {
     }
 
     /// Writes the checkpoint atomically (temporary file + rename).
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try AtomicFile.write(encode(), to: path)
     }
 
     // MARK: - Decoding
 
     /// Reads and validates a checkpoint file.
-    public static func read(from path: String) throws -> Checkpoint {
+    package static func read(from path: String) throws -> Checkpoint {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw NameGenError(.checkpoint, "No checkpoint at '\(path)'.",
@@ -166,7 +166,7 @@ public struct Checkpoint {
         return try decode([UInt8](data), source: path)
     }
 
-    public static func decode(_ bytes: [UInt8], source: String) throws -> Checkpoint {
+    package static func decode(_ bytes: [UInt8], source: String) throws -> Checkpoint {
         let (tensors, meta) = try SafeTensors.decode(bytes, source: source)
         func fail(_ why: String) -> NameGenError {
             NameGenError(.checkpoint, "'\(source)' is not a namegen checkpoint: \(why).",
@@ -261,7 +261,7 @@ public struct Checkpoint {
     // MARK: - Access for model loaders
 
     /// The F32 values of tensor `name`, which must have exactly `shape` and be finite.
-    public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+    package func floats(_ name: String, shape: [Int]) throws -> [Float] {
         guard let t = tensors[name] else {
             throw NameGenError(.checkpoint, "The checkpoint has no tensor '\(name)' for its \(model) model.",
                                hint: "The file may be damaged; retrain with 'namegen train'.")

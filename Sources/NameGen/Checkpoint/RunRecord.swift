@@ -8,52 +8,52 @@ import Foundation
 /// state that lets `--resume` continue bit for bit, and the losses it measured. Stored as one
 /// JSON value (`run`) in the checkpoint's metadata; format-1 files kept the same facts as
 /// strings under `training`, which `init(format1:)` reads.
-public struct RunRecord: Codable, Equatable, Sendable {
+package struct RunRecord: Codable, Equatable, Sendable {
     /// The optimisation settings; nil for a model counted in one pass (bigram), or a format-1
     /// file whose settings are missing or malformed (it loads, but cannot be resumed).
-    public var optimization: Optimization?
+    package var optimization: Optimization?
     /// Optimisation steps completed (0 for bigram).
-    public var step = 0
+    package var step = 0
     /// The optimizer's step count and the generator's state after `step` steps; nil when the
     /// file cannot be resumed.
-    public var resume: ResumeState?
+    package var resume: ResumeState?
     /// The lowest val loss seen at an evaluation (--eval-every), and its step.
-    public var best: Best?
+    package var best: Best?
     /// Each split's loss of the saved model; nil until measured (and for an empty split).
-    public var losses = Losses()
+    package var losses = Losses()
     /// Training time in seconds.
-    public var seconds: Double?
+    package var seconds: Double?
 
-    public struct Optimization: Codable, Equatable, Sendable {
-        public var optimizer: Optimizer.Kind
-        public var learningRate: Double
-        public var schedule: LearningRateSchedule.Shape
-        public var warmup: Int
-        public var weightDecay: Double
-        public var beta1: Double
-        public var beta2: Double
-        public var batchSize: Int
-        public var targetSteps: Int
-        public var evalEvery: Int
-        public var seed: UInt64
+    package struct Optimization: Codable, Equatable, Sendable {
+        package var optimizer: Optimizer.Kind
+        package var learningRate: Double
+        package var schedule: LearningRateSchedule.Shape
+        package var warmup: Int
+        package var weightDecay: Double
+        package var beta1: Double
+        package var beta2: Double
+        package var batchSize: Int
+        package var targetSteps: Int
+        package var evalEvery: Int
+        package var seed: UInt64
     }
 
-    public struct ResumeState: Codable, Equatable, Sendable {
-        public var optimizerSteps: Int
-        public var rngState: [UInt64]
+    package struct ResumeState: Codable, Equatable, Sendable {
+        package var optimizerSteps: Int
+        package var rngState: [UInt64]
     }
 
-    public struct Best: Codable, Equatable, Sendable {
-        public var valLoss: Double
-        public var step: Int
+    package struct Best: Codable, Equatable, Sendable {
+        package var valLoss: Double
+        package var step: Int
     }
 
-    public struct Losses: Codable, Equatable, Sendable {
-        public var train: Double?
-        public var val: Double?
-        public var test: Double?
+    package struct Losses: Codable, Equatable, Sendable {
+        package var train: Double?
+        package var val: Double?
+        package var test: Double?
 
-        public subscript(split: SplitName) -> Double? {
+        package subscript(split: SplitName) -> Double? {
             get { split == .train ? train : split == .val ? val : test }
             set {
                 switch split {
@@ -65,13 +65,13 @@ public struct RunRecord: Codable, Equatable, Sendable {
         }
     }
 
-    public init() {}
+    package init() {}
 }
 
 extension RunRecord {
     /// Reads format 1's `training` strings. A value that is missing or does not parse leaves
     /// its part of the record empty: the model still loads for eval, sample and info.
-    public init(format1 t: [String: String]) {
+    package init(format1 t: [String: String]) {
         func int(_ key: String) -> Int? { t[key].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } }
         func double(_ key: String) -> Double? { t[key].flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } }
         if let optimizer = t["optimizer"].flatMap(Optimizer.Kind.init(rawValue:)),
@@ -99,7 +99,7 @@ extension RunRecord {
     /// when every count is at least 0 (the batch size at least 1), every loss and time finite and
     /// at least 0, and the generator state four words. The optimisation's ranges (learning rate,
     /// betas, …) are checked when a run is resumed, since a model with odd ones still samples.
-    public var problem: String? {
+    package var problem: String? {
         // Counts above 2⁴⁰ (a trillion steps) come from no real run, and would overflow the
         // arithmetic that continues them.
         func count(_ name: String, _ value: Int, least: Int = 0) -> String? {
@@ -127,7 +127,7 @@ extension RunRecord {
     }
 
     /// The record as `info` lists it: name and value, in a fixed order.
-    public var rows: [(name: String, value: String)] {
+    package var rows: [(name: String, value: String)] {
         var rows: [(String, String)] = []
         if let o = optimization {
             rows += [("optimizer", o.optimizer.rawValue), ("lr", "\(o.learningRate)"), ("schedule", o.schedule.rawValue),

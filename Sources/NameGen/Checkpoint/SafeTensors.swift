@@ -18,13 +18,13 @@ import Foundation
 /// The header is written as ASCII, every other character as a `\uXXXX` escape, so that every
 /// character reads back as it was written by any JSON reader (some drop a raw U+FEFF inside a
 /// string, taking it for a byte-order mark). It is read with `JSON`, which takes raw UTF-8 too.
-public enum SafeTensors {
+package enum SafeTensors {
     /// The largest header accepted (the reference implementation uses the same 100 MB bound).
-    public static let maxHeaderBytes = 100_000_000
+    package static let maxHeaderBytes = 100_000_000
 
     /// Serialises tensors and metadata. Tensors are laid out in name order, 8-byte aligned
     /// header (padded with spaces, as the reference implementation does).
-    public static func encode(tensors: [String: Tensor], metadata: [String: String]) -> [UInt8] {
+    package static func encode(tensors: [String: Tensor], metadata: [String: String]) -> [UInt8] {
         var header: [String: JSON] = [:]
         if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
         var offset = 0
@@ -47,7 +47,7 @@ public enum SafeTensors {
     }
 
     /// Parses a safetensors file's bytes; `source` names it in error messages.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    package static func decode(_ bytes: [UInt8], source: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         func fail(_ why: String) -> NameGenError {
             NameGenError(.checkpoint, "'\(source)' is not a valid checkpoint: \(why).",
                          hint: "Train a new one with 'namegen train'.")
@@ -126,7 +126,7 @@ public enum SafeTensors {
     /// JSON text with every character beyond ASCII written as a `\uXXXX` escape (a surrogate
     /// pair above U+FFFF). Outside a string such a character is invalid JSON either way, so the
     /// result means what `json` means; it is `json` itself when that is all ASCII.
-    public static func asciiJSON(_ json: String) -> [UInt8] {
+    package static func asciiJSON(_ json: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(json.utf8.count)
         let hex = Array("0123456789abcdef".utf8)

@@ -1,9 +1,9 @@
 /// The element types of the safetensors format.
-public enum DType: String, CaseIterable, Sendable {
+package enum DType: String, CaseIterable, Sendable {
     case BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64
 
     /// Bytes per element.
-    public var size: Int {
+    package var size: Int {
         switch self {
         case .BOOL, .U8, .I8, .F8_E5M2, .F8_E4M3: return 1
         case .I16, .U16, .F16, .BF16: return 2
@@ -14,21 +14,21 @@ public enum DType: String, CaseIterable, Sendable {
 }
 
 /// One named array of a checkpoint: its element type, shape and raw little-endian bytes.
-public struct Tensor: Equatable, Sendable {
-    public var dtype: DType
-    public var shape: [Int]
-    public var bytes: [UInt8]
+package struct Tensor: Equatable, Sendable {
+    package var dtype: DType
+    package var shape: [Int]
+    package var bytes: [UInt8]
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    package var elementCount: Int { shape.reduce(1, *) }
 
-    public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
+    package init(dtype: DType, shape: [Int], bytes: [UInt8]) {
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
     }
 
     /// An F32 tensor of `shape` holding `values` (bit-exact, little-endian).
-    public init(shape: [Int], floats values: [Float]) {
+    package init(shape: [Int], floats values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "tensor shape does not match its values")
         var bytes = [UInt8](repeating: 0, count: values.count * 4)
         for (i, v) in values.enumerated() {
@@ -42,7 +42,7 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// The values of an F32 tensor; nil for any other dtype.
-    public var floats: [Float]? {
+    package var floats: [Float]? {
         guard dtype == .F32, bytes.count % 4 == 0 else { return nil }
         var out = [Float](repeating: 0, count: bytes.count / 4)
         for i in 0..<out.count {

@@ -4,30 +4,30 @@
 /// is the file's name without its extension) or a `category<TAB>name` file (`.tsv`, or
 /// standard input with `--labelled`). Category indices follow the sorted names, so the same
 /// data gives the same indices whatever order its lines or files come in.
-public struct Categories: Sendable, Equatable {
+package struct Categories: Sendable, Equatable {
     /// The category names, sorted as `String`s sort.
-    public let names: [String]
+    package let names: [String]
     /// `ofName[i]` is the category of name `i` of the `NameList` (file order).
-    public let ofName: [UInt16]
+    package let ofName: [UInt16]
 
     /// The most categories a data set may have.
-    public static let limit = 4096
+    package static let limit = 4096
 
-    public init(names: [String], ofName: [UInt16]) {
+    package init(names: [String], ofName: [UInt16]) {
         precondition(ofName.allSatisfy { Int($0) < names.count })
         self.names = names
         self.ofName = ofName
     }
 
-    public var count: Int { names.count }
+    package var count: Int { names.count }
 }
 
 /// A category's name and how many training names it had, as a checkpoint records them.
-public struct CategoryCount: Sendable, Equatable {
-    public var name: String
-    public var count: Int
+package struct CategoryCount: Sendable, Equatable {
+    package var name: String
+    package var count: Int
 
-    public init(name: String, count: Int) {
+    package init(name: String, count: Int) {
         self.name = name
         self.count = count
     }
@@ -35,11 +35,11 @@ public struct CategoryCount: Sendable, Equatable {
 
 extension Array where Element == CategoryCount {
     /// The prior p(c) of each category: its share of the training names.
-    public var prior: [Double] {
+    package var prior: [Double] {
         let total = Double(reduce(0) { $0 + $1.count })
         return map { total > 0 ? Double($0.count) / total : 1 / Double(Swift.max(count, 1)) }
     }
 
     /// The names, for messages: "a, b, c".
-    public var nameList: String { map(\.name).joined(separator: ", ") }
+    package var nameList: String { map(\.name).joined(separator: ", ") }
 }

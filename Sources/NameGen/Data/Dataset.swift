@@ -1,25 +1,25 @@
 /// Which part of the data an operation works on.
-public enum SplitName: String, CaseIterable, Sendable {
+package enum SplitName: String, CaseIterable, Sendable {
     case train, val, test
 }
 
 /// How the names are divided: a seeded shuffle, then the first `trainFraction` of the names
 /// for training, the next `valFraction` for validation and the rest for test.
-public struct SplitConfig: Equatable, Sendable {
-    public var seed: UInt64
-    public var trainFraction: Double
-    public var valFraction: Double
+package struct SplitConfig: Equatable, Sendable {
+    package var seed: UInt64
+    package var trainFraction: Double
+    package var valFraction: Double
 
-    public init(seed: UInt64 = 42, trainFraction: Double = 0.8, valFraction: Double = 0.1) {
+    package init(seed: UInt64 = 42, trainFraction: Double = 0.8, valFraction: Double = 0.1) {
         self.seed = seed
         self.trainFraction = trainFraction
         self.valFraction = valFraction
     }
 
-    public var testFraction: Double { max(0, 1 - trainFraction - valFraction) }
+    package var testFraction: Double { max(0, 1 - trainFraction - valFraction) }
 
     /// Checks the fractions; a usage error names the bad one.
-    public func validate() throws {
+    package func validate() throws {
         guard trainFraction > 0, trainFraction <= 1, trainFraction.isFinite else {
             throw NameGenError(.usage, "The train fraction must be in (0, 1], got \(trainFraction).")
         }
@@ -36,20 +36,20 @@ public struct SplitConfig: Equatable, Sendable {
 ///
 /// The names stay in one `NameList` (tokens, file order); a split is a list of name indices,
 /// and `stream` lays a split out for a model's block size.
-public struct Dataset: Sendable {
-    public let vocabulary: Vocabulary
-    public let split: SplitConfig
+package struct Dataset: Sendable {
+    package let vocabulary: Vocabulary
+    package let split: SplitConfig
     /// Every name of the file, in file order (repeats included even with dedupe).
-    public let names: NameList
+    package let names: NameList
     /// The indices of the names used (without repeats under dedupe), shuffled: the train
     /// names, then val, then test.
-    public let order: [UInt32]
+    package let order: [UInt32]
     private let trainEnd: Int
     private let valEnd: Int
 
     /// Splits `names` by `split`, vocabulary from the names. With `dedupe`, repeated names
     /// are dropped (first occurrence kept) before the split.
-    public init(names: NameList, split: SplitConfig, dedupe: Bool = false) throws {
+    package init(names: NameList, split: SplitConfig, dedupe: Bool = false) throws {
         try split.validate()
         var order = dedupe ? names.firstOccurrences() : Array(0..<UInt32(names.count))
         var rng = RandomGenerator(seed: split.seed)
@@ -99,15 +99,15 @@ public struct Dataset: Sendable {
     }
 
     /// The number of categories (0 for plain names).
-    public var categoryCount: Int { names.categories?.count ?? 0 }
+    package var categoryCount: Int { names.categories?.count ?? 0 }
 
     /// The category of name `i` (0 for plain names).
     @inline(__always)
-    public func category(ofName i: Int) -> Int32 { names.categories.map { Int32($0.ofName[i]) } ?? 0 }
+    package func category(ofName i: Int) -> Int32 { names.categories.map { Int32($0.ofName[i]) } ?? 0 }
 
     /// Each category with its number of training names, as the checkpoint records them; empty
     /// for plain names.
-    public var categoryCounts: [CategoryCount] {
+    package var categoryCounts: [CategoryCount] {
         guard let categories = names.categories else { return [] }
         var counts = [Int](repeating: 0, count: categories.count)
         for i in indices(.train) { counts[Int(categories.ofName[Int(i)])] += 1 }
@@ -115,26 +115,26 @@ public struct Dataset: Sendable {
     }
 
     /// The categories of a split's names, in the split's order (nil for plain names).
-    public func nameCategories(_ split: SplitName) -> [UInt16]? {
+    package func nameCategories(_ split: SplitName) -> [UInt16]? {
         names.categories.map { c in indices(split).map { c.ofName[Int($0)] } }
     }
 
-    public init(names: [String], split: SplitConfig, dedupe: Bool = false) throws {
+    package init(names: [String], split: SplitConfig, dedupe: Bool = false) throws {
         try self.init(names: try NameList(names), split: split, dedupe: dedupe)
     }
 
     /// Rebuilds a data set from a file's names with the vocabulary a model was trained with;
     /// a name with a character outside that vocabulary is an error.
-    public init(names: NameList, split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
+    package init(names: NameList, split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
         try self.init(names: try names.reencoded(in: vocabulary), split: split, dedupe: dedupe)
     }
 
-    public init(names: [String], split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
+    package init(names: [String], split: SplitConfig, dedupe: Bool, vocabulary: Vocabulary) throws {
         try self.init(names: try NameList(names), split: split, dedupe: dedupe, vocabulary: vocabulary)
     }
 
     /// The indices (into `names`) of a split's names, in shuffled order.
-    public func indices(_ split: SplitName) -> ArraySlice<UInt32> {
+    package func indices(_ split: SplitName) -> ArraySlice<UInt32> {
         switch split {
         case .train: return order[0..<trainEnd]
         case .val: return order[trainEnd..<valEnd]
@@ -143,30 +143,30 @@ public struct Dataset: Sendable {
     }
 
     /// The number of names in a split.
-    public func count(_ split: SplitName) -> Int { indices(split).count }
+    package func count(_ split: SplitName) -> Int { indices(split).count }
 
     /// The number of examples of a split: its characters plus one end per name.
-    public func exampleCount(_ split: SplitName) -> Int {
+    package func exampleCount(_ split: SplitName) -> Int {
         indices(split).reduce(0) { $0 + names.length(Int($1)) + 1 }
     }
 
     /// The length of the longest name used (in any split).
-    public var longestName: Int { order.reduce(0) { max($0, names.length(Int($1))) } }
+    package var longestName: Int { order.reduce(0) { max($0, names.length(Int($1))) } }
 
     /// The names of a split as strings, in shuffled order (small data: tests, summaries).
-    public func names(_ split: SplitName) -> [String] { indices(split).map { names.name(Int($0)) } }
+    package func names(_ split: SplitName) -> [String] { indices(split).map { names.name(Int($0)) } }
 
-    public var train: [String] { names(.train) }
-    public var val: [String] { names(.val) }
-    public var test: [String] { names(.test) }
+    package var train: [String] { names(.train) }
+    package var val: [String] { names(.val) }
+    package var test: [String] { names(.test) }
 
     /// The examples of one split at `blockSize`, as a token stream.
-    public func stream(_ split: SplitName, blockSize: Int) -> TokenStream {
+    package func stream(_ split: SplitName, blockSize: Int) -> TokenStream {
         TokenStream(names: names, order: indices(split), blockSize: blockSize, categories: nameCategories(split))
     }
 
     /// The names of `splits`, to look up by tokens.
-    public func lookup(_ splits: [SplitName]) -> NameLookup {
+    package func lookup(_ splits: [SplitName]) -> NameLookup {
         var set = NameSet(capacity: splits.reduce(0) { $0 + count($1) })
         for s in splits { for i in indices(s) { _ = set.insert(Int(i), of: names) } }
         return NameLookup(set: set, list: names)

@@ -24,21 +24,21 @@ import Darwin
 /// thread) and cut into names while the next is read, so the whole file is never in memory at
 /// once. A FIFO, a terminal or a pipe is waited on with `poll` in short slices, so that a stop
 /// request (Ctrl-C) ends a read that no writer feeds.
-public enum NameFile {
+package enum NameFile {
     /// The largest input namegen reads. Token offsets are 32-bit.
-    public static let maxBytes = 2 * 1024 * 1024 * 1024 - 1
+    package static let maxBytes = 2 * 1024 * 1024 * 1024 - 1
     /// The path that names standard input.
-    public static let standardInput = "-"
+    package static let standardInput = "-"
     static let chunkSize = 4 * 1024 * 1024
     /// The longest line accepted, far beyond any name: a longer one means the input is not a
     /// list of names, and is refused before more of it is held.
-    public static let maxLineBytes = 16 * 1024 * 1024
+    package static let maxLineBytes = 16 * 1024 * 1024
 
     /// What `load` returns: the names, the SHA-256 of the bytes read and their count.
-    public struct Contents: Sendable {
-        public let names: NameList
-        public let sha256: String
-        public let bytes: Int
+    package struct Contents: Sendable {
+        package let names: NameList
+        package let sha256: String
+        package let bytes: Int
     }
 
     /// Reads and parses `path` (`-` for standard input). `progress` is called after each
@@ -50,7 +50,7 @@ public enum NameFile {
     /// Labelled data: a directory is read as one file of names per category, and a `.tsv` file
     /// (or any input when `labelled` is true, as standard input needs) as `category<TAB>name`
     /// lines. The names then carry `NameList.categories`.
-    public static func load(_ path: String, labelled: Bool = false, stop: StopRequest? = nil, limit: Int = maxBytes,
+    package static func load(_ path: String, labelled: Bool = false, stop: StopRequest? = nil, limit: Int = maxBytes,
                             progress: (Int, Int?) -> Void = { _, _ in }) throws -> Contents {
         if path != standardInput && isDirectory(path) {
             return try loadDirectory(path, stop: stop, limit: limit, progress: progress)
@@ -76,7 +76,7 @@ public enum NameFile {
     }
 
     /// Whether `path` is read as `category<TAB>name` lines by its extension.
-    public static func isTSV(_ path: String) -> Bool { path.lowercased().hasSuffix(".tsv") }
+    package static func isTSV(_ path: String) -> Bool { path.lowercased().hasSuffix(".tsv") }
 
     static func isDirectory(_ path: String) -> Bool {
         var status = stat()
@@ -84,7 +84,7 @@ public enum NameFile {
     }
 
     /// The category of a file of a labelled directory: its name without the last extension.
-    public static func categoryName(ofFile file: String) -> String {
+    package static func categoryName(ofFile file: String) -> String {
         guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
         return String(file[..<dot])
     }
@@ -150,7 +150,7 @@ public enum NameFile {
 
     /// The bytes of `path`, with errors for the cases a user can hit (for small files such
     /// as training logs).
-    public static func readBytes(_ path: String, stop: StopRequest? = nil, limit: Int = maxBytes) throws -> [UInt8] {
+    package static func readBytes(_ path: String, stop: StopRequest? = nil, limit: Int = maxBytes) throws -> [UInt8] {
         var input = try InputFile(path)
         defer { input.close() }
         var bytes: [UInt8] = []
@@ -162,17 +162,17 @@ public enum NameFile {
     }
 
     /// Reads the names in `path` as strings.
-    public static func read(_ path: String) throws -> [String] {
+    package static func read(_ path: String) throws -> [String] {
         try load(path).names.strings
     }
 
     /// Parses file contents into names; `source` names the file in error messages.
-    public static func parse(_ bytes: [UInt8], source: String) throws -> [String] {
+    package static func parse(_ bytes: [UInt8], source: String) throws -> [String] {
         try parseList(bytes, source: source).strings
     }
 
     /// Parses file contents into a name list.
-    public static func parseList(_ bytes: [UInt8], source: String) throws -> NameList {
+    package static func parseList(_ bytes: [UInt8], source: String) throws -> NameList {
         var parser = NameParser(source: source)
         try parser.consume(bytes)
         return try parser.finish()

@@ -1,6 +1,7 @@
 /// A failure that namegen reports to the user as one line, `Error: <message>`, followed by a
 /// hint where there is one. Nothing in the library traps on bad input: it throws this.
 public struct NameGenError: Error, Equatable, CustomStringConvertible {
+    /// What went wrong, by the exit status the command line gives it.
     public enum Kind: Equatable, Sendable {
         /// Bad command-line usage (exit 64, EX_USAGE).
         case usage
@@ -23,23 +24,27 @@ public struct NameGenError: Error, Equatable, CustomStringConvertible {
         case interrupted
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// One sentence that says what went wrong.
     public var message: String
+    /// What to do about it, where there is something to say.
     public var hint: String?
     /// For `.interrupted`: the signal that stopped the work (SIGINT when nil).
-    public var signal: Int32?
+    package var signal: Int32?
 
-    public init(_ kind: Kind, _ message: String, hint: String? = nil, signal: Int32? = nil) {
+    package init(_ kind: Kind, _ message: String, hint: String? = nil, signal: Int32? = nil) {
         self.kind = kind
         self.message = message
         self.hint = hint
         self.signal = signal
     }
 
+    /// The message.
     public var description: String { message }
 
     /// The process exit status for this failure (sysexits.h values).
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch kind {
         case .usage: return 64
         case .data: return 65

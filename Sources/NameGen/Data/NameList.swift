@@ -1,18 +1,18 @@
 /// Every name of a data file, in file order, as tokens of the file's vocabulary: one
 /// `TokenBuffer` with the names back to back, and where each one ends. This is the whole
 /// data set in memory, about one byte per character; strings are made only on request.
-public struct NameList: Sendable {
-    public let vocabulary: Vocabulary
+package struct NameList: Sendable {
+    package let vocabulary: Vocabulary
     /// The names' tokens back to back (1...V-1, no start/stop tokens).
-    public let tokens: TokenBuffer
+    package let tokens: TokenBuffer
     /// `ends[i]` is where name `i` ends in `tokens`; it starts where name `i - 1` ends.
-    public let ends: [UInt32]
+    package let ends: [UInt32]
     /// Each name's category, for labelled data; nil for a plain list of names.
-    public var categories: Categories?
+    package var categories: Categories?
 
-    public var count: Int { ends.count }
+    package var count: Int { ends.count }
 
-    public init(vocabulary: Vocabulary, tokens: TokenBuffer, ends: [UInt32]) {
+    package init(vocabulary: Vocabulary, tokens: TokenBuffer, ends: [UInt32]) {
         precondition(ends.last.map { Int($0) == tokens.count } ?? (tokens.count == 0))
         self.vocabulary = vocabulary
         self.tokens = tokens
@@ -21,7 +21,7 @@ public struct NameList: Sendable {
 
     /// The names of `strings`, with the vocabulary of their characters (for tests and small
     /// in-memory lists; files go through `NameFile.load`).
-    public init(_ strings: [String]) throws {
+    package init(_ strings: [String]) throws {
         let vocabulary = try Vocabulary(names: strings)
         var tokens = TokenBuffer(vocabularySize: vocabulary.size)
         var ends: [UInt32] = []
@@ -35,27 +35,27 @@ public struct NameList: Sendable {
 
     /// Where name `i` lies in `tokens`.
     @inline(__always)
-    public func range(_ i: Int) -> Range<Int> {
+    package func range(_ i: Int) -> Range<Int> {
         (i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])
     }
 
     /// The length of name `i` in characters.
     @inline(__always)
-    public func length(_ i: Int) -> Int { range(i).count }
+    package func length(_ i: Int) -> Int { range(i).count }
 
     /// The tokens of name `i`.
-    public func tokens(of i: Int) -> [Int32] { tokens.tokens(range(i)) }
+    package func tokens(of i: Int) -> [Int32] { tokens.tokens(range(i)) }
 
     /// Name `i` as a string.
-    public func name(_ i: Int) -> String { vocabulary.decode(tokens(of: i)) }
+    package func name(_ i: Int) -> String { vocabulary.decode(tokens(of: i)) }
 
     /// Every name as a string, in file order.
-    public var strings: [String] { (0..<count).map(name) }
+    package var strings: [String] { (0..<count).map(name) }
 
     /// The same names in the tokens of `other`, a vocabulary that has every character of this
     /// one (a checkpoint's, which may have more characters than the file it is evaluated on).
     /// A character that `other` lacks is a data error naming it.
-    public func reencoded(in other: Vocabulary) throws -> NameList {
+    package func reencoded(in other: Vocabulary) throws -> NameList {
         if other == vocabulary { return self }
         var table = [UInt16](repeating: 0, count: vocabulary.size)
         for (i, c) in vocabulary.characters.enumerated() {
@@ -72,7 +72,7 @@ public struct NameList: Sendable {
 
     /// The same names in the tokens of `other`; a character that `other` lacks becomes the
     /// start/stop token (0), which no generated name contains, so such a name never matches one.
-    public func reencodedKeepingUnknown(in other: Vocabulary) -> NameList {
+    package func reencodedKeepingUnknown(in other: Vocabulary) -> NameList {
         if other == vocabulary { return self }
         var table = [UInt16](repeating: 0, count: vocabulary.size)
         for (i, c) in vocabulary.characters.enumerated() { table[i + 1] = other.token(c).map(UInt16.init) ?? 0 }
@@ -83,7 +83,7 @@ public struct NameList: Sendable {
 
     /// The indices of the names, without repeats: the first occurrence of each name is kept,
     /// in file order. Names are equal when their tokens are (so "é" and "e\u{301}" are one).
-    public func firstOccurrences() -> [UInt32] {
+    package func firstOccurrences() -> [UInt32] {
         var set = NameSet(capacity: count)
         var kept: [UInt32] = []
         kept.reserveCapacity(count)
@@ -95,14 +95,14 @@ public struct NameList: Sendable {
 /// A hash set of names of one `NameList`, by their tokens: what `--dedupe`, `sample --new`
 /// and the "names also in train" count need, without a `String` per name (20 million
 /// strings take gigabytes and tens of seconds to hash; token runs take a pass).
-public struct NameSet: Sendable {
+package struct NameSet: Sendable {
     /// Open addressing, linear probing; each slot holds a name index + 1 (0 = empty).
     private var slots: [UInt32]
     private var hashes: [UInt32]
     private var mask: Int
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size *= 2 }
         slots = [UInt32](repeating: 0, count: size)
@@ -153,7 +153,7 @@ public struct NameSet: Sendable {
     }
 
     /// Adds name `i` of `list`; false when an equal name is already in the set.
-    public mutating func insert(_ i: Int, of list: NameList) -> Bool {
+    package mutating func insert(_ i: Int, of list: NameList) -> Bool {
         if (count + 1) * 2 > slots.count { grow(list) }
         let h = Self.hash(list, i)
         var p = Int(h) & mask
@@ -168,7 +168,7 @@ public struct NameSet: Sendable {
     }
 
     /// Whether a name with these tokens is in the set (the set was filled from `list`).
-    public func contains(_ tokens: [Int32], in list: NameList) -> Bool {
+    package func contains(_ tokens: [Int32], in list: NameList) -> Bool {
         let h = Self.hash(tokens)
         var p = Int(h) & mask
         while slots[p] != 0 {
@@ -179,7 +179,7 @@ public struct NameSet: Sendable {
     }
 
     /// Whether name `i` of `list` (the list the set was filled from) is in the set.
-    public func contains(_ i: Int, of list: NameList) -> Bool {
+    package func contains(_ i: Int, of list: NameList) -> Bool {
         let h = Self.hash(list, i)
         var p = Int(h) & mask
         while slots[p] != 0 {
@@ -191,25 +191,25 @@ public struct NameSet: Sendable {
 }
 
 /// `NameSet`s with the list they index: answers whether a name, given as tokens, is in any.
-public struct NameLookup: Sendable {
-    public let sets: [NameSet]
-    public let list: NameList
+package struct NameLookup: Sendable {
+    package let sets: [NameSet]
+    package let list: NameList
 
-    public init(set: NameSet, list: NameList) {
+    package init(set: NameSet, list: NameList) {
         sets = [set]
         self.list = list
     }
 
     /// The union of lookups over one list (e.g. the three splits), without building a
     /// fourth set as large as the three.
-    public init(combining lookups: [NameLookup]) {
+    package init(combining lookups: [NameLookup]) {
         precondition(!lookups.isEmpty)
         sets = lookups.flatMap(\.sets)
         list = lookups[0].list
     }
 
-    public func contains(_ tokens: [Int32]) -> Bool { sets.contains { $0.contains(tokens, in: list) } }
+    package func contains(_ tokens: [Int32]) -> Bool { sets.contains { $0.contains(tokens, in: list) } }
 
     /// Whether name `i` of the list is in any of the sets.
-    public func contains(nameAt i: Int) -> Bool { sets.contains { $0.contains(i, of: list) } }
+    package func contains(nameAt i: Int) -> Bool { sets.contains { $0.contains(i, of: list) } }
 }

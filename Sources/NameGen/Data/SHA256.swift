@@ -3,7 +3,7 @@
 ///
 /// `Hasher` takes the data in pieces as it is read, so a file is hashed in the same pass
 /// (on another thread, see `NameFile.load`) and never needs to be held whole.
-public enum SHA256 {
+package enum SHA256 {
     static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -16,21 +16,21 @@ public enum SHA256 {
     ]
 
     /// The digest of `bytes` as 64 lowercase hex digits.
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         var h = Hasher()
         h.update(bytes)
         return h.finalizeHex()
     }
 
     /// The 32-byte digest of `bytes`.
-    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+    package static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var h = Hasher()
         h.update(bytes)
         return h.finalize()
     }
 
     /// An incremental SHA-256: `update` with the data in any pieces, then `finalize`.
-    public struct Hasher: Sendable {
+    package struct Hasher: Sendable {
         private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
             (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
         /// The bytes of an incomplete 64-byte block.
@@ -39,11 +39,11 @@ public enum SHA256 {
         /// The message schedule, allocated once.
         private var w = [UInt32](repeating: 0, count: 64)
 
-        public init() { partial.reserveCapacity(64) }
+        package init() { partial.reserveCapacity(64) }
 
-        public mutating func update(_ bytes: [UInt8]) { update(bytes[...]) }
+        package mutating func update(_ bytes: [UInt8]) { update(bytes[...]) }
 
-        public mutating func update(_ bytes: ArraySlice<UInt8>) {
+        package mutating func update(_ bytes: ArraySlice<UInt8>) {
             length &+= UInt64(bytes.count)
             var i = bytes.startIndex
             if !partial.isEmpty {
@@ -63,7 +63,7 @@ public enum SHA256 {
         }
 
         /// The digest; the hasher is finished afterwards.
-        public mutating func finalize() -> [UInt8] {
+        package mutating func finalize() -> [UInt8] {
             let bitLength = length &* 8
             var tail = partial
             tail.append(0x80)
@@ -76,7 +76,7 @@ public enum SHA256 {
             }
         }
 
-        public mutating func finalizeHex() -> String {
+        package mutating func finalizeHex() -> String {
             finalize().map { b in
                 let s = String(b, radix: 16)
                 return b < 16 ? "0" + s : s

@@ -5,12 +5,12 @@
 ///
 /// The loops that read tokens are written once, generic over the element type, and called
 /// through `switch` so that each width gets its own specialised code.
-public enum TokenBuffer: Equatable, Sendable {
+package enum TokenBuffer: Equatable, Sendable {
     case u8([UInt8])
     case u16([UInt16])
 
     /// An empty buffer wide enough for tokens below `vocabularySize`.
-    public init(vocabularySize: Int, reservingCapacity capacity: Int = 0) {
+    package init(vocabularySize: Int, reservingCapacity capacity: Int = 0) {
         if vocabularySize <= 256 {
             var a: [UInt8] = []
             a.reserveCapacity(capacity)
@@ -23,12 +23,12 @@ public enum TokenBuffer: Equatable, Sendable {
     }
 
     /// `count` zeros (start/stop tokens), wide enough for tokens below `vocabularySize`.
-    public init(zeros count: Int, vocabularySize: Int) {
+    package init(zeros count: Int, vocabularySize: Int) {
         self = vocabularySize <= 256 ? .u8([UInt8](repeating: 0, count: count))
                                      : .u16([UInt16](repeating: 0, count: count))
     }
 
-    public var count: Int {
+    package var count: Int {
         switch self {
         case .u8(let a): return a.count
         case .u16(let a): return a.count
@@ -36,14 +36,14 @@ public enum TokenBuffer: Equatable, Sendable {
     }
 
     /// Bytes per token.
-    public var width: Int {
+    package var width: Int {
         switch self {
         case .u8: return 1
         case .u16: return 2
         }
     }
 
-    public subscript(i: Int) -> Int32 {
+    package subscript(i: Int) -> Int32 {
         switch self {
         case .u8(let a): return Int32(a[i])
         case .u16(let a): return Int32(a[i])
@@ -51,7 +51,7 @@ public enum TokenBuffer: Equatable, Sendable {
     }
 
     /// Appends one token; it must fit the buffer's width.
-    public mutating func append(_ token: Int) {
+    package mutating func append(_ token: Int) {
         switch self {
         case .u8(var a):
             self = .u8([])  // keep `a` uniquely referenced, so the append does not copy
@@ -65,7 +65,7 @@ public enum TokenBuffer: Equatable, Sendable {
     }
 
     /// The tokens of `range` as `Int32`.
-    public func tokens(_ range: Range<Int>) -> [Int32] {
+    package func tokens(_ range: Range<Int>) -> [Int32] {
         switch self {
         case .u8(let a): return a[range].map { Int32($0) }
         case .u16(let a): return a[range].map { Int32($0) }
@@ -74,7 +74,7 @@ public enum TokenBuffer: Equatable, Sendable {
 
     /// Every token replaced by `table[token]`, in a buffer wide enough for `vocabularySize`.
     /// Tokens without an entry in `table` are a programming error.
-    public func mapped(through table: [UInt16], vocabularySize: Int) -> TokenBuffer {
+    package func mapped(through table: [UInt16], vocabularySize: Int) -> TokenBuffer {
         func map<T: FixedWidthInteger, U: FixedWidthInteger>(_ a: [T], to: U.Type) -> [U] {
             var out = [U](repeating: 0, count: a.count)
             for i in a.indices { out[i] = U(truncatingIfNeeded: table[Int(a[i])]) }

@@ -13,13 +13,13 @@
 /// Memory is one token (usually one byte) per character plus `blockSize` per name, and a
 /// 32-bit offset per name, instead of `blockSize` 32-bit tokens per character for
 /// materialised windows.
-public struct TokenStream: Sendable {
-    public let blockSize: Int
+package struct TokenStream: Sendable {
+    package let blockSize: Int
     /// Number of examples: the characters of the names plus one end per name.
-    public let count: Int
-    public let nameCount: Int
+    package let count: Int
+    package let nameCount: Int
     /// The padded stream.
-    public let tokens: TokenBuffer
+    package let tokens: TokenBuffer
     /// `exampleStarts[j]` is the first example of name j, and `exampleStarts[nameCount]` is
     /// `count`. Only needed to find an example's position when `blockSize > 1`; empty at 1.
     let exampleStarts: [UInt32]
@@ -30,7 +30,7 @@ public struct TokenStream: Sendable {
     /// The stream of the names `order` of `names`, in that order.
     /// `NameFile.maxBytes` keeps a file's examples below 2^31, so they fit the 32-bit offsets;
     /// the stream's own length must too (names + block size × names < 2^32).
-    public init(names: NameList, order: ArraySlice<UInt32>, blockSize: Int, categories: [UInt16]? = nil) {
+    package init(names: NameList, order: ArraySlice<UInt32>, blockSize: Int, categories: [UInt16]? = nil) {
         precondition(blockSize >= 1, "block size must be at least 1")
         precondition(categories.map { $0.count == order.count } ?? true)
         self.blockSize = blockSize
@@ -83,7 +83,7 @@ public struct TokenStream: Sendable {
     }
 
     /// The stream of already-encoded names (tests, small lists).
-    public init(encoded names: [[Int32]], vocabularySize: Int = 256, blockSize: Int) {
+    package init(encoded names: [[Int32]], vocabularySize: Int = 256, blockSize: Int) {
         var buffer = TokenBuffer(vocabularySize: vocabularySize)
         var ends: [UInt32] = []
         for name in names {
@@ -96,7 +96,7 @@ public struct TokenStream: Sendable {
 
     /// The stream position of example `i`'s target (its context is the `blockSize` before).
     @inline(__always)
-    public func position(ofExample i: Int) -> Int {
+    package func position(ofExample i: Int) -> Int {
         if blockSize == 1 { return i + 1 }
         // Name j's first target is after j + 1 paddings and the j names (and ends) before it.
         return i + name(ofExample: i) * (blockSize - 1) + blockSize
@@ -116,13 +116,13 @@ public struct TokenStream: Sendable {
 
     /// The category of example `i`'s name (0 for plain names).
     @inline(__always)
-    public func category(_ i: Int) -> Int32 {
+    package func category(_ i: Int) -> Int32 {
         guard let nameCategories else { return 0 }
         return Int32(nameCategories[name(ofExample: i)])
     }
 
     /// The categories of the examples `range`, into the first rows of `categories`.
-    public func categories(examples range: Range<Int>, into categories: inout [Int32]) {
+    package func categories(examples range: Range<Int>, into categories: inout [Int32]) {
         guard let nameCategories, !range.isEmpty else { return }
         var j = name(ofExample: range.lowerBound)
         for row in 0..<range.count {
@@ -134,7 +134,7 @@ public struct TokenStream: Sendable {
 
     /// Writes example `i` into row `row` of `contexts` (rows of `blockSize`) and `targets`.
     @inline(__always)
-    public func copy(example i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
+    package func copy(example i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
         let p = position(ofExample: i)
         let b = blockSize
         switch tokens {
@@ -149,7 +149,7 @@ public struct TokenStream: Sendable {
 
     /// Writes the examples `range` (in order) into the first rows of `contexts` and `targets`.
     /// Walks the stream: after a target that ends a name, the next target is `blockSize` on.
-    public func copy(examples range: Range<Int>, contexts: inout [Int32], targets: inout [Int32]) {
+    package func copy(examples range: Range<Int>, contexts: inout [Int32], targets: inout [Int32]) {
         guard !range.isEmpty else { return }
         var p = position(ofExample: range.lowerBound)
         let b = blockSize
@@ -168,22 +168,22 @@ public struct TokenStream: Sendable {
     }
 
     /// Writes the examples `indices` (any order) into the first rows of `contexts` and `targets`.
-    public func copy(examples indices: ArraySlice<Int>, contexts: inout [Int32], targets: inout [Int32]) {
+    package func copy(examples indices: ArraySlice<Int>, contexts: inout [Int32], targets: inout [Int32]) {
         for (row, i) in indices.enumerated() { copy(example: i, toRow: row, contexts: &contexts, targets: &targets) }
     }
 
     /// The context of example `i`.
-    public func context(_ i: Int) -> [Int32] {
+    package func context(_ i: Int) -> [Int32] {
         let p = position(ofExample: i)
         return tokens.tokens((p - blockSize)..<p)
     }
 
     /// The target of example `i`.
-    public func target(_ i: Int) -> Int32 { tokens[position(ofExample: i)] }
+    package func target(_ i: Int) -> Int32 { tokens[position(ofExample: i)] }
 
     /// Every example at once, as (count, blockSize) contexts and (count) targets: for models
     /// that train on the full batch (onehot), whose own buffers are already this size × V.
-    public func materialize() -> (contexts: [Int32], targets: [Int32]) {
+    package func materialize() -> (contexts: [Int32], targets: [Int32]) {
         var contexts = [Int32](repeating: 0, count: count * blockSize)
         var targets = [Int32](repeating: 0, count: count)
         copy(examples: 0..<count, contexts: &contexts, targets: &targets)
@@ -193,7 +193,7 @@ public struct TokenStream: Sendable {
     /// How often each token follows each other token over all examples, counted in one pass
     /// over the stream (block size 1, where every adjacent pair is an example):
     /// `counts[prev * vocabularySize + next]`.
-    public func bigramCounts(vocabularySize v: Int) -> [Int] {
+    package func bigramCounts(vocabularySize v: Int) -> [Int] {
         precondition(blockSize == 1)
         var counts = [Int](repeating: 0, count: v * v)
         func pass<T: FixedWidthInteger>(_ a: [T]) {
@@ -216,7 +216,7 @@ public struct TokenStream: Sendable {
     /// counts the pairs of the names of category c, in one pass over the names (block size 1,
     /// where name j's examples are the pairs at stream positions exampleStarts[j] ..<
     /// exampleStarts[j + 1] and the one after each).
-    public func bigramCounts(vocabularySize v: Int, categories k: Int) -> [Int] {
+    package func bigramCounts(vocabularySize v: Int, categories k: Int) -> [Int] {
         precondition(blockSize == 1)
         guard let nameCategories else { preconditionFailure("per-category counts of unlabelled names") }
         var counts = [Int](repeating: 0, count: k * v * v)

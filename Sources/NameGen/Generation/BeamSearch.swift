@@ -18,15 +18,15 @@ import Darwin
 /// than the last of them is dropped: with a width at least the number of live partial names
 /// the result is exact. Ranking per character (`perCharacter`) has no such bound: the search
 /// then runs to the maximum length.
-public enum BeamSearch {
+package enum BeamSearch {
     /// A finished name: its tokens and its log-probability (natural log, the end token included).
-    public struct Result: Sendable, Equatable {
-        public var tokens: [Int32]
-        public var logProbability: Double
+    package struct Result: Sendable, Equatable {
+        package var tokens: [Int32]
+        package var logProbability: Double
         /// The ranking score: the total, or the total over (characters + 1) with `perCharacter`.
-        public var score: Double
+        package var score: Double
         /// The category the name was found under (0 for a model of plain names).
-        public var category: Int32 = 0
+        package var category: Int32 = 0
     }
 
     /// The `count` best names. `options` supplies the prefix, the lengths, the pattern and the
@@ -35,7 +35,7 @@ public enum BeamSearch {
     /// A labelled model searches under `options.category`; without one, under each category,
     /// and ranks the (category, name) pairs by log p(c) + log p(name | c), the prior's term
     /// included in `logProbability` and `score`.
-    public static func search(model: LanguageModel, options: SamplingOptions, count: Int, width: Int,
+    package static func search(model: LanguageModel, options: SamplingOptions, count: Int, width: Int,
                               perCharacter: Bool) throws -> [Result] {
         try Sampler.checkCategories(model: model, options: options)
         guard model.categoryCount > 0 else {

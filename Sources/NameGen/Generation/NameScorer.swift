@@ -19,13 +19,13 @@ import Darwin
 /// `Evaluation.chunkRows` examples; the chunks run at once on copies of the model, one per
 /// thread, each with one-thread products, and every chunk writes its own names' totals, so the
 /// result is the same for any number of threads.
-public final class NameScorer: @unchecked Sendable {
+package final class NameScorer: @unchecked Sendable {
     /// One copy of the model per thread.
     let models: [LanguageModel]
     let layout: TrainingRecipe.Layout
 
     /// `models` are copies of one model (one per thread); `layout` is its recipe's.
-    public init(models: [LanguageModel], layout: TrainingRecipe.Layout) {
+    package init(models: [LanguageModel], layout: TrainingRecipe.Layout) {
         precondition(!models.isEmpty)
         precondition(layout == .windows || models.allSatisfy { $0 is SequenceModel })
         self.models = models
@@ -44,12 +44,12 @@ public final class NameScorer: @unchecked Sendable {
 
     /// The longest name the model can score, in characters: a sequence model reads at most
     /// its block size of positions (the name and its end token); a window model any length.
-    public var longestName: Int? { layout == .sequences ? model.blockSize - 1 : nil }
+    package var longestName: Int? { layout == .sequences ? model.blockSize - 1 : nil }
 
     /// log p(name | c) for every name and every category of `categories`: result[n·K + k] for
     /// K = categories.count. For a model of plain names pass [0]. Every name must be non-empty,
     /// in the model's vocabulary and no longer than `longestName`.
-    public func logProbabilities(names: [[Int32]], categories: [Int32]) -> [Double] {
+    package func logProbabilities(names: [[Int32]], categories: [Int32]) -> [Double] {
         precondition(!categories.isEmpty)
         precondition(model.categoryCount == 0 ? categories == [0] : categories.allSatisfy { $0 >= 0 && Int($0) < model.categoryCount })
         let k = categories.count
@@ -179,9 +179,9 @@ private final class ScoringJob: @unchecked Sendable {
 
 /// Bayes' rule over categories: the posterior p(c | name) ∝ p(c) p(name | c), and the
 /// mixture log p(name) = log Σ_c p(c) p(name | c), from log p(name | c).
-public enum CategoryPosterior {
+package enum CategoryPosterior {
     /// log Σ_c prior[c] · exp(logLikelihoods[c]), stable in Double.
-    public static func mixture(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> Double {
+    package static func mixture(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> Double {
         var m = -Double.infinity
         for (i, l) in logLikelihoods.enumerated() where prior[i] > 0 { m = max(m, l + log(prior[i])) }
         guard m > -Double.infinity else { return -Double.infinity }
@@ -192,7 +192,7 @@ public enum CategoryPosterior {
 
     /// The most probable category: the largest log p(c) + log p(name | c), ties to the smaller
     /// index (the first of `posterior` ranked best first).
-    public static func mostProbable(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> Int {
+    package static func mostProbable(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> Int {
         var best = 0, bestValue = -Double.infinity
         for (c, l) in logLikelihoods.enumerated() where prior[c] > 0 {
             let value = l + log(prior[c])
@@ -202,7 +202,7 @@ public enum CategoryPosterior {
     }
 
     /// p(c | name) for every category.
-    public static func posterior(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> [Double] {
+    package static func posterior(_ logLikelihoods: ArraySlice<Double>, prior: [Double]) -> [Double] {
         let z = mixture(logLikelihoods, prior: prior)
         return logLikelihoods.enumerated().map { i, l in prior[i] > 0 ? exp(l + log(prior[i]) - z) : 0 }
     }

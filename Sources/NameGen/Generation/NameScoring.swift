@@ -9,9 +9,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A name's score under a model: its total log-probability (natural log, the end token
-/// included), or why it could not be scored.
+/// A name's score under a model (`NameGenerator.score`): its total log-probability (natural
+/// log, the end of the name included), or why it could not be scored.
 public struct NameScore: Sendable {
+    /// The name, as given.
     public var name: String
     /// log p(name), or log p(name | category) when a category was chosen; nil on error.
     public var logProbability: Double?
@@ -20,36 +21,44 @@ public struct NameScore: Sendable {
     /// Why the name has no score (a character outside the vocabulary, too long for the model).
     public var error: String?
 
-    /// −log p / (characters + 1): nats per character, as `eval` reports them.
+    /// −log p / (characters + 1): nats per character, as `namegen eval` reports them.
     public var nllPerCharacter: Double? { logProbability.map { -$0 / Double(characters + 1) } }
+    /// exp(nllPerCharacter): how many characters the model hesitates between, on average.
     public var perplexity: Double? { nllPerCharacter.map { exp($0) } }
 }
 
-/// A name's categories by posterior probability, best first, or why it could not be classified.
+/// A name's categories by posterior probability (`NameGenerator.classify`), best first, or why
+/// it could not be classified.
 public struct NameClassification: Sendable {
+    /// The name, as given.
     public var name: String
-    /// (category index, p(category | name)), best first; empty on error.
-    public var categories: [(category: Int, probability: Double)]
+    /// Every category with p(category | name), best first (ties by category order); empty on error.
+    public var categories: [(category: String, probability: Double)]
+    /// Why the name has no classification (a character outside the vocabulary, too long).
     public var error: String?
 }
 
 /// Scoring and classifying names with one trained model, on every thread: the model loaded
 /// once per thread, the names encoded with its vocabulary, the scores from `NameScorer`.
-public final class ScoringSession {
-    public let checkpoint: Checkpoint
+package final class ScoringSession {
+    package let checkpoint: Checkpoint
     let scorer: NameScorer
     /// p(c) of a labelled model's categories (their training frequencies); empty otherwise.
-    public let prior: [Double]
+    package let prior: [Double]
 
     /// Loads `threads` copies of the model in `checkpoint`.
-    public init(checkpoint: Checkpoint, threads: Int) throws {
+    package convenience init(checkpoint: Checkpoint, threads: Int) throws {
+        try self.init(checkpoint: checkpoint, first: try ModelRegistry.load(checkpoint).model, threads: threads)
+    }
+
+    /// Uses `first`, the model already loaded from `checkpoint`, and loads threads − 1 more copies.
+    package init(checkpoint: Checkpoint, first: LanguageModel, threads: Int) throws {
         self.checkpoint = checkpoint
-        let (setup, first) = try ModelRegistry.load(checkpoint)
-        scorer = try NameScorer(setup: setup, first: first, checkpoint: checkpoint, threads: threads)
+        scorer = try NameScorer(setup: try checkpoint.setup(), first: first, checkpoint: checkpoint, threads: threads)
         prior = checkpoint.categories.prior
     }
 
-    public var isLabelled: Bool { !checkpoint.categories.isEmpty }
+    package var isLabelled: Bool { !checkpoint.categories.isEmpty }
 
     /// Each name's tokens, or why it cannot be scored.
     func encode(_ names: [String]) -> [Result<[Int32], NameProblem>] {
@@ -78,7 +87,7 @@ public final class ScoringSession {
 
     /// Scores under `category`, or for a labelled model without one under the mixture
     /// p(name) = Σ_c p(c) p(name | c).
-    public func score(_ names: [String], category: Int? = nil) -> [NameScore] {
+    package func score(_ names: [String], category: Int? = nil) -> [NameScore] {
         let encoded = encode(names)
         let columns: [Int32] = !isLabelled ? [0] : category.map { [Int32($0)] } ?? (0..<prior.count).map(Int32.init)
         let values = likelihoods(encoded, categories: columns)
@@ -98,7 +107,7 @@ public final class ScoringSession {
     }
 
     /// Every category of each name by posterior probability, best first (ties by index).
-    public func classify(_ names: [String]) -> [NameClassification] {
+    package func classify(_ names: [String]) -> [NameClassification] {
         precondition(isLabelled)
         let encoded = encode(names)
         let k = prior.count
@@ -112,7 +121,9 @@ public final class ScoringSession {
                 defer { row += 1 }
                 let posterior = CategoryPosterior.posterior(values[(row * k)..<((row + 1) * k)], prior: prior)
                 let ranked = posterior.enumerated().sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-                return NameClassification(name: name, categories: ranked.map { ($0.offset, $0.element) }, error: nil)
+                let categories = checkpoint.categories
+                return NameClassification(name: name, categories: ranked.map { (categories[$0.offset].name, $0.element) },
+                                          error: nil)
             }
         }
     }
@@ -121,28 +132,28 @@ public final class ScoringSession {
 /// The loss and the classification accuracy of a labelled model on the splits of its data:
 /// each name scored under every category once, which gives both its NLL under its own
 /// category and its most probable category by Bayes' rule.
-public struct ClassificationReport: Sendable {
-    public struct Row: Sendable {
-        public var split: SplitName
-        public var names: Int
+package struct ClassificationReport: Sendable {
+    package struct Row: Sendable {
+        package var split: SplitName
+        package var names: Int
         /// Names whose most probable category is their own.
-        public var correct: Int
+        package var correct: Int
         /// Σ −log p(name | its category), and the targets (characters + ends) it covers.
-        public var negativeLogLikelihood: Double
-        public var targets: Int
+        package var negativeLogLikelihood: Double
+        package var targets: Int
         /// confusion[true][predicted]: names of each category by the category predicted.
-        public var confusion: [[Int]]
+        package var confusion: [[Int]]
 
-        public var accuracy: Double? { names > 0 ? Double(correct) / Double(names) : nil }
-        public var loss: SplitLoss? {
+        package var accuracy: Double? { names > 0 ? Double(correct) / Double(names) : nil }
+        package var loss: SplitLoss? {
             targets > 0 ? SplitLoss(mean: negativeLogLikelihood / Double(targets), examples: names, total: names, standardError: nil) : nil
         }
     }
-    public var rows: [Row]
+    package var rows: [Row]
 
     /// Scores every name of `splits` under every category with `scorer`, in batches of
     /// `batchSize` names. nil when `stop` says yes between batches.
-    public static func evaluate(_ scorer: NameScorer, dataset: Dataset, prior: [Double], splits: [SplitName],
+    package static func evaluate(_ scorer: NameScorer, dataset: Dataset, prior: [Double], splits: [SplitName],
                                 batchSize: Int = 8192, progress: (Int, Int) -> Void = { _, _ in },
                                 stop: () -> Bool = { false }) -> ClassificationReport? {
         let k = prior.count

@@ -13,11 +13,58 @@ struct NextTokens {
     /// from call to call so that a row that grew by one token costs one append.
     private var histories: [[Int32]] = []
 
+    /// Per row, its category (slot calls of a labelled transformer), and the logits of every
+    /// slot (slot calls of the other models).
+    private var rowCategories: [Int32] = []
+    private var slotLogits = Matrix(rows: 0, cols: 0)
+
     /// `incremental`: whether the caller keeps the incremental contract.
     init(model: LanguageModel, rows: Int, incremental: Bool) {
         self.model = model
         self.incremental = incremental ? model as? IncrementalSampling : nil
         contexts = [Int32](repeating: Vocabulary.boundary, count: rows * model.blockSize)
+    }
+
+    /// Logits (n, V) after the names in `slots[0..<n]` (rows in that order): `names[s]` is slot
+    /// s's tokens after the start token, and `categories[s]` its category for a labelled model.
+    /// From one call to the next a slot's name grows by one token or starts again; slots not
+    /// listed are done. The transformer keeps each slot's key/value cache whatever its row, so
+    /// it reads only the listed names. The other models read every slot in slot order (a done
+    /// slot as a new name): a recurrent model or bow keeps state per row, and a window model
+    /// keeps its buffers for one batch size.
+    mutating func logits(slots: [Int32], names: [[Int32]], categories: [Int32]?, slotCount: Int,
+                         into logits: inout Matrix) {
+        let n = slots.count, v = model.vocabularySize
+        guard let transformer = model as? TransformerModel, incremental != nil else {
+            var growing = [Bool](repeating: false, count: slotCount)
+            for s in slots { growing[Int(s)] = true }
+            if slotLogits.rows != slotCount || slotLogits.cols != v { slotLogits = Matrix(rows: slotCount, cols: v) }
+            var all = Matrix(rows: 0, cols: 0)
+            swap(&all, &slotLogits)
+            self.logits(after: (0..<slotCount).map { growing[$0] ? names[$0] : [] },
+                        categories: categories.map { Array($0[0..<slotCount]) }, into: &all)
+            for (i, s) in slots.enumerated() {
+                for k in 0..<v { logits.data[i * v + k] = all.data[Int(s) * v + k] }
+            }
+            swap(&all, &slotLogits)
+            return
+        }
+        if let categories {
+            if rowCategories.count != n { rowCategories = [Int32](repeating: 0, count: n) }
+            for (i, s) in slots.enumerated() { rowCategories[i] = categories[Int(s)] }
+            model.condition(on: rowCategories)
+        }
+        let b = model.blockSize
+        if contexts.count < n * b { contexts = [Int32](repeating: 0, count: n * b) }
+        for (row, s) in slots.enumerated() {
+            let t = names[Int(s)]
+            // The last b tokens, left-padded with the start token.
+            for j in 0..<b {
+                let source = t.count - b + j
+                contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
+            }
+        }
+        transformer.logits(contexts: contexts, slots: slots, count: n, slotCount: slotCount, into: &logits)
     }
 
     /// Logits (rows, V) after each name: `names[r]` is row r's tokens after the start token

@@ -14,7 +14,7 @@
 /// model's distribution constrained step by step, which is not the exact conditional
 /// distribution p(name | name matches) (that would weigh each character by the probability of
 /// completing a match after it).
-public struct NamePattern: Sendable {
+package struct NamePattern: Sendable {
     /// One element of the glob.
     enum Element: Equatable, Sendable {
         case any            // ?
@@ -22,7 +22,7 @@ public struct NamePattern: Sendable {
         case set([Int32])   // a literal or [abc], as tokens of the vocabulary
     }
 
-    public let text: String
+    package let text: String
     let elements: [Element]
     /// DFA transitions: `next[state * vocabularySize + token]`, −1 where the pattern dies.
     private let next: [Int32]
@@ -33,11 +33,11 @@ public struct NamePattern: Sendable {
     private let vocabularySize: Int
 
     /// The start state (nothing read).
-    public let start: Int32
+    package let start: Int32
 
     /// Compiles `text` over `vocabulary`. A pattern that can never match (a character the
     /// model does not have, an empty set) is a usage error that says why.
-    public init(_ text: String, vocabulary: Vocabulary) throws {
+    package init(_ text: String, vocabulary: Vocabulary) throws {
         self.text = text
         var elements: [Element] = []
         var chars = Array(text)
@@ -132,25 +132,25 @@ public struct NamePattern: Sendable {
     }
 
     /// The state after `token`, or nil where the pattern can no longer match.
-    public func advance(_ state: Int32, _ token: Int32) -> Int32? {
+    package func advance(_ state: Int32, _ token: Int32) -> Int32? {
         let t = next[Int(state) * vocabularySize + Int(token)]
         return t < 0 ? nil : t
     }
 
     /// Whether a name may end in `state`.
-    public func accepts(_ state: Int32) -> Bool { accepting[Int(state)] }
+    package func accepts(_ state: Int32) -> Bool { accepting[Int(state)] }
 
     /// The fewest characters the pattern still needs from `state`.
-    public func minimumRemaining(_ state: Int32) -> Int { remaining[Int(state)] }
+    package func minimumRemaining(_ state: Int32) -> Int { remaining[Int(state)] }
 
     /// Whether `token` may follow in `state` when `room` more characters fit after it.
-    public func allows(_ token: Int32, in state: Int32, room: Int) -> Bool {
+    package func allows(_ token: Int32, in state: Int32, room: Int) -> Bool {
         guard let t = advance(state, token) else { return false }
         return remaining[Int(t)] <= room
     }
 
     /// The state after `tokens` from the start, or nil where they already break the pattern.
-    public func state(after tokens: [Int32]) -> Int32? {
+    package func state(after tokens: [Int32]) -> Int32? {
         var s = start
         for t in tokens {
             guard let n = advance(s, t) else { return nil }
@@ -160,7 +160,7 @@ public struct NamePattern: Sendable {
     }
 
     /// Whether a whole name (its tokens) matches.
-    public func matches(_ tokens: [Int32]) -> Bool {
+    package func matches(_ tokens: [Int32]) -> Bool {
         state(after: tokens).map(accepts) ?? false
     }
 }

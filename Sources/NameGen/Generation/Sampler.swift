@@ -5,60 +5,61 @@ import Foundation
 #endif
 
 /// What `namegen sample` asks for.
-public struct SamplingOptions: Sendable {
-    public var count = 10
+package struct SamplingOptions: Sendable {
+    package var count = 10
     /// Softmax temperature; 0 means greedy (always the most likely token).
-    public var temperature: Double = 1
+    package var temperature: Double = 1
     /// Sample only among the k most likely tokens; nil for all.
-    public var topK: Int?
+    package var topK: Int?
     /// Nucleus sampling: only the most likely tokens whose probabilities (after the temperature
     /// and top-k) add up to at least p; nil for all. Order: temperature, then top-k, then top-p.
-    public var topP: Double?
+    package var topP: Double?
     /// Every name matches this pattern: decoding masks the characters after which it cannot.
-    public var pattern: NamePattern?
+    package var pattern: NamePattern?
     /// Every name starts with these tokens.
-    public var prefix: [Int32] = []
-    public var minLength = 1
+    package var prefix: [Int32] = []
+    package var minLength = 1
     /// Names that would grow longer than this are discarded and drawn again.
-    public var maxLength = 50
+    package var maxLength = 50
     /// Names that must not be produced (e.g. every name of the data file, for --new).
-    public var excluded: Set<String> = []
+    package var excluded: Set<String> = []
     /// Names that must not be produced, looked up by tokens (the data file for --new, the
     /// names of --exclude).
-    public var exclusions: [NameLookup] = []
+    package var exclusions: [NameLookup] = []
     /// No name twice. Each name drawn is remembered as a 64-bit hash of its tokens (a set of
     /// them costs about 16 to 32 bytes a name), so `count` may be at most `uniqueLimit`.
-    public var unique = false
+    package var unique = false
     /// For a labelled model: the category of every name, or nil to draw each name's category
     /// from `categoryPrior` (the training frequencies).
-    public var category: Int?
+    package var category: Int?
     /// p(c) of each category of a labelled model, for names drawn without `category`.
-    public var categoryPrior: [Double] = []
+    package var categoryPrior: [Double] = []
 
     /// The largest `count` that `unique` accepts: 50,000,000 names, about 1 GB of hashes at most.
-    public static let uniqueLimit = 50_000_000
+    package static let uniqueLimit = 50_000_000
 
-    public init() {}
+    package init() {}
 }
 
 /// A model that samples from whole histories rather than fixed windows, so that it can keep
 /// per-row state between calls (a transformer's cached keys and values). `Sampler` uses it
 /// instead of `LanguageModel.logits(contexts:)` when a model conforms.
-public protocol IncrementalSampling: LanguageModel {
+package protocol IncrementalSampling: LanguageModel {
     /// Next-token logits for each row: `histories[r]` is row r's name so far as the model reads
     /// it, [start, c1, …, ck] (the prefix included). From one call to the next, a row's history
-    /// either grows by exactly one token or starts again as [start] + prefix (a new name), so
-    /// the model can reuse what it computed for the shorter history. logits (rows, V), overwritten.
+    /// either grows by exactly one token or starts again as [start] + prefix (a new name) or as
+    /// [start] (a row no longer in use), so the model can reuse what it computed for the
+    /// shorter history. logits (rows, V), overwritten.
     func nextLogits(histories: [[Int32]], into logits: inout Matrix)
 }
 
 /// Draws names from any model, many at a time: a batch of names in flight, one call of
 /// `model.logits` (or `nextLogits` for an `IncrementalSampling` model) per character position
-/// for the whole batch. Every draw comes from the one generator passed in, row by row in
-/// order, so a seed fixes the output.
-public enum Sampler {
+/// for the whole batch (`ChunkedGeneration`). Every draw comes from generators derived from the
+/// one passed in, so a seed fixes the output, whatever the number of threads.
+package enum Sampler {
     /// Returns exactly `options.count` names, or throws when the constraints reject too many.
-    public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
+    package static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator) throws -> [String] {
         var names: [String] = []
         try sample(model: model, vocabulary: vocabulary, options: options, rng: &rng) { name, _, _ in names.append(name) }
@@ -89,16 +90,36 @@ public enum Sampler {
     /// so that any count streams in constant memory (but for --unique's set of names), or
     /// throws when the constraints reject too many.
     /// A labelled model's names come with their category (0 for a model of plain names).
-    public static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
+    /// Runs on the calling thread; `sample(models:…)` spreads the same work over threads.
+    package static func sample(model: LanguageModel, vocabulary: Vocabulary, options: SamplingOptions,
                               rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
-        let v = model.vocabularySize
+        try sample(models: [model], vocabulary: vocabulary, options: options, rng: &rng, emit: emit)
+    }
+
+    /// `sample(model:…)` on one thread per model: `models` are copies of one model (a model
+    /// keeps per-call state, so threads cannot share one). The names are drawn in chunks of
+    /// `chunkSize(count:)` tries, chunk j from its own generator seeded from one draw of `rng`
+    /// and j, and passed to `emit` in chunk order on the calling thread, so the output is the
+    /// same for any number of models.
+    package static func sample(models: [LanguageModel], vocabulary: Vocabulary, options: SamplingOptions,
+                              rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
+        try sample(models: models, vocabulary: vocabulary, options: options, chunkSize: nil, rng: &rng, emit: emit)
+    }
+
+    /// `chunkSize` replaces the plan's tries per chunk (tests: many chunks from few names).
+    static func sample(models: [LanguageModel], vocabulary: Vocabulary, options: SamplingOptions, chunkSize: Int?,
+                       rng: inout RandomGenerator, emit: (String, [Int32], Int32) throws -> Void) throws {
+        precondition(!models.isEmpty)
+        let model = models[0]
         guard options.count > 0 else { return }
         try checkCategories(model: model, options: options)
         if options.unique && options.count > SamplingOptions.uniqueLimit {
             throw NameGenError(.usage, "--unique keeps every name drawn in memory and accepts at most \(SamplingOptions.uniqueLimit) names, not \(options.count).",
                                hint: "Ask for fewer names, or drop --unique.")
         }
-        let batch = min(max(options.count, 16), 1024)
+        if let pattern = options.pattern, pattern.state(after: options.prefix) == nil {
+            throw NameGenError(.usage, "No name can start with the prefix and match the pattern '\(pattern.text)'.")
+        }
         let (budget, overflow) = options.count.multipliedReportingOverflow(by: 100)
         let maxAttempts = overflow ? Int.max : budget.addingReportingOverflow(1000).overflow ? Int.max : budget + 1000
         // Every `window` tries, give up early when the rate of the last window cannot reach the
@@ -106,70 +127,31 @@ public enum Sampler {
         // produce, the budget of 100 tries per name asked for could take hours to run out.
         // With --unique the rate can only fall (on average), so a run stopped here would have failed anyway.
         let window = 100_000
-        var acceptedAtWindowStart = 0
-
-        var tokens = [[Int32]](repeating: options.prefix, count: batch)
-        // Each row's pattern state after its tokens (the prefix was checked by the caller).
-        let startState = options.pattern.flatMap { $0.state(after: options.prefix) } ?? 0
-        if let pattern = options.pattern, pattern.state(after: options.prefix) == nil {
-            throw NameGenError(.usage, "No name can start with the prefix and match the pattern '\(pattern.text)'.")
-        }
-        var states = [Int32](repeating: startState, count: batch)
-        var logits = Matrix(rows: batch, cols: v)
-        var weights = [Double](repeating: 0, count: v)
-        var order = [Int](repeating: 0, count: v)
-        var accepted = 0
+        var acceptedAtWindowStart = 0, attemptsAtWindowStart = 0
+        var accepted = 0, attempts = 0
         var seen = Set<UInt64>()
-        var attempts = 0
 
-        var source = NextTokens(model: model, rows: batch, incremental: true)
-        // Each row's category: fixed, or drawn for each new name (before its first character).
-        let labelled = model.categoryCount > 0
-        func newCategory(_ rng: inout RandomGenerator) -> Int32 {
-            options.category.map(Int32.init) ?? drawCategory(options.categoryPrior, rng: &rng)
-        }
-        var categories = labelled ? (0..<batch).map { _ in newCategory(&rng) } : []
-
-        while accepted < options.count {
-            source.logits(after: tokens, categories: labelled ? categories : nil, into: &logits)
-            for row in 0..<batch {
-                let base = row * v
-                let length = tokens[row].count
-                let mask = Mask(forbidEnd: length < options.minLength, pattern: options.pattern, state: states[row],
-                                room: options.maxLength - length - 1)
-                let next = draw(logits.data[base..<(base + v)], mask: mask, options: options,
-                                weights: &weights, order: &order, rng: &rng)
-                if next != Vocabulary.boundary && length < options.maxLength {
-                    tokens[row].append(next)
-                    if let pattern = options.pattern { states[row] = pattern.advance(states[row], next) ?? states[row] }
-                    continue
-                }
-                // The name ended (or grew too long): keep it if it passes every filter. Under a
-                // mask that left nothing to draw, the end token comes back: such a row is dropped.
-                attempts += 1
-                if next == Vocabulary.boundary && accepted < options.count && length >= options.minLength
-                    && (options.pattern.map { $0.accepts(states[row]) } ?? true)
-                    && !options.exclusions.contains(where: { $0.contains(tokens[row]) }) {
-                    let name = vocabulary.decode(tokens[row])
-                    if !options.excluded.contains(name) && (!options.unique || seen.insert(fingerprint(tokens[row])).inserted) {
-                        try emit(name, tokens[row], labelled ? categories[row] : 0)
-                        accepted += 1
-                    }
-                }
-                tokens[row] = options.prefix
-                states[row] = startState
-                if labelled { categories[row] = newCategory(&rng) }
-                var hopeless = false
-                if attempts % window == 0 {
-                    let rate = Double(accepted - acceptedAtWindowStart) / Double(window)
-                    hopeless = Double(attempts) + Double(options.count - accepted) / rate > Double(maxAttempts)
-                    acceptedAtWindowStart = accepted
-                }
-                if (attempts >= maxAttempts || hopeless) && accepted < options.count {
-                    throw NameGenError(.shortfall, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
-                                       hint: "Relax --min-length/--max-length, --prefix, --pattern, --new, --exclude or --unique, or raise --temperature.")
-                }
+        let plan = ChunkPlan(count: options.count, seed: rng.next(), size: chunkSize)
+        try ChunkedGeneration.run(models: models, vocabulary: vocabulary, options: options, plan: plan) { chunk in
+            for candidate in chunk.candidates where accepted < options.count {
+                if options.excluded.contains(candidate.name) { continue }
+                if options.unique && !seen.insert(fingerprint(candidate.tokens)).inserted { continue }
+                try emit(candidate.name, candidate.tokens, candidate.category)
+                accepted += 1
             }
+            attempts += chunk.attempts
+            if accepted >= options.count { return false }
+            var hopeless = false
+            if attempts - attemptsAtWindowStart >= window {
+                let rate = Double(accepted - acceptedAtWindowStart) / Double(attempts - attemptsAtWindowStart)
+                hopeless = Double(attempts) + Double(options.count - accepted) / rate > Double(maxAttempts)
+                (acceptedAtWindowStart, attemptsAtWindowStart) = (accepted, attempts)
+            }
+            if attempts >= maxAttempts || hopeless {
+                throw NameGenError(.shortfall, "Only \(accepted) of \(options.count) names met the constraints after \(attempts) tries.",
+                                   hint: "Relax --min-length/--max-length, --prefix, --pattern, --new, --exclude or --unique, or raise --temperature.")
+            }
+            return true
         }
     }
 
@@ -188,18 +170,31 @@ public enum Sampler {
 
     /// Which tokens a row may draw next: not the end before --min-length, and under a pattern
     /// only what keeps a match possible within the `room` characters left after this one.
+    ///
+    /// Sampling under a pattern also lets the model ask to end a name the pattern has not
+    /// completed (`endRequests`): the row is then finished along a shortest completion
+    /// (`finishing`), each character one step closer to a match, and ends there. Without this,
+    /// a name that wants to end but must still match a suffix wanders on until it happens to
+    /// spell it (three times the usual length for `*ella`).
     struct Mask {
         var forbidEnd: Bool
         var pattern: NamePattern?
         var state: Int32
         var room: Int
+        /// The end token may be drawn before the pattern is complete, as a request to finish.
+        var endRequests = false
+        /// Only characters that bring the match one step closer.
+        var finishing = false
 
         @inline(__always)
         func allows(_ c: Int) -> Bool {
             if c == Int(Vocabulary.boundary) {
-                return !forbidEnd && (pattern.map { $0.accepts(state) } ?? true)
+                return !forbidEnd && (pattern.map { $0.accepts(state) || (endRequests && !finishing) } ?? true)
             }
-            return pattern.map { $0.allows(Int32(c), in: state, room: room) } ?? true
+            guard let pattern else { return true }
+            guard pattern.allows(Int32(c), in: state, room: room) else { return false }
+            guard finishing, let next = pattern.advance(state, Int32(c)) else { return true }
+            return pattern.minimumRemaining(next) == pattern.minimumRemaining(state) - 1
         }
     }
 

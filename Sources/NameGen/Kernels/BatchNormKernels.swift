@@ -4,13 +4,13 @@ import KernelSupport
 /// the active kernel set, which sums each column over the rows in order, so the result does not
 /// depend on the vector width; training and backward split a large batch between the worker
 /// threads by blocks of columns (`BatchSplit`), which changes no result either.
-public enum BatchNormKernels {
+package enum BatchNormKernels {
     /// Training-mode BatchNorm over the batch (biased variance, as PyTorch normalises):
     ///   mean[c] = Σₙ x / N,  var[c] = Σₙ (x − mean)² / N,  rstd = 1/√(var + ε)
     ///   xhat = (x − mean)·rstd,  out = gamma·xhat + beta
     /// x, xhat, out (N, C); gamma, beta, mean, variance, rstd (C). mean and variance receive
     /// the batch statistics (the caller updates the running ones).
-    public static func forwardTraining(out: inout Matrix, xhat: inout Matrix, mean: inout [Float],
+    package static func forwardTraining(out: inout Matrix, xhat: inout Matrix, mean: inout [Float],
                                        variance: inout [Float], rstd: inout [Float], x: Matrix,
                                        gamma: [Float], beta: [Float], epsilon: Float) {
         let n = x.rows, c = x.cols
@@ -34,7 +34,7 @@ public enum BatchNormKernels {
     }
 
     /// Inference-mode BatchNorm on fixed statistics: out = gamma·(x − mean)/√(var + ε) + beta.
-    public static func forwardInference(out: inout Matrix, x: Matrix, mean: [Float], variance: [Float],
+    package static func forwardInference(out: inout Matrix, x: Matrix, mean: [Float], variance: [Float],
                                         gamma: [Float], beta: [Float], epsilon: Float) {
         let n = x.rows, c = x.cols
         precondition(out.rows == n && out.cols == c && mean.count == c && variance.count == c)
@@ -61,7 +61,7 @@ public enum BatchNormKernels {
     ///   dBeta += Σₙ dy,  dGamma += Σₙ dy·xhat
     ///   dx = gamma·rstd/N · (N·dy − Σₙ dy − xhat · Σₙ dy·xhat)
     /// dy, xhat, dx (N, C); gamma, rstd, dGamma, dBeta (C); sumDy and sumDyXhat are (C) scratch.
-    public static func backward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float],
+    package static func backward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float],
                                 sumDy: inout [Float], sumDyXhat: inout [Float],
                                 dy: Matrix, xhat: Matrix, gamma: [Float], rstd: [Float]) {
         let n = dy.rows, c = dy.cols

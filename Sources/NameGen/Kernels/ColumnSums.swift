@@ -3,9 +3,9 @@ import KernelSupport
 /// Column sums of a row-major (N, C) matrix, added into `sums`: the Linear layer's bias gradient.
 /// They run in the active kernel set, which sums each column over the rows in order, so the
 /// result does not depend on the vector width.
-public enum ColumnSums {
+package enum ColumnSums {
     /// sums[c] += Σₙ x[n, c]
-    public static func add(_ sums: inout [Float], of x: Matrix) {
+    package static func add(_ sums: inout [Float], of x: Matrix) {
         precondition(sums.count == x.cols)
         guard x.count > 0 else { return }
         x.data.withUnsafeBufferPointer { xs in

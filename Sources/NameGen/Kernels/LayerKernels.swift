@@ -4,14 +4,14 @@ import KernelSupport
 /// multi-head self-attention over packed sequences (or over the sampler's key/value cache), and
 /// the residual add. Each forwards to the active kernel set (Kernels/Source/LayerLoops.swift),
 /// whose sums have one order in every set with FMA (see `KernelSet`).
-public enum LayerKernels {
+package enum LayerKernels {
     // MARK: LayerNorm
 
     /// Per row n of x (N, C):
     ///   mean[n] = Σ_c x / C,  var = Σ_c (x − mean)² / C,  rstd[n] = 1/√(var + ε)
     ///   out[n, c] = (x[n, c] − mean[n]) · rstd[n] · gamma[c] + beta[c]
     /// out (N, C); gamma, beta (C); mean and rstd (≥ N) are kept for backward.
-    public static func layerNormForward(out: inout Matrix, mean: inout [Float], rstd: inout [Float], x: Matrix,
+    package static func layerNormForward(out: inout Matrix, mean: inout [Float], rstd: inout [Float], x: Matrix,
                                         gamma: [Float], beta: [Float], epsilon: Float) {
         let n = x.rows, c = x.cols
         precondition(out.cols == c && out.rows == n && mean.count >= n && rstd.count >= n)
@@ -34,7 +34,7 @@ public enum LayerKernels {
     ///   dGamma[c] += Σ_n dOut·xhat,  dBeta[c] += Σ_n dOut
     /// ADDS into dx (N, C): the LayerNorms sit on the residual stream, whose gradient arrives in
     /// dx already.
-    public static func layerNormBackward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float], dOut: Matrix,
+    package static func layerNormBackward(dx: inout Matrix, dGamma: inout [Float], dBeta: inout [Float], dOut: Matrix,
                                          x: Matrix, mean: [Float], rstd: [Float], gamma: [Float]) {
         let n = x.rows, c = x.cols
         precondition(dx.cols == c && dOut.cols == c && dx.rows == n && dOut.rows == n)
@@ -61,7 +61,7 @@ public enum LayerKernels {
 
     /// out = ½x(1 + t), t = tanh(√(2/π)(x + 0.044715x³)), element-wise over count values;
     /// t is kept for backward.
-    public static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
+    package static func geluForward(out: inout [Float], tanhOut: inout [Float], x: [Float], count: Int) {
         precondition(out.count >= count && tanhOut.count >= count && x.count >= count)
         guard count > 0 else { return }
         x.withUnsafeBufferPointer { xs in
@@ -74,7 +74,7 @@ public enum LayerKernels {
     }
 
     /// dx = dOut · (½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)); overwrites dx.
-    public static func geluBackward(dx: inout [Float], dOut: [Float], x: [Float], tanhOut: [Float], count: Int) {
+    package static func geluBackward(dx: inout [Float], dOut: [Float], x: [Float], tanhOut: [Float], count: Int) {
         precondition(dx.count >= count && dOut.count >= count && x.count >= count && tanhOut.count >= count)
         guard count > 0 else { return }
         x.withUnsafeBufferPointer { xs in
@@ -92,7 +92,7 @@ public enum LayerKernels {
     // MARK: residual
 
     /// out[i] = a[i] + b[i] for i < count.
-    public static func add(_ out: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
+    package static func add(_ out: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
         precondition(out.count >= count && a.count >= count && b.count >= count)
         guard count > 0 else { return }
         a.withUnsafeBufferPointer { x in
@@ -112,7 +112,7 @@ public enum LayerKernels {
     ///   p[i, j] = softmax_{j ≤ i}(q_i · k_j / √D)        probabilities (N, H, T): row i, head h at (i·H + h)·T
     ///   out[i, h·D + d] = Σ_{j ≤ i} p[i, j] · mask[i, j] · v_j[d]          out (N, C)
     /// `mask` (N, H, T), when given, is the dropout mask applied to the probabilities.
-    public static func attentionForward(out: inout Matrix, probabilities: inout [Float], qkv: Matrix, mask: [Float]?,
+    package static func attentionForward(out: inout Matrix, probabilities: inout [Float], qkv: Matrix, mask: [Float]?,
                                         sequences: PackedSequences, heads: Int, maxLength t: Int) {
         let c = out.cols, n = qkv.rows
         precondition(qkv.cols == 3 * c && c % heads == 0 && out.rows == n && n == sequences.rows)
@@ -137,7 +137,7 @@ public enum LayerKernels {
     ///   dv_j += Σ_i w[i, j] dOut_i
     ///   ds[i, j] = p[i, j] (g[i, j] − Σ_j' p[i, j'] g[i, j']) / √D        (softmax backward)
     ///   dq_i = Σ_j ds[i, j] k_j,  dk_j += Σ_i ds[i, j] q_i
-    public static func attentionBackward(dqkv: inout Matrix, dOut: Matrix, qkv: Matrix, probabilities: [Float],
+    package static func attentionBackward(dqkv: inout Matrix, dOut: Matrix, qkv: Matrix, probabilities: [Float],
                                          mask: [Float]?, sequences: PackedSequences, heads: Int, maxLength t: Int) {
         let c = dOut.cols, n = qkv.rows
         precondition(qkv.cols == 3 * c && dqkv.cols == 3 * c && dqkv.rows == n && dOut.rows == n && n == sequences.rows)
@@ -160,30 +160,54 @@ public enum LayerKernels {
         }
     }
 
-    /// Incremental (cached) attention for n rows, one new position each: row i's query (in
-    /// qkv (n, 3C), head h at columns h·D) attends over the keys and values of rows
-    /// first[i] … first[i] + positions[i] of `keys` and `values` (rows of C floats):
+    /// The keys and values of n new positions into a key/value cache (`attentionCached`'s
+    /// layout): row i of qkv (n, 3C) is position positions[i] of slot slots[i]. Its key (columns
+    /// C..<2C) goes to keys[((s·H + h)·D + e)·T + p], transposed per head; its value (columns
+    /// 2C..<3C) to row s·T + p of `values` (rows of C floats).
+    package static func storeKeysValues(qkv: Matrix, rows n: Int, keys: inout [Float], values: inout [Float],
+                                       slots: [Int32], positions: [Int32], heads h: Int, maxLength t: Int) {
+        let c = qkv.cols / 3, d = c / h
+        precondition(qkv.cols == 3 * c && c == h * d && qkv.rows >= n && slots.count >= n && positions.count >= n)
+        precondition(keys.count == values.count && keys.count % (t * c) == 0)
+        let capacity = keys.count / (t * c)
+        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
+        qkv.data.withUnsafeBufferPointer { qp in
+        keys.withUnsafeMutableBufferPointer { kp in
+        values.withUnsafeMutableBufferPointer { vp in
+            for i in 0..<n {
+                let source = qp.baseAddress! + i * 3 * c, s = Int(slots[i]), p = Int(positions[i])
+                let k = kp.baseAddress! + s * h * d * t + p
+                for e in 0..<c { k[e * t] = source[c + e] }
+                (vp.baseAddress! + (s * t + p) * c).update(from: source + 2 * c, count: c)
+            }
+        }}}
+    }
+
+    /// Incremental attention for n rows, one new query each: row i's query (in qkv (n, 3C),
+    /// head h at columns h·D) attends over positions 0 … positions[i] of slot slots[i] of the
+    /// cache that `storeKeysValues` fills:
     ///   out_i (C) = Σ_j softmax_j(q_i · k_j / √D) v_j,  per head.
     /// `scores` is scratch of n·H·T floats.
-    public static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
-                                       first: [Int32], positions: [Int32], rows n: Int, heads h: Int, maxLength t: Int,
+    package static func attentionCached(out: inout Matrix, qkv: Matrix, keys: [Float], values: [Float],
+                                       slots: [Int32], positions: [Int32], rows n: Int, heads h: Int, maxLength t: Int,
                                        scores: inout [Float]) {
         let c = out.cols
         precondition(qkv.cols == 3 * c && qkv.rows >= n && out.rows >= n && scores.count >= n * h * t)
-        precondition(first.count >= n && positions.count >= n)
-        for i in 0..<n { precondition(Int(first[i]) >= 0 && (Int(first[i]) + Int(positions[i]) + 1) * c <= keys.count) }
+        precondition(slots.count >= n && positions.count >= n && keys.count == values.count && keys.count % (t * c) == 0)
+        let capacity = keys.count / (t * c)
+        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
         guard n > 0 else { return }
         qkv.data.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
         values.withUnsafeBufferPointer { vp in
         scores.withUnsafeMutableBufferPointer { sp in
         out.data.withUnsafeMutableBufferPointer { op in
-        first.withUnsafeBufferPointer { fp in
+        slots.withUnsafeBufferPointer { slp in
         positions.withUnsafeBufferPointer { posp in
-            let a = AttentionOperands(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, qStride: 3 * c, kvStride: c,
-                                      first: fp.baseAddress!, positions: posp.baseAddress!, probabilities: sp.baseAddress!,
-                                      mask: nil, rows: n, heads: h, headSize: c / h, maxLength: t)
-            KernelDispatch.active.attentionForward(a, out: op.baseAddress!)
+            let a = CachedAttentionOperands(q: qp.baseAddress!, qStride: 3 * c, keys: kp.baseAddress!, values: vp.baseAddress!,
+                                            slots: slp.baseAddress!, positions: posp.baseAddress!,
+                                            probabilities: sp.baseAddress!, rows: n, heads: h, headSize: c / h, maxLength: t)
+            KernelDispatch.active.attentionCached(a, out: op.baseAddress!)
         }}}}}}}
     }
 
@@ -199,12 +223,12 @@ extension LayerKernels {
 
     /// Over packed sequences (rows in order, a sequence starting at position 0), per column:
     ///   out[n] = Σ_{j = first(n) … n} x[j] / (positions[n] + 1)          x, out (N, C)
-    public static func causalMean(out: inout Matrix, x: Matrix, positions: [Int32]) {
+    package static func causalMean(out: inout Matrix, x: Matrix, positions: [Int32]) {
         overRows(&out, x, positions) { KernelDispatch.active.causalMean($0, $1, positions: $2, rows: $3, columns: $4) }
     }
 
     /// Backward of `causalMean`: dx[j] = Σ_{n ≥ j, same sequence} dOut[n] / (positions[n] + 1); overwrites dx.
-    public static func causalMeanBackward(dx: inout Matrix, dOut: Matrix, positions: [Int32]) {
+    package static func causalMeanBackward(dx: inout Matrix, dOut: Matrix, positions: [Int32]) {
         overRows(&dx, dOut, positions) { KernelDispatch.active.causalMeanBackward($0, $1, positions: $2, rows: $3, columns: $4) }
     }
 

@@ -25,6 +25,13 @@ final class Lock: @unchecked Sendable {
 
     /// Takes the lock if no thread holds it; returns whether it did.
     func `try`() -> Bool { pthread_mutex_trylock(mutex) == 0 }
+
+    /// Runs `body` holding the lock.
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
 }
 
 /// A condition variable with its lock (a pthread mutex and condition, as `NSCondition` is):

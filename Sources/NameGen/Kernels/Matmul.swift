@@ -31,13 +31,13 @@ import KernelSupport
 ///   by columns when there are fewer row tiles than threads. K is never split, and the path
 ///   and KC depend only on the shape, so every element of C is summed in the same order
 ///   whatever the thread count and the kernel set: results are bit-identical.
-public enum Matmul {
+package enum Matmul {
     /// Upper bound on worker threads used by large products. A task-local value: the caller
     /// binds it for a stretch of work (`Matmul.$maxThreads.withValue(n) { … }`: the tool for a
     /// command, the trainer from `--threads`), and it is 1 where nothing bound it.
-    @TaskLocal public static var maxThreads: Int = 1
+    @TaskLocal package static var maxThreads: Int = 1
 
-    public static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
+    package static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
                           threads: Int = Matmul.maxThreads) {
         precondition(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "nn: shape mismatch")
         let m = a.rows, k = a.cols, n = b.cols
@@ -45,7 +45,7 @@ public enum Matmul {
             accumulate: accumulate, threads: threads)
     }
 
-    public static func nt(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
+    package static func nt(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
                           threads: Int = Matmul.maxThreads) {
         precondition(a.cols == b.cols && c.rows == a.rows && c.cols == b.rows, "nt: shape mismatch")
         let m = a.rows, k = a.cols, n = b.rows
@@ -53,7 +53,7 @@ public enum Matmul {
             accumulate: accumulate, threads: threads)
     }
 
-    public static func tn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
+    package static func tn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false,
                           threads: Int = Matmul.maxThreads) {
         precondition(a.rows == b.rows && c.rows == a.cols && c.cols == b.cols, "tn: shape mismatch")
         let k = a.rows, m = a.cols, n = b.cols
@@ -63,7 +63,7 @@ public enum Matmul {
 
     /// How many times the worker pool has backed off to one thread because another process was
     /// taking a core (see `WorkerPool`). Benchmarks report it.
-    public static var poolBackoffs: Int { WorkerPool.shared.backoffs.load(ordering: .relaxed) }
+    package static var poolBackoffs: Int { WorkerPool.shared.backoffs.load(ordering: .relaxed) }
 
     // MARK: - Decisions that fix the result (the same for every kernel set)
 

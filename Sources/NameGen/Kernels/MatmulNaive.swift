@@ -1,8 +1,8 @@
 /// The naive triple-loop reference for `Matmul`: the test oracle and the documentation of
 /// what each form computes. Sums run over k in order, in Float.
-public enum MatmulNaive {
+package enum MatmulNaive {
     /// C(M,N) (+)= A(M,K) · B(K,N)
-    public static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
+    package static func nn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
         let m = a.rows, k = a.cols, n = b.cols
         for i in 0..<m {
             for j in 0..<n {
@@ -14,7 +14,7 @@ public enum MatmulNaive {
     }
 
     /// C(M,N) (+)= A(M,K) · B(N,K)ᵀ
-    public static func nt(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
+    package static func nt(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
         let m = a.rows, k = a.cols, n = b.rows
         for i in 0..<m {
             for j in 0..<n {
@@ -26,7 +26,7 @@ public enum MatmulNaive {
     }
 
     /// C(M,N) (+)= A(K,M)ᵀ · B(K,N)
-    public static func tn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
+    package static func tn(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, accumulate: Bool = false) {
         let k = a.rows, m = a.cols, n = b.cols
         for i in 0..<m {
             for j in 0..<n {

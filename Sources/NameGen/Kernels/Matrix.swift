@@ -3,13 +3,13 @@
 /// The whole library passes activations, weights and gradients around as `Matrix` values.
 /// Buffers are allocated once (by the layer that owns them) and then written in place
 /// through `inout`, so the training step allocates nothing.
-public struct Matrix: Equatable, Sendable {
-    public var rows: Int
-    public var cols: Int
-    public var data: [Float]
+package struct Matrix: Equatable, Sendable {
+    package var rows: Int
+    package var cols: Int
+    package var data: [Float]
 
     /// A zero-filled `rows × cols` matrix.
-    public init(rows: Int, cols: Int) {
+    package init(rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0, "Matrix dimensions must be non-negative")
         self.rows = rows
         self.cols = cols
@@ -17,7 +17,7 @@ public struct Matrix: Equatable, Sendable {
     }
 
     /// Wraps `data`, which must hold exactly `rows * cols` elements.
-    public init(rows: Int, cols: Int, data: [Float]) {
+    package init(rows: Int, cols: Int, data: [Float]) {
         precondition(rows >= 0 && cols >= 0 && data.count == rows * cols,
                      "Matrix data has \(data.count) elements, expected \(rows)×\(cols)")
         self.rows = rows
@@ -25,15 +25,15 @@ public struct Matrix: Equatable, Sendable {
         self.data = data
     }
 
-    public var count: Int { rows * cols }
+    package var count: Int { rows * cols }
 
-    public subscript(row: Int, col: Int) -> Float {
+    package subscript(row: Int, col: Int) -> Float {
         get { data[row * cols + col] }
         set { data[row * cols + col] = newValue }
     }
 
     /// Sets every element to zero without reallocating.
-    public mutating func zero() {
+    package mutating func zero() {
         data.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }

@@ -3,9 +3,9 @@ import KernelSupport
 /// The gate arithmetic of the GRU and LSTM cells on safe arrays, forwarded to the active kernel
 /// set (Kernels/Source/RecurrentKernels.swift). `count` elements (or rows of width H) of each
 /// operand are used; the arrays may be longer (buffers allocated for a larger batch).
-public enum RecurrentMath {
+package enum RecurrentMath {
     /// y[i] = σ(x[i]) = 1 / (1 + exp(−x[i])).
-    public static func sigmoid(_ y: inout [Float], _ x: [Float], count: Int) {
+    package static func sigmoid(_ y: inout [Float], _ x: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(x.count >= count && y.count >= count)
         x.withUnsafeBufferPointer { x in
@@ -14,7 +14,7 @@ public enum RecurrentMath {
     }
 
     /// h = hPrev + z·(hbar − hPrev).
-    public static func gruUpdate(h: inout [Float], hPrev: [Float], z: [Float], hbar: [Float], count: Int) {
+    package static func gruUpdate(h: inout [Float], hPrev: [Float], z: [Float], hbar: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(h.count >= count && hPrev.count >= count && z.count >= count && hbar.count >= count)
         hPrev.withUnsafeBufferPointer { hp in
@@ -30,7 +30,7 @@ public enum RecurrentMath {
     }
 
     /// dhPrev = dh·(1 − z) (overwritten), dzPre = dh·(hbar − hPrev)·z(1 − z), dhbarPre = dh·z·(1 − hbar²).
-    public static func gruUpdateBackward(dhPrev: inout [Float], dzPre: inout [Float], dhbarPre: inout [Float], dh: [Float],
+    package static func gruUpdateBackward(dhPrev: inout [Float], dzPre: inout [Float], dhbarPre: inout [Float], dh: [Float],
                                          hPrev: [Float], z: [Float], hbar: [Float], count: Int) {
         guard count > 0 else { return }
         precondition([dhPrev.count, dzPre.count, dhbarPre.count, dh.count, hPrev.count, z.count, hbar.count].allSatisfy { $0 >= count })
@@ -55,7 +55,7 @@ public enum RecurrentMath {
     }
 
     /// drPre = drh·hPrev·r(1 − r) (overwritten), dhPrev += drh·r.
-    public static func gruResetBackward(drPre: inout [Float], dhPrev: inout [Float], drh: [Float], r: [Float], hPrev: [Float],
+    package static func gruResetBackward(drPre: inout [Float], dhPrev: inout [Float], drh: [Float], r: [Float], hPrev: [Float],
                                         count: Int) {
         guard count > 0 else { return }
         precondition([drPre.count, dhPrev.count, drh.count, r.count, hPrev.count].allSatisfy { $0 >= count })
@@ -76,7 +76,7 @@ public enum RecurrentMath {
 
     /// The LSTM cell on `rows` rows of width H (see `KernelSet.lstmForward`): gates (rows, 4H)
     /// pre-activations in, activations out; c, tanhC and h (rows, H) out.
-    public static func lstmForward(gates: inout [Float], c: inout [Float], tanhC: inout [Float], h: inout [Float],
+    package static func lstmForward(gates: inout [Float], c: inout [Float], tanhC: inout [Float], h: inout [Float],
                                    cPrev: [Float], rows: Int, width: Int) {
         guard rows > 0 && width > 0 else { return }
         let n = rows * width
@@ -97,7 +97,7 @@ public enum RecurrentMath {
 
     /// Backward of `lstmForward` (see `KernelSet.lstmBackward`): dGates (rows, 4H) and dcPrev
     /// (rows, H) overwritten.
-    public static func lstmBackward(dGates: inout [Float], dcPrev: inout [Float], dh: [Float], dc: [Float], gates: [Float],
+    package static func lstmBackward(dGates: inout [Float], dcPrev: inout [Float], dh: [Float], dc: [Float], gates: [Float],
                                     cPrev: [Float], tanhC: [Float], rows: Int, width: Int) {
         guard rows > 0 && width > 0 else { return }
         let n = rows * width

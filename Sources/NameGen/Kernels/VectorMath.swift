@@ -4,9 +4,9 @@ import KernelSupport
 /// optimisers need. The layers call them with safe `[Float]` arrays; each forwards to the
 /// active kernel set (`KernelDispatch.active`), where the loops run at the set's vector width
 /// (Kernels/Source/ElementWise.swift: exp and tanh on the Cephes polynomials with FMA).
-public enum VectorMath {
+package enum VectorMath {
     /// output[i] = exp(input[i]) for i < count (inputs clamped to [-87.3, 88.7]).
-    public static func exp(_ output: inout [Float], _ input: [Float], count: Int) {
+    package static func exp(_ output: inout [Float], _ input: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(input.count >= count && output.count >= count)
         input.withUnsafeBufferPointer { x in
@@ -15,7 +15,7 @@ public enum VectorMath {
     }
 
     /// output[i] = tanh(input[i]) for i < count.
-    public static func tanh(_ output: inout [Float], _ input: [Float], count: Int) {
+    package static func tanh(_ output: inout [Float], _ input: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(input.count >= count && output.count >= count)
         input.withUnsafeBufferPointer { x in
@@ -26,7 +26,7 @@ public enum VectorMath {
     }
 
     /// In place: values[i] = exp(values[i]) for i < count.
-    public static func expInPlace(_ values: inout [Float], count: Int) {
+    package static func expInPlace(_ values: inout [Float], count: Int) {
         guard count > 0 else { return }
         precondition(values.count >= count)
         values.withUnsafeMutableBufferPointer { y in KernelDispatch.active.exp(y.baseAddress!, y.baseAddress!, count: count) }
@@ -35,14 +35,14 @@ public enum VectorMath {
     // MARK: activation backward
 
     /// dInput[i] = dOut[i] · (1 − out[i]²), the tanh derivative written with its output.
-    public static func tanhBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
+    package static func tanhBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
         binary(&dInput, dOut, out) { BatchSplit.run(.tanhBackward(dx: $0, dy: $1, y: $2), width: count, elements: count) }
     }
 
     /// output[i] = max(input[i], 0).
-    public static func relu(_ output: inout [Float], _ input: [Float], count: Int) {
+    package static func relu(_ output: inout [Float], _ input: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(input.count >= count && output.count >= count)
         input.withUnsafeBufferPointer { x in
@@ -51,14 +51,14 @@ public enum VectorMath {
     }
 
     /// dInput[i] = out[i] > 0 ? dOut[i] : 0, the ReLU derivative written with its output.
-    public static func reluBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
+    package static func reluBackward(dInput: inout [Float], dOut: [Float], out: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(dInput.count >= count && dOut.count >= count && out.count >= count)
         binary(&dInput, dOut, out) { KernelDispatch.active.reluBackward($0, $1, $2, count: count) }
     }
 
     /// output[i] = a[i] · b[i] (dropout's mask, forward and backward).
-    public static func multiply(_ output: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
+    package static func multiply(_ output: inout [Float], _ a: [Float], _ b: [Float], count: Int) {
         guard count > 0 else { return }
         precondition(a.count >= count && b.count >= count && output.count >= count)
         binary(&output, a, b) { KernelDispatch.active.multiply($0, $1, $2, count: count) }
@@ -77,12 +77,12 @@ public enum VectorMath {
     // MARK: whole-array updates
 
     /// Sets values[0..<count] to zero.
-    public static func zero(_ values: inout [Float]) {
+    package static func zero(_ values: inout [Float]) {
         values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// SGD with L2 weight decay: w −= lr · (g + wd · w).
-    public static func sgdStep(weights: inout [Float], grads: [Float], lr: Float, weightDecay: Float) {
+    package static func sgdStep(weights: inout [Float], grads: [Float], lr: Float, weightDecay: Float) {
         precondition(weights.count == grads.count)
         guard !weights.isEmpty else { return }
         grads.withUnsafeBufferPointer { g in
@@ -95,7 +95,7 @@ public enum VectorMath {
     /// One AdamW step (Loshchilov & Hutter; PyTorch's `AdamW` update order):
     ///   w ← w − lr·wd·w;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
     ///   w ← w − lr · (m / c₁) / (√(v / c₂) + ε),  c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ
-    public static func adamwStep(weights: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
+    package static func adamwStep(weights: inout [Float], grads: [Float], m: inout [Float], v: inout [Float],
                                  lr: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float,
                                  correction1: Float, correction2: Float) {
         let count = weights.count
@@ -118,7 +118,7 @@ public enum VectorMath {
     // MARK: embeddings and the loss, for the layers
 
     /// out[i·width + j] = table[tokens[i]·width + j] for i < count: the rows of `tokens` gathered.
-    public static func embeddingGather(_ out: inout [Float], table: [Float], tokens: [Int32], count: Int, width: Int) {
+    package static func embeddingGather(_ out: inout [Float], table: [Float], tokens: [Int32], count: Int, width: Int) {
         guard count > 0 else { return }
         precondition(tokens.count >= count && out.count >= count * width)
         tokens.withUnsafeBufferPointer { t in
@@ -132,7 +132,7 @@ public enum VectorMath {
     }
 
     /// grad[tokens[i]·width + j] += dOut[i·width + j] for i < count, in order of i.
-    public static func embeddingScatter(_ grad: inout [Float], dOut: [Float], tokens: [Int32], count: Int, width: Int) {
+    package static func embeddingScatter(_ grad: inout [Float], dOut: [Float], tokens: [Int32], count: Int, width: Int) {
         guard count > 0 else { return }
         precondition(tokens.count >= count && dOut.count >= count * width)
         tokens.withUnsafeBufferPointer { t in
@@ -145,9 +145,24 @@ public enum VectorMath {
         }
     }
 
+    /// x[r·width + j] += bias[j] for r < rows: a bias added to every row, as the plain loop
+    /// would (one addition per element), without its bounds checks.
+    package static func addBias(_ x: inout [Float], bias: [Float], rows: Int, width: Int) {
+        guard rows > 0 && width > 0 else { return }
+        precondition(bias.count >= width && x.count >= rows * width)
+        bias.withUnsafeBufferPointer { b in
+            x.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    let row = o.baseAddress! + r * width
+                    for j in 0..<width { row[j] += b[j] }
+                }
+            }
+        }
+    }
+
     /// x[(n·r + k)·width + j] += table[indices[n]·width + j] for n < count, k < r: one table
     /// row added to each group of r rows (a category's vector at every position).
-    public static func addRows(_ x: inout [Float], table: [Float], categories indices: [Int32], rowsPerIndex r: Int,
+    package static func addRows(_ x: inout [Float], table: [Float], categories indices: [Int32], rowsPerIndex r: Int,
                                count: Int, width: Int) {
         guard count > 0 else { return }
         precondition(indices.count >= count && x.count >= count * r * width)
@@ -168,7 +183,7 @@ public enum VectorMath {
 
     /// grad[indices[n]·width + j] += dOut[(n·r + k)·width + j] for n < count, k < r, in order
     /// of n then k: the gradient of `addRows`.
-    public static func scatterRows(_ grad: inout [Float], dOut: [Float], categories indices: [Int32], rowsPerIndex r: Int,
+    package static func scatterRows(_ grad: inout [Float], dOut: [Float], categories indices: [Int32], rowsPerIndex r: Int,
                                    count: Int, width: Int) {
         guard count > 0 else { return }
         precondition(indices.count >= count && dOut.count >= count * r * width)
@@ -190,7 +205,7 @@ public enum VectorMath {
     /// Softmax cross-entropy over rows (rows, columns) of `logits`: dLogits = scale · (p − onehot)
     /// (zero on a row whose target is negative), and for each row r, scratch[r] = Σ exp(shifted)
     /// and scratch[rows + r] = the shifted target logit (scratch holds at least 2·rows floats).
-    public static func softmaxCrossEntropy(dLogits: inout [Float], logits: [Float], targets: [Int32], rows: Int,
+    package static func softmaxCrossEntropy(dLogits: inout [Float], logits: [Float], targets: [Int32], rows: Int,
                                            columns: Int, scale: Float, scratch: inout [Float]) {
         guard rows > 0 else { return }
         precondition(logits.count >= rows * columns && dLogits.count >= rows * columns && targets.count >= rows)

@@ -9,15 +9,15 @@
 ///   out = y · projᵀ + proj_bias                  proj (C, C) → out (N, C)
 ///
 /// Dropout on the probabilities (attention dropout) draws its mask from the model's generator.
-public final class CausalSelfAttention {
-    public let attn: Linear
-    public let proj: Linear
-    public let heads: Int
+package final class CausalSelfAttention {
+    package let attn: Linear
+    package let proj: Linear
+    package let heads: Int
     /// T: the longest sequence.
-    public let maxLength: Int
-    public let dropout: Dropout?
+    package let maxLength: Int
+    package let dropout: Dropout?
 
-    public init(name: String, embed: Int, heads: Int, maxLength: Int, dropout: Float, rng: inout RandomGenerator) {
+    package init(name: String, embed: Int, heads: Int, maxLength: Int, dropout: Float, rng: inout RandomGenerator) {
         precondition(embed % heads == 0, "the embedding must split evenly between the heads")
         attn = Linear(name: name + ".attn", inputs: embed, outputs: 3 * embed, bias: true, rng: &rng)
         proj = Linear(name: name + ".proj", inputs: embed, outputs: embed, bias: true, rng: &rng)
@@ -26,18 +26,18 @@ public final class CausalSelfAttention {
         self.dropout = dropout > 0 ? Dropout(probability: dropout) : nil
     }
 
-    public var embed: Int { proj.outputs }
-    public var parameters: [Parameter] { attn.parameters + proj.parameters }
+    package var embed: Int { proj.outputs }
+    package var parameters: [Parameter] { attn.parameters + proj.parameters }
 
     /// Forward activations kept for backward and backward scratch, for up to `rows` rows.
-    public struct Cache {
+    package struct Cache {
         /// q, k, v (N, 3C); y (N, C); probabilities and dropout mask (N, H, T)
         var qkv: Matrix, y: Matrix
         var probabilities: [Float], mask: Matrix
         /// gradients of qkv and y
         var dqkv: Matrix, dy: Matrix
 
-        public init(rows: Int, embed: Int, heads: Int, maxLength: Int, training: Bool, dropout: Bool) {
+        package init(rows: Int, embed: Int, heads: Int, maxLength: Int, training: Bool, dropout: Bool) {
             qkv = Matrix(rows: rows, cols: 3 * embed)
             y = Matrix(rows: rows, cols: embed)
             probabilities = [Float](repeating: 0, count: rows * heads * maxLength)
@@ -55,7 +55,7 @@ public final class CausalSelfAttention {
 
     /// out (N, C) from x (N, C), N = the packed rows. With `training` and dropout, a mask is
     /// drawn from `rng`.
-    public func forward(out: inout Matrix, cache: inout Cache, x: Matrix, sequences: PackedSequences,
+    package func forward(out: inout Matrix, cache: inout Cache, x: Matrix, sequences: PackedSequences,
                         training: Bool, rng: inout RandomGenerator) {
         cache.setRows(x.rows, training: training)
         attn.forward(out: &cache.qkv, input: x)
@@ -74,7 +74,7 @@ public final class CausalSelfAttention {
 
     /// Adds into the gradients of attn and proj; overwrites dx (N, C). cache and x are those of
     /// the training forward pass.
-    public func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix, x: Matrix, sequences: PackedSequences) {
+    package func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix, x: Matrix, sequences: PackedSequences) {
         proj.backward(dInput: &cache.dy, dOut: dOut, input: cache.y)
         LayerKernels.attentionBackward(dqkv: &cache.dqkv, dOut: cache.dy, qkv: cache.qkv,
                                        probabilities: cache.probabilities, mask: dropout != nil ? cache.mask.data : nil,

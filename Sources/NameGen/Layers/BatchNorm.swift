@@ -7,21 +7,21 @@
 ///   inference: the same with running_mean and running_var.
 ///
 ///   x (N, C) → out (N, C); gamma, beta, running statistics (C)
-public final class BatchNorm {
-    public static let epsilon: Float = 1e-5
-    public static let momentum: Float = 0.1
+package final class BatchNorm {
+    package static let epsilon: Float = 1e-5
+    package static let momentum: Float = 0.1
 
-    public let gamma: Parameter
-    public let beta: Parameter
+    package let gamma: Parameter
+    package let beta: Parameter
     /// Running statistics: state, not trained, saved in the checkpoint.
-    public var runningMean: [Float]
-    public var runningVar: [Float]
+    package var runningMean: [Float]
+    package var runningVar: [Float]
 
     /// Checkpoint names of the running statistics, beside `name.weight` (gamma) and `name.bias` (beta).
-    public let runningMeanName: String
-    public let runningVarName: String
+    package let runningMeanName: String
+    package let runningVarName: String
 
-    public init(name: String, features: Int) {
+    package init(name: String, features: Int) {
         runningMeanName = name + ".running_mean"
         runningVarName = name + ".running_var"
         gamma = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, data: [Float](repeating: 1, count: features)), isVector: true)
@@ -30,19 +30,19 @@ public final class BatchNorm {
         runningVar = [Float](repeating: 1, count: features)
     }
 
-    public var features: Int { gamma.value.cols }
-    public var parameters: [Parameter] { [gamma, beta] }
+    package var features: Int { gamma.value.cols }
+    package var parameters: [Parameter] { [gamma, beta] }
 
     /// What a training forward pass keeps for backward, and scratch for backward: allocate
     /// once per batch size.
-    public struct Cache {
+    package struct Cache {
         /// the normalised input (N, C)
         var xhat: Matrix
         /// batch mean, variance and 1/√(var + ε), each (C)
         var mean: [Float], variance: [Float], rstd: [Float]
         var sumDy: [Float], sumDyXhat: [Float]
 
-        public init(batch: Int, features: Int) {
+        package init(batch: Int, features: Int) {
             xhat = Matrix(rows: batch, cols: features)
             mean = [Float](repeating: 0, count: features)
             variance = mean; rstd = mean; sumDy = mean; sumDyXhat = mean
@@ -50,7 +50,7 @@ public final class BatchNorm {
     }
 
     /// Training forward: normalises with the batch statistics and updates the running ones.
-    public func forwardTraining(out: inout Matrix, cache: inout Cache, x: Matrix) {
+    package func forwardTraining(out: inout Matrix, cache: inout Cache, x: Matrix) {
         BatchNormKernels.forwardTraining(out: &out, xhat: &cache.xhat, mean: &cache.mean, variance: &cache.variance,
                                          rstd: &cache.rstd, x: x, gamma: gamma.value.data, beta: beta.value.data,
                                          epsilon: Self.epsilon)
@@ -72,14 +72,14 @@ public final class BatchNorm {
     }
 
     /// Adds into gamma.grad and beta.grad; overwrites dx (N, C).
-    public func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix) {
+    package func backward(dx: inout Matrix, cache: inout Cache, dOut: Matrix) {
         BatchNormKernels.backward(dx: &dx, dGamma: &gamma.grad.data, dBeta: &beta.grad.data,
                                   sumDy: &cache.sumDy, sumDyXhat: &cache.sumDyXhat, dy: dOut, xhat: cache.xhat,
                                   gamma: gamma.value.data, rstd: cache.rstd)
     }
 
     /// Inference forward on the running statistics.
-    public func forwardInference(out: inout Matrix, x: Matrix) {
+    package func forwardInference(out: inout Matrix, x: Matrix) {
         BatchNormKernels.forwardInference(out: &out, x: x, mean: runningMean, variance: runningVar,
                                           gamma: gamma.value.data, beta: beta.value.data, epsilon: Self.epsilon)
     }

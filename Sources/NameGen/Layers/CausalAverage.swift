@@ -5,15 +5,15 @@
 ///   dx[j]  = Σ_{n ≥ j, same sequence} dOut[n] / (position(n) + 1)
 ///
 /// No parameters. The running sums run in the kernel set (`LayerKernels.causalMean`).
-public enum CausalAverage {
+package enum CausalAverage {
     /// out (N, C) from x (N, C), N = the packed rows.
-    public static func forward(out: inout Matrix, x: Matrix, sequences: PackedSequences) {
+    package static func forward(out: inout Matrix, x: Matrix, sequences: PackedSequences) {
         precondition(x.rows == sequences.rows)
         LayerKernels.causalMean(out: &out, x: x, positions: sequences.positions)
     }
 
     /// Overwrites dx (N, C) from dOut (N, C).
-    public static func backward(dx: inout Matrix, dOut: Matrix, sequences: PackedSequences) {
+    package static func backward(dx: inout Matrix, dOut: Matrix, sequences: PackedSequences) {
         precondition(dOut.rows == sequences.rows)
         LayerKernels.causalMeanBackward(dx: &dx, dOut: dOut, positions: sequences.positions)
     }

@@ -13,12 +13,12 @@ import Foundation
 /// a sequence model's batch) is left out of the mean and gets a zero gradient.
 ///
 ///   logits (N, V), targets (N) → loss (scalar), dLogits (N, V)
-public enum CrossEntropy {
+package enum CrossEntropy {
     /// Returns the mean loss and overwrites dLogits with its gradient. `probabilities` is
     /// (N, V) scratch. The softmax runs in the active kernel set (each row shifted by its
     /// maximum, exponentiated, summed over 16 logical lanes in a fixed order); the loss is
     /// summed in Double.
-    public static func forwardBackward(dLogits: inout Matrix, probabilities: inout Matrix,
+    package static func forwardBackward(dLogits: inout Matrix, probabilities: inout Matrix,
                                        logits: Matrix, targets: [Int32]) -> Float {
         let n = logits.rows, v = logits.cols
         precondition(targets.count >= n && dLogits.rows == n && dLogits.cols == v)

@@ -2,22 +2,22 @@
 /// 1/(1 − p), so that inference (no dropout) needs no rescaling.
 ///
 ///   x (N, C) → out (N, C) = x · mask,  mask[i] ∈ {0, 1/(1 − p)} drawn from the model's generator
-public struct Dropout: Sendable {
-    public let probability: Float
+package struct Dropout: Sendable {
+    package let probability: Float
 
-    public init(probability: Float) {
+    package init(probability: Float) {
         precondition(probability >= 0 && probability < 1)
         self.probability = probability
     }
 
     /// Draws a new mask (N, C) and applies it.
-    public func forward(out: inout Matrix, mask: inout Matrix, x: Matrix, rng: inout RandomGenerator) {
+    package func forward(out: inout Matrix, mask: inout Matrix, x: Matrix, rng: inout RandomGenerator) {
         drawMask(&mask, rng: &rng)
         VectorMath.multiply(&out.data, x.data, mask.data, count: x.count)
     }
 
     /// Fills mask with 0 (probability p) or 1/(1 − p).
-    public func drawMask(_ mask: inout Matrix, rng: inout RandomGenerator) {
+    package func drawMask(_ mask: inout Matrix, rng: inout RandomGenerator) {
         let keep = 1 / (1 - probability)
         // Each 64-bit draw gives two masks: an element is dropped when its 32 bits fall below
         // p·2³², i.e. with probability p (to within 2⁻³²).
@@ -32,7 +32,7 @@ public struct Dropout: Sendable {
     }
 
     /// Overwrites dx with dOut · mask.
-    public func backward(dx: inout Matrix, dOut: Matrix, mask: Matrix) {
+    package func backward(dx: inout Matrix, dOut: Matrix, mask: Matrix) {
         VectorMath.multiply(&dx.data, dOut.data, mask.data, count: dOut.count)
     }
 }

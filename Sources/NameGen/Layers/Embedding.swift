@@ -3,17 +3,17 @@
 ///   tokens (N, T), table (V, E) → out (N, T·E), out[n, t·E + e] = table[tokens[n, t], e]
 ///
 /// Initialised N(0, 1) as PyTorch does.
-public final class Embedding {
-    public let table: Parameter
+package final class Embedding {
+    package let table: Parameter
 
-    public init(name: String, vocabularySize: Int, dimensions: Int, rng: inout RandomGenerator) {
+    package init(name: String, vocabularySize: Int, dimensions: Int, rng: inout RandomGenerator) {
         table = .standardNormal(name: name + ".weight", rows: vocabularySize, cols: dimensions, rng: &rng)
     }
 
-    public var dimensions: Int { table.value.cols }
+    package var dimensions: Int { table.value.cols }
 
     /// Gathers the rows of `tokens` (N·T values, row-major) into out (N, T·E).
-    public func forward(out: inout Matrix, tokens: [Int32]) {
+    package func forward(out: inout Matrix, tokens: [Int32]) {
         let e = dimensions
         precondition(tokens.count * e >= out.count)
         let count = out.count / e
@@ -24,7 +24,7 @@ public final class Embedding {
     }
 
     /// Adds each row of dOut (N, T·E) into the gradient of the table row it was read from.
-    public func backward(dOut: Matrix, tokens: [Int32]) {
+    package func backward(dOut: Matrix, tokens: [Int32]) {
         let e = dimensions
         let count = dOut.count / e
         precondition(tokens.count >= count)

@@ -8,9 +8,9 @@
 /// copies an array only when one of two holders writes to it, and the model writes neither
 /// while the other is alive). It is a layer of its own so that the model reads as the
 /// architecture does, and so that the reshape is tested on its own.
-public enum FuseConsecutive {
+package enum FuseConsecutive {
     /// x (R, C) → out (R/2, 2·C). R must be even.
-    public static func forward(_ x: Matrix) -> Matrix {
+    package static func forward(_ x: Matrix) -> Matrix {
         precondition(x.rows % 2 == 0, "fusing pairs needs an even number of positions")
         var out = x
         out.rows /= 2
@@ -20,7 +20,7 @@ public enum FuseConsecutive {
 
     /// dOut (R/2, 2·C) → dx (R, C): the gradient reaches the position each element came from,
     /// which is the same element, since forward moved none.
-    public static func backward(_ dOut: Matrix) -> Matrix {
+    package static func backward(_ dOut: Matrix) -> Matrix {
         precondition(dOut.cols % 2 == 0)
         var dx = dOut
         dx.rows *= 2

@@ -7,13 +7,13 @@
 ///   xh_to_z, xh_to_r, xh_to_hbar: weight (H, E + H), bias (H) each, in that order
 ///
 /// The sigmoids, tanh and gate products run in the kernel sets (RecurrentMath, VectorMath).
-public final class GRUCell: RecurrentCell {
-    public let xhToZ: Linear
-    public let xhToR: Linear
-    public let xhToHbar: Linear
+package final class GRUCell: RecurrentCell {
+    package let xhToZ: Linear
+    package let xhToR: Linear
+    package let xhToHbar: Linear
 
     /// One step's activations (saved) and backward scratch.
-    public final class Step {
+    package final class Step {
         /// [x | hPrev], [x | r ⊙ hPrev] (n, E + H)
         var xh, xhr: Matrix
         /// pre-activations and activations of the gates and the candidate; r ⊙ hPrev (n, H)
@@ -37,21 +37,21 @@ public final class GRUCell: RecurrentCell {
         }
     }
 
-    public static let hasMemory = false
+    package static let hasMemory = false
 
-    public init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
+    package init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
         xhToZ = Linear(name: name + ".xh_to_z", inputs: inputs + hidden, outputs: hidden, bias: true, rng: &rng)
         xhToR = Linear(name: name + ".xh_to_r", inputs: inputs + hidden, outputs: hidden, bias: true, rng: &rng)
         xhToHbar = Linear(name: name + ".xh_to_hbar", inputs: inputs + hidden, outputs: hidden, bias: true, rng: &rng)
     }
 
-    public var parameters: [Parameter] { xhToZ.parameters + xhToR.parameters + xhToHbar.parameters }
+    package var parameters: [Parameter] { xhToZ.parameters + xhToR.parameters + xhToHbar.parameters }
 
-    public func makeStep(rows: Int) -> Step {
+    package func makeStep(rows: Int) -> Step {
         Step(rows: rows, inputs: xhToZ.inputs - xhToZ.outputs, hidden: xhToZ.outputs)
     }
 
-    public func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
+    package func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let n = x.rows, count = n * hPrev.cols
         s.setRows(n)
         h.rows = n
@@ -67,7 +67,7 @@ public final class GRUCell: RecurrentCell {
         RecurrentMath.gruUpdate(h: &h.data, hPrev: hPrev.data, z: s.z.data, hbar: s.hbar.data, count: count)
     }
 
-    public func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
+    package func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
                          h: Matrix, c: Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let count = x.rows * hPrev.cols
         dhPrev.rows = x.rows

@@ -5,11 +5,11 @@
 ///   xh_to_gates.weight (4H, E + H), xh_to_gates.bias (4H), rows in the order i, f, g, o
 ///
 /// The gate arithmetic runs in the kernel sets (RecurrentMath.lstmForward, lstmBackward).
-public final class LSTMCell: RecurrentCell {
-    public let xhToGates: Linear
+package final class LSTMCell: RecurrentCell {
+    package let xhToGates: Linear
 
     /// One step's activations (saved) and backward scratch.
-    public final class Step {
+    package final class Step {
         /// [x | hPrev] (n, E + H); the gates (n, 4H), pre-activations then activations; tanh(c) (n, H)
         var xh, gates, tanhC: Matrix
         /// gradients at the gates' pre-activations (n, 4H) and at xh (n, E + H)
@@ -24,21 +24,21 @@ public final class LSTMCell: RecurrentCell {
         }
     }
 
-    public static let hasMemory = true
+    package static let hasMemory = true
 
-    public init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
+    package init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
         xhToGates = Linear(name: name + ".xh_to_gates", inputs: inputs + hidden, outputs: 4 * hidden, bias: true, rng: &rng)
     }
 
-    public var parameters: [Parameter] { xhToGates.parameters }
+    package var parameters: [Parameter] { xhToGates.parameters }
 
     private var hidden: Int { xhToGates.outputs / 4 }
 
-    public func makeStep(rows: Int) -> Step {
+    package func makeStep(rows: Int) -> Step {
         Step(rows: rows, inputs: xhToGates.inputs - hidden, hidden: hidden)
     }
 
-    public func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
+    package func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let n = x.rows
         (s.gates.rows, s.tanhC.rows, h.rows, c.rows) = (n, n, n, n)
         Rows.concatenate(&s.xh, x, hPrev)
@@ -47,7 +47,7 @@ public final class LSTMCell: RecurrentCell {
                                   rows: n, width: hidden)
     }
 
-    public func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
+    package func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
                          h: Matrix, c: Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let n = x.rows
         (s.dGates.rows, s.dxh.rows, dcPrev.rows) = (n, n, n)

@@ -4,39 +4,39 @@
 ///
 ///   x (N, C) → out (N, C); gamma, beta (C); mean and rstd (N) are kept for backward.
 /// Initialised as PyTorch does: gamma 1, beta 0.
-public final class LayerNorm {
-    public static let epsilon: Float = 1e-5
+package final class LayerNorm {
+    package static let epsilon: Float = 1e-5
 
-    public let gamma: Parameter
-    public let beta: Parameter
+    package let gamma: Parameter
+    package let beta: Parameter
 
-    public init(name: String, features: Int) {
+    package init(name: String, features: Int) {
         gamma = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, data: [Float](repeating: 1, count: features)), isVector: true)
         beta = Parameter(name: name + ".bias", value: Matrix(rows: 1, cols: features), isVector: true)
     }
 
-    public var features: Int { gamma.value.cols }
-    public var parameters: [Parameter] { [gamma, beta] }
+    package var features: Int { gamma.value.cols }
+    package var parameters: [Parameter] { [gamma, beta] }
 
     /// What forward keeps for backward: the mean and 1/√(var + ε) of each row (capacity rows).
-    public struct Cache {
+    package struct Cache {
         var mean: [Float], rstd: [Float]
 
-        public init(rows: Int) {
+        package init(rows: Int) {
             mean = [Float](repeating: 0, count: rows)
             rstd = mean
         }
     }
 
     /// out (N, C) from x (N, C); writes the row statistics into `cache`.
-    public func forward(out: inout Matrix, cache: inout Cache, x: Matrix) {
+    package func forward(out: inout Matrix, cache: inout Cache, x: Matrix) {
         LayerKernels.layerNormForward(out: &out, mean: &cache.mean, rstd: &cache.rstd, x: x,
                                             gamma: gamma.value.data, beta: beta.value.data, epsilon: Self.epsilon)
     }
 
     /// Adds into gamma.grad, beta.grad and dx (N, C) (the residual stream's gradient, which dx
     /// already holds); x and cache are those of the forward pass.
-    public func backward(dx: inout Matrix, cache: Cache, dOut: Matrix, x: Matrix) {
+    package func backward(dx: inout Matrix, cache: Cache, dOut: Matrix, x: Matrix) {
         LayerKernels.layerNormBackward(dx: &dx, dGamma: &gamma.grad.data, dBeta: &beta.grad.data, dOut: dOut, x: x,
                                              mean: cache.mean, rstd: cache.rstd, gamma: gamma.value.data)
     }

@@ -10,31 +10,31 @@
 /// Layers that work on one row at a time never see the difference; a causal layer reads rows
 /// first[n] … n of its own sequence, so it never reads a padded position (padding only follows).
 /// Buffers are allocated once, for up to `capacity` sequences of up to T positions.
-public struct PackedSequences {
+package struct PackedSequences {
     /// T: the longest sequence.
-    public let maxLength: Int
+    package let maxLength: Int
     /// The most sequences a batch may hold.
-    public let capacity: Int
+    package let capacity: Int
     /// Sequences in the current batch.
-    public private(set) var count = 0
+    package private(set) var count = 0
     /// Each sequence's first row.
-    public private(set) var starts: [Int]
+    package private(set) var starts: [Int]
     /// Each sequence's length in rows.
-    public private(set) var lengths: [Int]
+    package private(set) var lengths: [Int]
     /// Rows in the current batch (N).
-    public private(set) var rows = 0
+    package private(set) var rows = 0
     /// Each row's token (the first `rows` entries).
-    public private(set) var tokens: [Int32]
+    package private(set) var tokens: [Int32]
     /// Each row's position in its sequence.
-    public private(set) var positions: [Int32]
+    package private(set) var positions: [Int32]
     /// Each row's target (`TrainingRecipe.masked` throughout from `init(lengths:)` and from the
     /// evaluation `pack`).
-    public private(set) var targets: [Int32]
+    package private(set) var targets: [Int32]
     /// The row of each row's sequence's position 0.
-    public private(set) var first: [Int32]
+    package private(set) var first: [Int32]
 
     /// Empty buffers for up to `capacity` sequences of up to `maxLength` positions.
-    public init(capacity: Int, maxLength: Int) {
+    package init(capacity: Int, maxLength: Int) {
         precondition(capacity >= 0 && maxLength >= 1)
         self.capacity = capacity
         self.maxLength = maxLength
@@ -45,7 +45,7 @@ public struct PackedSequences {
     }
 
     /// A layout of sequences of the given lengths (tokens 0, targets masked), for a layer alone.
-    public init(lengths: [Int], maxLength: Int) {
+    package init(lengths: [Int], maxLength: Int) {
         self.init(capacity: lengths.count, maxLength: maxLength)
         for (s, length) in lengths.enumerated() {
             precondition(length >= 1 && length <= maxLength)
@@ -58,7 +58,7 @@ public struct PackedSequences {
     /// and a name, then padding (target `TrainingRecipe.masked`); its length is its number of
     /// real targets, which come first. Returns the number of packed rows.
     @discardableResult
-    public mutating func pack(tokens padded: [Int32], targets paddedTargets: [Int32], count: Int) -> Int {
+    package mutating func pack(tokens padded: [Int32], targets paddedTargets: [Int32], count: Int) -> Int {
         let t = maxLength
         precondition(count <= capacity && padded.count >= count * t && paddedTargets.count >= count * t)
         reset()
@@ -74,7 +74,7 @@ public struct PackedSequences {
     /// Packs rows first ..< first + count of padded tokens (·, T) without targets (evaluation):
     /// a row's sequence runs to its last token that is not the start token (at least position 0).
     @discardableResult
-    public mutating func pack(tokens padded: [Int32], from firstRow: Int, count: Int) -> Int {
+    package mutating func pack(tokens padded: [Int32], from firstRow: Int, count: Int) -> Int {
         let t = maxLength
         precondition(count <= capacity && padded.count >= (firstRow + count) * t)
         reset()
@@ -90,7 +90,7 @@ public struct PackedSequences {
 
     /// Copies the packed rows of `packed` (N, V) back to the padded layout: sequence b's rows go
     /// to rows (firstRow + b)·T … of `padded` ((·)·T, V), and its padding rows are set to 0.
-    public func unpack(_ packed: Matrix, into padded: inout Matrix, firstRow: Int) {
+    package func unpack(_ packed: Matrix, into padded: inout Matrix, firstRow: Int) {
         let t = maxLength, v = packed.cols
         precondition(padded.cols == v && padded.count >= (firstRow + count) * t * v)
         for b in 0..<count {

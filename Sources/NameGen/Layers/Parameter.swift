@@ -2,15 +2,15 @@
 ///
 /// Layers own their parameters; a model lists them (in a fixed order) for the optimiser and the
 /// checkpoint. Backward passes add into `grad`; `zeroGrad` clears it once per step.
-public final class Parameter {
+package final class Parameter {
     /// The checkpoint tensor name, e.g. `layers.0.linear.weight`.
-    public let name: String
-    public var value: Matrix
-    public var grad: Matrix
+    package let name: String
+    package var value: Matrix
+    package var grad: Matrix
     /// The tensor's shape as stored in the checkpoint: [rows, cols], or [cols] for a vector.
-    public let shape: [Int]
+    package let shape: [Int]
 
-    public init(name: String, value: Matrix, isVector: Bool = false) {
+    package init(name: String, value: Matrix, isVector: Bool = false) {
         precondition(!isVector || value.rows == 1)
         self.name = name
         self.value = value
@@ -20,13 +20,13 @@ public final class Parameter {
 
     /// A rows × cols parameter drawn N(0, 1) from `rng`, element by element in row-major order:
     /// PyTorch's `nn.Embedding` initialisation, shared by the token and position embeddings.
-    public static func standardNormal(name: String, rows: Int, cols: Int, rng: inout RandomGenerator) -> Parameter {
+    package static func standardNormal(name: String, rows: Int, cols: Int, rng: inout RandomGenerator) -> Parameter {
         var value = Matrix(rows: rows, cols: cols)
         for i in 0..<value.count { value.data[i] = rng.nextNormal() }
         return Parameter(name: name, value: value)
     }
 
-    public var count: Int { value.count }
+    package var count: Int { value.count }
 
-    public func zeroGrad() { VectorMath.zero(&grad.data) }
+    package func zeroGrad() { VectorMath.zero(&grad.data) }
 }

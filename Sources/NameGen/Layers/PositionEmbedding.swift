@@ -4,29 +4,28 @@
 ///   out (N, C) += table[positions[n]],  positions (N) in 0..<T,  table (T, C)
 ///
 /// Initialised N(0, 1) as PyTorch does.
-public final class PositionEmbedding {
-    public let table: Parameter
+package final class PositionEmbedding {
+    package let table: Parameter
 
-    public init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
+    package init(name: String, positions: Int, dimensions: Int, rng: inout RandomGenerator) {
         table = .standardNormal(name: name + ".weight", rows: positions, cols: dimensions, rng: &rng)
     }
 
-    public var maxPositions: Int { table.value.rows }
-    public var dimensions: Int { table.value.cols }
+    package var maxPositions: Int { table.value.rows }
+    package var dimensions: Int { table.value.cols }
 
     /// Adds row positions[n] of the table into row n of out, for n < out.rows.
-    public func forward(out: inout Matrix, positions: [Int32]) {
+    package func forward(out: inout Matrix, positions: [Int32]) {
         let c = dimensions
         precondition(out.cols == c && positions.count >= out.rows)
         for n in 0..<out.rows {
-            let p = Int(positions[n])
-            precondition(p >= 0 && p < maxPositions, "position \(p) outside the table")
-            for k in 0..<c { out.data[n * c + k] += table.value.data[p * c + k] }
+            precondition(positions[n] >= 0 && Int(positions[n]) < maxPositions, "position \(positions[n]) outside the table")
         }
+        VectorMath.addRows(&out.data, table: table.value.data, categories: positions, rowsPerIndex: 1, count: out.rows, width: c)
     }
 
     /// Adds row n of dOut (N, C) into the gradient of table row positions[n].
-    public func backward(dOut: Matrix, positions: [Int32]) {
+    package func backward(dOut: Matrix, positions: [Int32]) {
         let c = dimensions
         for n in 0..<dOut.rows {
             let p = Int(positions[n])

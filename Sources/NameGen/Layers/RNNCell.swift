@@ -2,11 +2,11 @@
 ///
 ///   x (n, E), hPrev (n, H) → xh (n, E + H) → pre (n, H) → h = tanh(pre) (n, H)
 ///   xh_to_h.weight (H, E + H), xh_to_h.bias (H)
-public final class RNNCell: RecurrentCell {
-    public let xhToH: Linear
+package final class RNNCell: RecurrentCell {
+    package let xhToH: Linear
 
     /// One step's input [x | hPrev] and pre-activation (saved), and backward scratch.
-    public final class Step {
+    package final class Step {
         var xh, pre: Matrix
         var dPre, dxh: Matrix
 
@@ -18,19 +18,19 @@ public final class RNNCell: RecurrentCell {
         }
     }
 
-    public static let hasMemory = false
+    package static let hasMemory = false
 
-    public init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
+    package init(name: String, inputs: Int, hidden: Int, rng: inout RandomGenerator) {
         xhToH = Linear(name: name + ".xh_to_h", inputs: inputs + hidden, outputs: hidden, bias: true, rng: &rng)
     }
 
-    public var parameters: [Parameter] { xhToH.parameters }
+    package var parameters: [Parameter] { xhToH.parameters }
 
-    public func makeStep(rows: Int) -> Step {
+    package func makeStep(rows: Int) -> Step {
         Step(rows: rows, inputs: xhToH.inputs - xhToH.outputs, hidden: xhToH.outputs)
     }
 
-    public func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
+    package func forward(h: inout Matrix, c: inout Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let n = x.rows
         Rows.concatenate(&s.xh, x, hPrev)
         (s.pre.rows, h.rows) = (n, n)
@@ -38,7 +38,7 @@ public final class RNNCell: RecurrentCell {
         VectorMath.tanh(&h.data, s.pre.data, count: s.pre.count)
     }
 
-    public func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
+    package func backward(dx: inout Matrix, dhPrev: inout Matrix, dcPrev: inout Matrix, dh: Matrix, dc: Matrix,
                          h: Matrix, c: Matrix, x: Matrix, hPrev: Matrix, cPrev: Matrix, step s: Step) {
         let n = x.rows
         (s.dPre.rows, s.dxh.rows) = (n, n)

@@ -7,7 +7,7 @@
 /// c is the LSTM's memory; a cell without one (`hasMemory` false) ignores cPrev and dc and
 /// leaves c and dcPrev alone. Forward saves what backward needs in a `Step`, one per time step,
 /// allocated once for up to `rows` rows; every call sets the rows it uses from x.
-public protocol RecurrentCell: AnyObject {
+package protocol RecurrentCell: AnyObject {
     /// One time step's activations and backward scratch.
     associatedtype Step: AnyObject
     /// Whether the state carries a memory c beside h.

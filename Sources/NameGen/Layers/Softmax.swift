@@ -13,10 +13,10 @@ import Foundation
 /// Subtracting the row maximum m keeps every exponent ≤ 0, so nothing overflows; it does not
 /// change the result. The training path stays in Float and the other two in Double, as before
 /// this type existed, so losses and samples are unchanged bit for bit.
-public enum Softmax {
+package enum Softmax {
     /// The largest logit among the entries `include` accepts; −∞ when it accepts none.
     @inline(__always)
-    public static func rowMax(_ logits: ArraySlice<Float>, include: (Int) -> Bool = { _ in true }) -> Float {
+    package static func rowMax(_ logits: ArraySlice<Float>, include: (Int) -> Bool = { _ in true }) -> Float {
         var m = -Float.infinity
         let base = logits.startIndex
         for c in 0..<logits.count where include(c) { m = max(m, logits[base + c]) }
@@ -26,7 +26,7 @@ public enum Softmax {
     /// Unnormalised weights exp((l[c] − m) / temperature) into `weights` (0 where `include`
     /// refuses), m the largest included logit. Returns m and Σ weights (0 when none is included).
     @inline(__always)
-    public static func weights(_ logits: ArraySlice<Float>, temperature: Double = 1, into weights: inout [Double],
+    package static func weights(_ logits: ArraySlice<Float>, temperature: Double = 1, into weights: inout [Double],
                                include: (Int) -> Bool = { _ in true }) -> (max: Float, sum: Double) {
         let m = rowMax(logits, include: include)
         guard m > -Float.infinity else { return (m, 0) }
@@ -43,14 +43,14 @@ public enum Softmax {
     /// −log softmax(logits)[target] = log Σ exp(l − m) − (l[target] − m), in Double.
     /// `scratch` holds at least V values.
     @inline(__always)
-    public static func negativeLogLikelihood(_ logits: ArraySlice<Float>, target: Int, scratch: inout [Double]) -> Double {
+    package static func negativeLogLikelihood(_ logits: ArraySlice<Float>, target: Int, scratch: inout [Double]) -> Double {
         let (m, sum) = weights(logits, into: &scratch)
         return LibC.log(sum) - Double(logits[logits.startIndex + target] - m)
     }
 
     /// exp(logits − row max) for every row of (N, V) logits into `out`, in Float: the numerators
     /// of the softmax, whose row sums are its denominators.
-    public static func shiftedExponentials(_ logits: Matrix, into out: inout Matrix) {
+    package static func shiftedExponentials(_ logits: Matrix, into out: inout Matrix) {
         let n = logits.rows, v = logits.cols
         precondition(out.rows == n && out.cols == v)
         for r in 0..<n {

@@ -15,20 +15,20 @@ import Foundation
 /// Checkpoint tensors: `counts` F32 (V, V), row = previous token, column = next token,
 /// token 0 = start/stop; (K, V, V), category first, for K categories. Hyperparameter
 /// `smoothing` = k.
-public final class BigramModel: LanguageModel {
-    public let blockSize = 1
-    public let vocabularySize: Int
-    public let smoothing: Float
+package final class BigramModel: LanguageModel {
+    package let blockSize = 1
+    package let vocabularySize: Int
+    package let smoothing: Float
     /// K, the categories it has a table for; 0 for plain names (one table).
-    public let categoryCount: Int
+    package let categoryCount: Int
     /// counts[prev, next], raw (unsmoothed); (K·V, V) for K categories, table c at rows c·V ..< (c + 1)·V.
-    public private(set) var counts: Matrix
+    package private(set) var counts: Matrix
     /// log P(next | prev), derived from counts and smoothing, laid out as `counts`.
     private var logProbabilities: Matrix
     /// The category of each row of the calls that follow (labelled models).
     private var categories: [Int32] = []
 
-    public init(vocabularySize: Int, smoothing: Float, categories: Int = 0) {
+    package init(vocabularySize: Int, smoothing: Float, categories: Int = 0) {
         precondition(vocabularySize >= 1 && smoothing >= 0 && smoothing.isFinite && categories >= 0)
         self.vocabularySize = vocabularySize
         self.smoothing = smoothing
@@ -43,7 +43,7 @@ public final class BigramModel: LanguageModel {
     /// pass over its tokens; a labelled model counts each name's pairs into its category's
     /// table, and needs a labelled stream. Counts are integers until the end, so they are exact
     /// below 2^24.
-    public func fit(_ stream: TokenStream) {
+    package func fit(_ stream: TokenStream) {
         let pairs = categoryCount > 0
             ? stream.bigramCounts(vocabularySize: vocabularySize, categories: categoryCount)
             : stream.bigramCounts(vocabularySize: vocabularySize)
@@ -52,7 +52,7 @@ public final class BigramModel: LanguageModel {
     }
 
     /// The saved counts, checked: (V, V), or (K, V, V) for a checkpoint of K categories.
-    public convenience init(smoothing: Float, checkpoint: Checkpoint) throws {
+    package convenience init(smoothing: Float, checkpoint: Checkpoint) throws {
         let v = checkpoint.vocabulary.size, k = checkpoint.categories.count
         self.init(vocabularySize: v, smoothing: smoothing, categories: k)
         let values = try checkpoint.floats("counts", shape: k > 0 ? [k, v, v] : [v, v])
@@ -77,19 +77,19 @@ public final class BigramModel: LanguageModel {
         }
     }
 
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         let v = vocabularySize
         return ["counts": Tensor(shape: categoryCount > 0 ? [categoryCount, v, v] : [v, v], floats: counts.data)]
     }
 
-    public func condition(on categories: [Int32]) {
+    package func condition(on categories: [Int32]) {
         guard categoryCount > 0 else { return }
         precondition(categories.allSatisfy { $0 >= 0 && Int($0) < categoryCount }, "category out of the table")
         self.categories = categories
     }
 
     /// The counts summed over the categories (V, V): the table of all names.
-    public var totalCounts: Matrix {
+    package var totalCounts: Matrix {
         let v = vocabularySize
         var total = Matrix(rows: v, cols: v)
         for i in 0..<counts.count { total.data[i % (v * v)] += counts.data[i] }
@@ -98,7 +98,7 @@ public final class BigramModel: LanguageModel {
 
     /// contexts (count, 1) → logits (count, V) = log P(· | context), from row r's category's
     /// table for a labelled model.
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         let v = vocabularySize
         precondition(categoryCount == 0 || categories.count >= count, "categories not set for every row")
         for i in 0..<count {
@@ -112,56 +112,56 @@ public final class BigramModel: LanguageModel {
 // MARK: - The registry's view
 
 /// The bigram's one hyperparameter.
-public struct BigramConfig: ModelConfiguration {
+package struct BigramConfig: ModelConfiguration {
     /// k of add-k smoothing.
-    public var smoothing: Double = 1
+    package var smoothing: Double = 1
 }
 
 extension BigramModel: ModelFamily {
-    public static let name = "bigram"
+    package static let name = "bigram"
 
     static let smoothingOption = Option<Double>(["--smoothing"], value: "k", help: "add-k smoothing of the counts.",
                                                 range: 0...1e9, default: BigramConfig().smoothing)
 
-    public static var options: [AnyOption] { [AnyOption(smoothingOption)] }
+    package static var options: [AnyOption] { [AnyOption(smoothingOption)] }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BigramConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BigramConfig {
         BigramConfig(smoothing: try a.value(smoothingOption))
     }
 
-    public static func problem(with c: BigramConfig) -> String? {
+    package static func problem(with c: BigramConfig) -> String? {
         smoothingOption.problem(with: "\(c.smoothing)").map { "'smoothing' \($0)" }
     }
 
     /// Counted in one pass over the train split: no optimizer.
-    public static var recipe: TrainingRecipe? { nil }
+    package static var recipe: TrainingRecipe? { nil }
 
-    public static func build(_ config: BigramConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: BigramConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         let model = BigramModel(vocabularySize: dataset.vocabulary.size, smoothing: Float(config.smoothing),
                                 categories: dataset.categoryCount)
         model.fit(dataset.stream(.train, blockSize: 1))
         return model
     }
 
-    public static func load(_ config: BigramConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: BigramConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         try BigramModel(smoothing: Float(config.smoothing), checkpoint: checkpoint)
     }
 
     /// The (V, V) counts and log-probabilities (one table per category for labelled names, which
     /// the estimate leaves out); the windows the count reads are the data's.
-    public static func memoryEstimate(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> Double {
         Double(data.vocabularySize * data.vocabularySize) * 2 * 4
     }
 
-    public static func memoryDrivers(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ config: BigramConfig, batchSize: Int, data: DataFacts) -> String {
         "vocabulary \(data.vocabularySize)"
     }
 
-    public static var figures: [(file: String, shows: String)] {
+    package static var figures: [(file: String, shows: String)] {
         [("counts.svg", "the count matrix as a heat map (summed over the categories of labelled names)")]
     }
 
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let bigram = model as? BigramModel else { return [] }
         return [("counts.svg", Charts.heatMap(bigram.totalCounts, labels: labels, title: "bigram counts (row: previous, column: next)"))]
     }

@@ -6,15 +6,15 @@ import Foundation
 
 /// Hyperparameters of the `bow` model (makemore's `BoW`). The defaults give 12,827 parameters
 /// at V = 27 and block size 16.
-public struct BowConfig: Equatable, Sendable {
+package struct BowConfig: Equatable, Sendable {
     /// T: the longest sequence, a start token and the longest name (names.txt: 15 + 1).
-    public var blockSize = 16
+    package var blockSize = 16
     /// E: the width of the embeddings and of the residual stream.
-    public var embed = 64
+    package var embed = 64
     /// H: the width of the MLP's hidden layer (makemore's n_embd2).
-    public var hidden = 64
+    package var hidden = 64
 
-    public init() {}
+    package init() {}
 
     /// The default recipe: AdamW (β 0.9, 0.99, weight decay 0.01), peak learning rate 2e-3 with
     /// cosine decay to 0 over 30,000 steps of 32 names.
@@ -39,11 +39,11 @@ public struct BowConfig: Equatable, Sendable {
 ///   wte.weight (V, E) · wpe.weight (T, E) · context_block.mlp.c_fc.{weight (H, E), bias (H)}
 ///   context_block.mlp.c_proj.{weight (E, H), bias (E)} · lm_head.{weight (V, E), bias (V)}
 ///   [category.weight (K, E), labelled names only]
-public final class BowModel {
+package final class BowModel {
     /// The hyperparameters it was built with.
-    public let config: BowConfig
+    package let config: BowConfig
     /// V, the vocabulary size with the start/stop token.
-    public let vocabularySize: Int
+    package let vocabularySize: Int
     /// wte (V, E) and wpe (T, E).
     let tokenEmbedding: Embedding
     let positionEmbedding: PositionEmbedding
@@ -52,7 +52,7 @@ public final class BowModel {
     let proj: Linear
     let head: Linear
     /// Every trainable tensor, in the checkpoint's order.
-    public let parameters: [Parameter]
+    package let parameters: [Parameter]
     /// The category vectors added to x at every position; nil for plain names.
     let category: CategoryEmbedding?
 
@@ -60,7 +60,7 @@ public final class BowModel {
     /// Linear uniform ±1/√in). With `categories` > 0 the model is conditioned on that many
     /// categories (`category`, zero at first and listed last, so the other weights draw what they
     /// draw for plain names).
-    public init(config: BowConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package init(config: BowConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.hidden >= 1)
         self.config = config
         self.vocabularySize = vocabularySize
@@ -75,17 +75,17 @@ public final class BowModel {
     }
 
     /// T, the longest sequence it reads.
-    public var blockSize: Int { config.blockSize }
-    public var categoryCount: Int { category?.count ?? 0 }
-    public func condition(on categories: [Int32]) { category?.set(categories) }
+    package var blockSize: Int { config.blockSize }
+    package var categoryCount: Int { category?.count ?? 0 }
+    package func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// The tensors a checkpoint stores, by makemore's names.
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
     }
 
     /// Overwrites the weights with the tensors named `prefix + name`.
-    public func load(from checkpoint: Checkpoint, prefix: String) throws {
+    package func load(from checkpoint: Checkpoint, prefix: String) throws {
         for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
     }
 
@@ -191,7 +191,7 @@ public final class BowModel {
     // MARK: Training and evaluation
 
     /// Allocates the buffers for batches of `batchSize` sequences, once, before the step loop.
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         if trainingWorkspace?.sequences != batchSize {
             trainingWorkspace = Workspace(model: self, sequences: batchSize, training: true)
         }
@@ -202,7 +202,7 @@ public final class BowModel {
 
     /// Logits at every position in inference mode: tokens (count, T) as in training →
     /// logits (count·T, V), row n·T + t predicting the token after position t; padding rows 0.
-    public func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
+    package func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize
         precondition(tokens.count >= count * t && logits.count >= count * t * vocabularySize)
         if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: Self.inferenceChunk, training: false) }
@@ -307,7 +307,7 @@ extension BowConfig: ModelConfiguration {
 
 extension BowModel: ModelFamily {
     /// The `--model` value and the checkpoint's `model`.
-    public static let name = "bow"
+    package static let name = "bow"
 
     static let blockSizeOption = Option<Int>(["--block-size"], help: "positions per name: the start token and the characters.",
                                              range: 1...256, default: nil, defaultText: "the longest name + 1")
@@ -317,10 +317,10 @@ extension BowModel: ModelFamily {
                                           default: BowConfig().hidden)
 
     /// --block-size, --embed and --hidden.
-    public static var options: [AnyOption] { [AnyOption(blockSizeOption), AnyOption(embedOption), AnyOption(hiddenOption)] }
+    package static var options: [AnyOption] { [AnyOption(blockSizeOption), AnyOption(embedOption), AnyOption(hiddenOption)] }
 
     /// The configuration from the command line (the block size from the data unless given).
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BowConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> BowConfig {
         var c = BowConfig()
         c.blockSize = try a.given(blockSizeOption) ?? data.map { $0.longestName + 1 } ?? c.blockSize
         c.embed = try a.value(embedOption)
@@ -329,7 +329,7 @@ extension BowModel: ModelFamily {
     }
 
     /// What is wrong with a stored configuration, or nil.
-    public static func problem(with c: BowConfig) -> String? {
+    package static func problem(with c: BowConfig) -> String? {
         let checks: [(String, String?)] = [
             ("block_size", blockSizeOption.problem(with: "\(c.blockSize)")), ("embed", embedOption.problem(with: "\(c.embed)")),
             ("hidden", hiddenOption.problem(with: "\(c.hidden)")),
@@ -338,17 +338,17 @@ extension BowModel: ModelFamily {
     }
 
     /// AdamW at 2e-3, cosine decay, 30,000 steps, whole names.
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         .sequences(steps: BowConfig.defaultSteps, learningRate: BowConfig.defaultLearningRate)
     }
 
     /// A new model initialised from `rng`.
-    public static func build(_ config: BowConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: BowConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         BowModel(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     /// The saved model, every tensor checked.
-    public static func load(_ config: BowConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: BowConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
         let model = BowModel(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count,
                              rng: &rng)
@@ -359,7 +359,7 @@ extension BowModel: ModelFamily {
     /// Weight, gradient and two AdamW moments per parameter; per position about 10·E + 4·H
     /// floats of activations and gradients and 3V of logits, for batch·T positions and the
     /// inference workspace (64 names).
-    public static func memoryEstimate(_ c: BowConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: BowConfig, batchSize: Int, data: DataFacts) -> Double {
         let e = Double(c.embed), hid = Double(c.hidden), t = Double(c.blockSize), v = Double(data.vocabularySize)
         let params = v * e + t * e + 2 * e * hid + hid + e + v * e + v
         let perPosition = 10 * e + 4 * hid + 3 * v
@@ -367,17 +367,17 @@ extension BowModel: ModelFamily {
     }
 
     /// The settings the memory estimate depends on.
-    public static func memoryDrivers(_ c: BowConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: BowConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --hidden \(c.hidden)"
     }
 
     /// The token embeddings figure.
-    public static var figures: [(file: String, shows: String)] {
+    package static var figures: [(file: String, shows: String)] {
         [("embeddings.svg", "the token embeddings (wte), first two dimensions or a PCA projection")]
     }
 
     /// The token embeddings as SVG.
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let bow = model as? BowModel else { return [] }
         return [("embeddings.svg", Charts.embeddings(bow.tokenEmbedding.table.value, labels: labels))]
     }
@@ -387,7 +387,7 @@ extension BowModel: TrainableModel, SequenceModel {
     /// One forward and backward pass on padded sequences (the `.sequences` layout): contexts and
     /// targets (batch, T), targets masked at padding. Returns the mean cross-entropy over the
     /// real targets and adds into every parameter's gradient.
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         let batch = contexts.count / config.blockSize
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
@@ -404,7 +404,7 @@ extension BowModel: IncrementalSampling {
     /// Next-token logits for `count` context windows of T tokens, each read from its last start
     /// token (or whole, when it has none: a name longer than T − 1 characters), as the
     /// transformer reads them.
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize
         precondition(contexts.count >= count * t)
         let sequences = (0..<count).map { r -> ArraySlice<Int32> in
@@ -416,7 +416,7 @@ extension BowModel: IncrementalSampling {
 
     /// The sampler's histories [start, c1, …, ck], each read as its last T tokens: a row that
     /// grew by one token adds one position into its running sum.
-    public func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+    package func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
         lastLogits(of: histories.map { $0.suffix(config.blockSize) }, into: &logits)
     }
 }

@@ -1,19 +1,19 @@
 /// Hyperparameters of the `hierarchical` model. The defaults are the WaveNet lecture's scaled
 /// recipe: 76,579 parameters at V = 27.
-public struct HierarchicalConfig: WindowConfiguration {
+package struct HierarchicalConfig: WindowConfiguration {
     /// T, a power of two: the model fuses pairs log₂(T) times.
-    public var blockSize = 8
-    public var embed = 24
-    public var hidden = 128
-    public var activation = Activation.tanh
-    public var dropout: Float = 0
+    package var blockSize = 8
+    package var embed = 24
+    package var hidden = 128
+    package var activation = Activation.tanh
+    package var dropout: Float = 0
     /// Initialisation only, so not saved: a loaded model takes its weights from the file.
-    public var outputScale: Float = 0.1
+    package var outputScale: Float = 0.1
 
-    public init() {}
+    package init() {}
 
     /// log₂(T): the number of fuse levels.
-    public var levels: Int { blockSize.trailingZeroBitCount }
+    package var levels: Int { blockSize.trailingZeroBitCount }
 
     enum CodingKeys: String, CodingKey {
         case blockSize = "block_size", embed, hidden, activation, dropout
@@ -37,9 +37,9 @@ public struct HierarchicalConfig: WindowConfiguration {
 /// Checkpoint tensors (F32, PyTorch layout, weight = (out, in)):
 ///   embedding.weight (V, E) · levels.i.linear.weight (H, 2·C)
 ///   levels.i.norm.{weight,bias,running_mean,running_var} (H) · output.weight (V, H) · output.bias (V)
-public final class HierarchicalModel: WindowModel<HierarchicalConfig> {
+package final class HierarchicalModel: WindowModel<HierarchicalConfig> {
     /// The levels: every one has BatchNorm.
-    public var levels: [(linear: Linear, norm: BatchNorm)] { layers.map { ($0.linear, $0.norm!) } }
+    package var levels: [(linear: Linear, norm: BatchNorm)] { layers.map { ($0.linear, $0.norm!) } }
 
     /// The embeddings as (N·T, E); level i reads the fused pairs of the rows before it, so it
     /// has N·T/2^(i+1) rows and 2·C inputs.
@@ -60,13 +60,13 @@ public final class HierarchicalModel: WindowModel<HierarchicalConfig> {
 // MARK: - The registry's view: options, recipe and memory (build, load and figures are `WindowModel`'s)
 
 extension HierarchicalModel: ModelFamily {
-    public static let name = "hierarchical"
+    package static let name = "hierarchical"
 
     static let window = WindowOptions<HierarchicalConfig>(blockSizes: 2...256)
 
-    public static var options: [AnyOption] { window.list() }
+    package static var options: [AnyOption] { window.list() }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> HierarchicalConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> HierarchicalConfig {
         let blockSize = try a.value(window.blockSize)
         guard blockSize.nonzeroBitCount == 1 else {
             throw UsageError.badValue(window.blockSize.spec, "\(blockSize)",
@@ -76,7 +76,7 @@ extension HierarchicalModel: ModelFamily {
     }
 
     /// The block size is checked first: in its range, then a power of two.
-    public static func problem(with c: HierarchicalConfig) -> String? {
+    package static func problem(with c: HierarchicalConfig) -> String? {
         if window.blockSize.problem(with: "\(c.blockSize)") == nil && c.blockSize.nonzeroBitCount != 1 {
             return "'block_size' must be a power of two"
         }
@@ -84,7 +84,7 @@ extension HierarchicalModel: ModelFamily {
     }
 
     /// The lecture's recipe: SGD 0.1, a tenth of it for the last quarter, 200,000 steps at batch 32.
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         TrainingRecipe(steps: 200_000, learningRate: [.sgd: 0.1, .adamw: 0.002])
     }
 
@@ -92,7 +92,7 @@ extension HierarchicalModel: ModelFamily {
     /// cache) plus the fused input gradient R·2C, where the levels' rows add up to N·(T − 1);
     /// the embeddings (N·T·E); logits, probabilities and their gradient (N, V). Weight,
     /// gradient and two AdamW moments per parameter.
-    public static func memoryEstimate(_ c: HierarchicalConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: HierarchicalConfig, batchSize: Int, data: DataFacts) -> Double {
         let n = Double(batchSize), t = Double(c.blockSize), e = Double(c.embed), h = Double(c.hidden)
         let v = Double(data.vocabularySize), levels = Double(c.levels)
         let floats = n * (t - 1) * h * 11 + n * t * e * 2 + n * v * 3
@@ -100,7 +100,7 @@ extension HierarchicalModel: ModelFamily {
         return (floats + params * 4) * 4
     }
 
-    public static func memoryDrivers(_ c: HierarchicalConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: HierarchicalConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --hidden \(c.hidden)"
     }
 }

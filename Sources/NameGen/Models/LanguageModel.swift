@@ -1,7 +1,7 @@
 /// What every model answers: next-character logits for a batch of contexts, and the tensors
 /// that a checkpoint stores. How a model is configured, built and loaded is its family's
 /// (`ModelFamily`), declared in the same file.
-public protocol LanguageModel: AnyObject {
+package protocol LanguageModel: AnyObject {
     /// Tokens of context the model reads (1 for bigram and onehot).
     var blockSize: Int { get }
     /// V, the vocabulary size with the start/stop token.
@@ -25,11 +25,11 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
-    public var categoryCount: Int { 0 }
-    public func condition(on categories: [Int32]) {}
+    package var categoryCount: Int { 0 }
+    package func condition(on categories: [Int32]) {}
 
     /// Every value of every tensor (the bigram counts).
-    public var parameterCount: Int { namedTensors().values.reduce(0) { $0 + $1.elementCount } }
+    package var parameterCount: Int { namedTensors().values.reduce(0) { $0 + $1.elementCount } }
 }
 
 /// A model that reads whole names and predicts at every position (the transformer): targets
@@ -37,7 +37,7 @@ extension LanguageModel {
 /// `layout: .sequences`; `Trainer` then gives `trainingStep` contexts (N, T) = [start, c1, …, cn]
 /// right-padded with the start token and targets (N, T) = [c1, …, cn, end] then
 /// `TrainingRecipe.masked`, and `Evaluation` uses `sequenceLogits`.
-public protocol SequenceModel: LanguageModel {
+package protocol SequenceModel: LanguageModel {
     /// Logits at every position in inference mode: tokens (count, blockSize) laid out as in
     /// training → logits (count·blockSize, V), row n·T + t predicting the token after position t.
     func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix)

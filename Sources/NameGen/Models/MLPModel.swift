@@ -2,19 +2,19 @@
 /// Embedding(V, embed) → flatten blockSize·embed → [Linear → BatchNorm → activation → Dropout] × layers
 /// → Linear(hidden, V) with its weight scaled by `outputScale` at initialisation.
 /// The defaults are the deep BatchNorm recipe of the makemore notes: 224,097 parameters at V = 27.
-public struct MLPConfig: WindowConfiguration {
-    public var blockSize = 8
-    public var embed = 10
-    public var hidden = 200
-    public var layers = 6
-    public var activation = Activation.tanh
+package struct MLPConfig: WindowConfiguration {
+    package var blockSize = 8
+    package var embed = 10
+    package var hidden = 200
+    package var layers = 6
+    package var activation = Activation.tanh
     /// With BatchNorm the hidden Linear layers have no bias (BatchNorm's shift replaces it).
-    public var batchNorm = true
-    public var dropout: Float = 0
+    package var batchNorm = true
+    package var dropout: Float = 0
     /// Initialisation only, so not saved: a loaded model takes its weights from the file.
-    public var outputScale: Float = 0.1
+    package var outputScale: Float = 0.1
 
-    public init() {}
+    package init() {}
 
     /// The checkpoint's keys (format 1 wrote the same names, as strings).
     enum CodingKeys: String, CodingKey {
@@ -35,7 +35,7 @@ public struct MLPConfig: WindowConfiguration {
 /// Checkpoint tensors (F32, PyTorch layout, weight = (out, in)):
 ///   embedding.weight (V, E) · layers.i.linear.weight (H, in) · layers.i.linear.bias (H, no BatchNorm)
 ///   layers.i.norm.{weight,bias,running_mean,running_var} (H) · output.weight (V, H) · output.bias (V)
-public final class MLPModel: WindowModel<MLPConfig> {
+package final class MLPModel: WindowModel<MLPConfig> {
     /// One row per example: the first layer reads the T·E embeddings side by side, every other
     /// layer the previous layer's output.
     override class func layout(_ c: MLPConfig) -> WindowLayout {
@@ -49,7 +49,7 @@ public final class MLPModel: WindowModel<MLPConfig> {
 // MARK: - The registry's view: options, recipe and memory (build, load and figures are `WindowModel`'s)
 
 extension MLPModel: ModelFamily {
-    public static let name = "mlp"
+    package static let name = "mlp"
 
     static let window = WindowOptions<MLPConfig>(blockSizes: 1...256)
     static let layersOption = Option<Int>(["--layers"], help: "number of hidden layers.", range: 1...64,
@@ -57,11 +57,11 @@ extension MLPModel: ModelFamily {
     static let batchNormFlag = Flag(["--batchnorm"], help: "BatchNorm after each hidden Linear (the default).")
     static let noBatchNormFlag = Flag(["--no-batchnorm"], help: "no BatchNorm; the hidden Linear layers get a bias.")
 
-    public static var options: [AnyOption] {
+    package static var options: [AnyOption] {
         window.list(afterHidden: [AnyOption(layersOption)], afterActivation: [AnyOption(batchNormFlag), AnyOption(noBatchNormFlag)])
     }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> MLPConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> MLPConfig {
         if a.flag(batchNormFlag) && a.flag(noBatchNormFlag) {
             throw NameGenError(.usage, "'--batchnorm' and '--no-batchnorm' cannot be used together.")
         }
@@ -71,25 +71,25 @@ extension MLPModel: ModelFamily {
         }
     }
 
-    public static func problem(with c: MLPConfig) -> String? {
+    package static func problem(with c: MLPConfig) -> String? {
         window.problem(with: c, own: [("layers", layersOption.problem(with: "\(c.layers)"))])
     }
 
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         TrainingRecipe(steps: 50_000, learningRate: [.sgd: 0.1, .adamw: 0.002])
     }
 
     /// Per hidden layer six (N, H) activation and gradient buffers; the input and its gradient
     /// (N, T·E); logits, probabilities and their gradient (N, V). Weight, gradient and two AdamW
     /// moments per parameter; the first layer is (H, T·E).
-    public static func memoryEstimate(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> Double {
         let b = Double(batchSize), h = Double(c.hidden), inputs = Double(c.blockSize * c.embed), v = Double(data.vocabularySize)
         let floats = b * h * 6 * Double(c.layers) + b * inputs * 2 + b * v * 3
         let params = (h * inputs + h * h * Double(c.layers - 1) + v * (Double(c.embed) + h + 1)) * 4
         return (floats + params) * 4
     }
 
-    public static func memoryDrivers(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: MLPConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --hidden \(c.hidden), --layers \(c.layers)"
     }
 }

@@ -6,19 +6,19 @@ import Foundation
 
 /// A model's hyperparameters: one value, written to the checkpoint as JSON (keys in snake_case)
 /// and read back with the same type.
-public protocol ModelConfiguration: Codable, Equatable, Sendable {}
+package protocol ModelConfiguration: Codable, Equatable, Sendable {}
 
 /// What the data says before a model is built, for options whose default depends on it
 /// (the transformer's block size is the longest name + 1) and for the memory estimate.
-public struct DataFacts: Sendable {
+package struct DataFacts: Sendable {
     /// V, the vocabulary size with the start/stop token.
-    public var vocabularySize: Int
+    package var vocabularySize: Int
     /// The longest name, in tokens (characters).
-    public var longestName: Int
+    package var longestName: Int
     /// Examples in the train split: one per character of each training name, the end included.
-    public var trainExamples: Int
+    package var trainExamples: Int
 
-    public init(vocabularySize: Int, longestName: Int, trainExamples: Int) {
+    package init(vocabularySize: Int, longestName: Int, trainExamples: Int) {
         self.vocabularySize = vocabularySize
         self.longestName = longestName
         self.trainExamples = trainExamples
@@ -29,7 +29,7 @@ public struct DataFacts: Sendable {
 /// Models/ and listed once in `ModelRegistry.families`. `train`, `--resume`, the loader,
 /// `info`, `plot` and `completion` derive from these declarations; nothing outside the model's
 /// file switches on the model.
-public protocol ModelFamily {
+package protocol ModelFamily {
     associatedtype Config: ModelConfiguration
 
     /// The `--model` value and the checkpoint's `model` field.
@@ -67,16 +67,16 @@ public protocol ModelFamily {
 }
 
 extension ModelFamily {
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] { [] }
-    public static var figures: [(file: String, shows: String)] { [] }
-    public static func problem(with config: Config) -> String? { nil }
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] { [] }
+    package static var figures: [(file: String, shows: String)] { [] }
+    package static func problem(with config: Config) -> String? { nil }
 }
 
 /// How a trained family learns by default. A run may override each choice on the command line;
 /// the run record saves what was used.
-public struct TrainingRecipe: Sendable {
+package struct TrainingRecipe: Sendable {
     /// How a training example is laid out for `TrainableModel.trainingStep`.
-    public enum Layout: Sendable {
+    package enum Layout: Sendable {
         /// contexts (N, blockSize): the blockSize tokens before one target, left-padded with the
         /// start token; targets (N): the next token.
         case windows
@@ -86,29 +86,29 @@ public struct TrainingRecipe: Sendable {
         case sequences
     }
     /// The target of a padding position in the `.sequences` layout: no loss, no gradient.
-    public static let masked: Int32 = -1
+    package static let masked: Int32 = -1
 
-    public var steps: Int
-    public var optimizer: Optimizer.Kind = .sgd
+    package var steps: Int
+    package var optimizer: Optimizer.Kind = .sgd
     /// Default peak learning rate of each optimizer.
-    public var learningRate: [Optimizer.Kind: Double]
+    package var learningRate: [Optimizer.Kind: Double]
     /// The schedule with SGD; AdamW always decays along a cosine after its warm-up.
-    public var sgdSchedule: LearningRateSchedule.Shape = .stepDecay
-    public var weightDecay: Double = 0
+    package var sgdSchedule: LearningRateSchedule.Shape = .stepDecay
+    package var weightDecay: Double = 0
     /// AdamW's (β₁, β₂).
-    public var betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2)
+    package var betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2)
     /// True when every step uses the whole train split (onehot's recipe): --batch-size is unused.
-    public var fullBatch = false
-    public var layout = Layout.windows
+    package var fullBatch = false
+    package var layout = Layout.windows
     /// How weight decay applies, when it differs from the usual (help text: "onehot: L2 on W").
-    public var weightDecayNote: String?
+    package var weightDecayNote: String?
 
-    public init(steps: Int, learningRate: [Optimizer.Kind: Double]) {
+    package init(steps: Int, learningRate: [Optimizer.Kind: Double]) {
         self.steps = steps
         self.learningRate = learningRate
     }
 
-    public func schedule(for optimizer: Optimizer.Kind) -> LearningRateSchedule.Shape {
+    package func schedule(for optimizer: Optimizer.Kind) -> LearningRateSchedule.Shape {
         optimizer == .sgd ? sgdSchedule : .cosine
     }
 
@@ -127,11 +127,11 @@ public struct TrainingRecipe: Sendable {
 
 /// One registered family, its declarations read once and its generic functions captured for
 /// the code that does not know which family it holds (the registry lists these).
-public struct ModelEntry: @unchecked Sendable {
-    public let name: String
-    public let options: [AnyOption]
-    public let recipe: TrainingRecipe?
-    public let figures: [(file: String, shows: String)]
+package struct ModelEntry: @unchecked Sendable {
+    package let name: String
+    package let options: [AnyOption]
+    package let recipe: TrainingRecipe?
+    package let figures: [(file: String, shows: String)]
     let configure: (ParsedArguments, DataFacts?) throws -> any ModelConfiguration
     let decode: (String) -> Result<any ModelConfiguration, ModelSetup.Problem>
     let build: (any ModelConfiguration, Dataset, inout RandomGenerator) -> LanguageModel
@@ -140,7 +140,7 @@ public struct ModelEntry: @unchecked Sendable {
     let memoryDrivers: (any ModelConfiguration, Int, DataFacts) -> String
     let plots: (LanguageModel, [String]) -> [(file: String, svg: String)]
 
-    public init<F: ModelFamily>(_ family: F.Type) {
+    package init<F: ModelFamily>(_ family: F.Type) {
         name = F.name
         options = F.options
         recipe = F.recipe
@@ -166,33 +166,33 @@ public struct ModelEntry: @unchecked Sendable {
     }
 
     /// The setup from the command line (see `ModelFamily.configuration(from:data:)`).
-    public func setup(from arguments: ParsedArguments, data: DataFacts?) throws -> ModelSetup {
+    package func setup(from arguments: ParsedArguments, data: DataFacts?) throws -> ModelSetup {
         ModelSetup(entry: self, config: try configure(arguments, data))
     }
 }
 
 /// A family together with one configuration of it: what a run builds, and what a checkpoint names.
-public struct ModelSetup {
-    public let entry: ModelEntry
-    public let config: any ModelConfiguration
+package struct ModelSetup {
+    package let entry: ModelEntry
+    package let config: any ModelConfiguration
 
-    public var name: String { entry.name }
-    public var recipe: TrainingRecipe? { entry.recipe }
+    package var name: String { entry.name }
+    package var recipe: TrainingRecipe? { entry.recipe }
 
-    public func build(dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel { entry.build(config, dataset, &rng) }
+    package func build(dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel { entry.build(config, dataset, &rng) }
 
-    public func load(from checkpoint: Checkpoint, prefix: String = "") throws -> LanguageModel {
+    package func load(from checkpoint: Checkpoint, prefix: String = "") throws -> LanguageModel {
         try entry.load(config, checkpoint, prefix)
     }
 
-    public func memoryEstimate(batchSize: Int, data: DataFacts) -> Double { entry.memoryEstimate(config, batchSize, data) }
+    package func memoryEstimate(batchSize: Int, data: DataFacts) -> Double { entry.memoryEstimate(config, batchSize, data) }
 
-    public func memoryDrivers(batchSize: Int, data: DataFacts) -> String { entry.memoryDrivers(config, batchSize, data) }
+    package func memoryDrivers(batchSize: Int, data: DataFacts) -> String { entry.memoryDrivers(config, batchSize, data) }
 
-    public func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] { entry.plots(model, labels) }
+    package func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] { entry.plots(model, labels) }
 
     /// The configuration as the checkpoint stores it: a JSON object, keys as the family's `CodingKeys` spell them.
-    public var configJSON: String {
+    package var configJSON: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(config), as: UTF8.self)

@@ -1,7 +1,7 @@
 /// The model families namegen knows, in the order help lists them. A new model is one file in
 /// Models/ (its `ModelFamily` conformance) and one line here.
-public enum ModelRegistry {
-    public static let families: [ModelEntry] = [
+package enum ModelRegistry {
+    package static let families: [ModelEntry] = [
         ModelEntry(BigramModel.self),
         ModelEntry(OneHotModel.self),
         ModelEntry(MLPModel.self),
@@ -14,11 +14,11 @@ public enum ModelRegistry {
     ]
 
     /// `train`'s model when --model is not given.
-    public static let defaultName = MLPModel.name
+    package static let defaultName = MLPModel.name
 
-    public static var names: [String] { families.map { $0.name } }
+    package static var names: [String] { families.map { $0.name } }
 
-    public static func family(named name: String) -> ModelEntry? {
+    package static func family(named name: String) -> ModelEntry? {
         families.first { $0.name == name }
     }
 
@@ -69,7 +69,7 @@ public enum ModelRegistry {
 
     /// The model a checkpoint holds: its family and configuration, decoded and checked, then
     /// its tensors. A damaged file is a checkpoint error (exit 66).
-    public static func load(_ checkpoint: Checkpoint) throws -> (setup: ModelSetup, model: LanguageModel) {
+    package static func load(_ checkpoint: Checkpoint) throws -> (setup: ModelSetup, model: LanguageModel) {
         let setup = try checkpoint.setup()
         return (setup, try setup.load(from: checkpoint))
     }

@@ -11,21 +11,21 @@
 /// rather than through a product with a one-hot matrix of K·V columns.
 ///
 /// Checkpoint tensor: `weight` F32 (V, V), or (K·V, V) for labelled names.
-public final class OneHotModel: TrainableModel {
-    public let blockSize = 1
-    public let vocabularySize: Int
-    public let weight: Parameter
+package final class OneHotModel: TrainableModel {
+    package let blockSize = 1
+    package let vocabularySize: Int
+    package let weight: Parameter
     /// K, the categories of labelled names (0 for plain names).
-    public let categoryCount: Int
-    public var parameters: [Parameter] { [weight] }
-    public var usesFullBatch: Bool { true }
+    package let categoryCount: Int
+    package var parameters: [Parameter] { [weight] }
+    package var usesFullBatch: Bool { true }
     /// The category of each row of the next calls (labelled names).
     private var categories: [Int32] = []
     /// Each row's table row, c·V + previous token (labelled names).
     private var rows: [Int32] = []
 
     /// W drawn from `rng`, row by row; with `categories` > 0 one (V, V) table per category.
-    public init(vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package init(vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         self.vocabularySize = vocabularySize
         categoryCount = categories
         var w = Matrix(rows: vocabularySize * max(1, categories), cols: vocabularySize)
@@ -33,24 +33,24 @@ public final class OneHotModel: TrainableModel {
         weight = Parameter(name: "weight", value: w)
     }
 
-    public convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
+    package convenience init(checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
         self.init(vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count, rng: &rng)
         try load(from: checkpoint, prefix: prefix)
     }
 
-    public func condition(on categories: [Int32]) {
+    package func condition(on categories: [Int32]) {
         guard categoryCount > 0 else { return }
         precondition(categories.allSatisfy { $0 >= 0 && Int($0) < categoryCount }, "category out of range")
         if self.categories.count < categories.count { self.categories = [Int32](repeating: 0, count: categories.count) }
         for i in categories.indices { self.categories[i] = categories[i] }
     }
 
-    public func load(from checkpoint: Checkpoint, prefix: String) throws {
+    package func load(from checkpoint: Checkpoint, prefix: String) throws {
         weight.value.data = try checkpoint.floats(prefix + weight.name, shape: weight.shape)
     }
 
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         [weight.name: Tensor(shape: weight.shape, floats: weight.value.data)]
     }
 
@@ -61,7 +61,7 @@ public final class OneHotModel: TrainableModel {
     private var probabilities = Matrix(rows: 0, cols: 0)
     private var dLogits = Matrix(rows: 0, cols: 0)
 
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         guard logitBuffer.rows != batchSize else { return }
         oneHot = Matrix(rows: categoryCount > 0 ? 0 : batchSize, cols: vocabularySize)
         logitBuffer = Matrix(rows: batchSize, cols: vocabularySize)
@@ -82,7 +82,7 @@ public final class OneHotModel: TrainableModel {
         for i in 0..<count { rows[i] = categories[i] * Int32(vocabularySize) + contexts[i] }
     }
 
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         let n = logitBuffer.rows, v = vocabularySize
         if categoryCount > 0 {
             tableRows(contexts, count: n, into: &rows)
@@ -101,7 +101,7 @@ public final class OneHotModel: TrainableModel {
         return loss
     }
 
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         if categoryCount > 0 {
             var indices = [Int32](repeating: 0, count: count)
             tableRows(contexts, count: count, into: &indices)
@@ -119,16 +119,16 @@ public final class OneHotModel: TrainableModel {
 // MARK: - The registry's view
 
 /// The onehot model has no hyperparameters: its size is the vocabulary's.
-public struct OneHotConfig: ModelConfiguration {}
+package struct OneHotConfig: ModelConfiguration {}
 
 extension OneHotModel: ModelFamily {
-    public static let name = "onehot"
-    public static var options: [AnyOption] { [] }
+    package static let name = "onehot"
+    package static var options: [AnyOption] { [] }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> OneHotConfig { OneHotConfig() }
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> OneHotConfig { OneHotConfig() }
 
     /// The makemore notes' recipe: full batch, SGD at a constant 50 for 200 steps.
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         var r = TrainingRecipe(steps: 200, learningRate: [.sgd: 50, .adamw: 0.1])
         r.sgdSchedule = .constant
         r.fullBatch = true
@@ -136,22 +136,22 @@ extension OneHotModel: ModelFamily {
         return r
     }
 
-    public static func build(_ config: OneHotConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: OneHotConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         OneHotModel(vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
-    public static func load(_ config: OneHotConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: OneHotConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         try OneHotModel(checkpoint: checkpoint, prefix: prefix)
     }
 
     /// Full batch: the one-hot inputs, logits, probabilities and their gradient, four
     /// (examples, V) matrices; W with its gradient and two AdamW moments.
-    public static func memoryEstimate(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> Double {
         let v = Double(data.vocabularySize)
         return Double(data.trainExamples) * v * 4 * 4 + v * v * 4 * 4
     }
 
-    public static func memoryDrivers(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ config: OneHotConfig, batchSize: Int, data: DataFacts) -> String {
         "the onehot model trains on all \(data.trainExamples) training examples at once, with \(data.vocabularySize) tokens"
     }
 }

@@ -3,11 +3,11 @@
 ///
 /// Checkpoint tensors: start (1, H) · wte.weight (V, E) · cell.xh_to_h.weight (H, E + H) ·
 /// cell.xh_to_h.bias (H) · lm_head.weight (V, H) · lm_head.bias (V).
-public final class RNNModel: RecurrentModel<RNNCell>, RecurrentFamily {
-    public static let name = "rnn"
+package final class RNNModel: RecurrentModel<RNNCell>, RecurrentFamily {
+    package static let name = "rnn"
     /// Twice makemore's hidden state and 50,000 steps (its val loss: docs/MODELS.md).
-    public static var defaults: RecurrentConfig { RecurrentConfig(blockSize: 16, embed: 64, hidden: 128) }
-    public static var defaultSteps: Int { 50_000 }
-    public static var defaultLearningRate: Double { 2e-3 }
-    public static var gates: Int { 1 }
+    package static var defaults: RecurrentConfig { RecurrentConfig(blockSize: 16, embed: 64, hidden: 128) }
+    package static var defaultSteps: Int { 50_000 }
+    package static var defaultLearningRate: Double { 2e-3 }
+    package static var gates: Int { 1 }
 }

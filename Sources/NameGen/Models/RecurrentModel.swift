@@ -5,20 +5,20 @@ import Foundation
 #endif
 
 /// Hyperparameters of the recurrent models (`rnn`, `gru`, `lstm`), makemore's names in brackets.
-public struct RecurrentConfig: ModelConfiguration {
+package struct RecurrentConfig: ModelConfiguration {
     /// T: the width of a padded training row, a start token and the longest name (names.txt:
     /// 15 + 1). Sampling is not limited by it: the state carries any length.
-    public var blockSize = 16
+    package var blockSize = 16
     /// E (n_embd): the token embedding size.
-    public var embed = 64
+    package var embed = 64
     /// H (n_embd2): the hidden state size.
-    public var hidden = 64
+    package var hidden = 64
 
     /// makemore's sizes, E = H = 64.
-    public init() {}
+    package init() {}
 
     /// The given sizes.
-    public init(blockSize: Int, embed: Int, hidden: Int) {
+    package init(blockSize: Int, embed: Int, hidden: Int) {
         (self.blockSize, self.embed, self.hidden) = (blockSize, embed, hidden)
     }
 
@@ -48,15 +48,15 @@ public struct RecurrentConfig: ModelConfiguration {
 ///   start (1, H) · wte.weight (V, E) · cell.… (the cell's Linear maps of [x | h], (H or 4H, E + H)
 ///   and their biases) · lm_head.weight (V, H) · lm_head.bias (V) · [category.weight (K, E),
 ///   labelled names only]
-public class RecurrentModel<Cell: RecurrentCell> {
-    public let config: RecurrentConfig
-    public let vocabularySize: Int
+package class RecurrentModel<Cell: RecurrentCell> {
+    package let config: RecurrentConfig
+    package let vocabularySize: Int
     /// The learned start state h₋₁ (1, H), zero at initialisation as in makemore.
-    public let start: Parameter
-    public let tokenEmbedding: Embedding
-    public let cell: Cell
-    public let head: Linear
-    public let parameters: [Parameter]
+    package let start: Parameter
+    package let tokenEmbedding: Embedding
+    package let cell: Cell
+    package let head: Linear
+    package let parameters: [Parameter]
     /// The category vectors added to the token embeddings at every step; nil for plain names.
     let category: CategoryEmbedding?
 
@@ -64,7 +64,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
     /// Linear maps uniform ±1/√in, start 0. With `categories` > 0 the model is conditioned on
     /// that many categories (`category`, zero at first and listed last, so the other weights
     /// draw what they draw for plain names).
-    public required init(config: RecurrentConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package required init(config: RecurrentConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.hidden >= 1 && vocabularySize >= 2)
         self.config = config
         self.vocabularySize = vocabularySize
@@ -76,16 +76,16 @@ public class RecurrentModel<Cell: RecurrentCell> {
         parameters = [start, tokenEmbedding.table] + cell.parameters + head.parameters + (category.map { [$0.table] } ?? [])
     }
 
-    public var blockSize: Int { config.blockSize }
-    public var categoryCount: Int { category?.count ?? 0 }
-    public func condition(on categories: [Int32]) { category?.set(categories) }
+    package var blockSize: Int { config.blockSize }
+    package var categoryCount: Int { category?.count ?? 0 }
+    package func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// Overwrites the weights with the tensors named `prefix + name`.
-    public func load(from checkpoint: Checkpoint, prefix: String) throws {
+    package func load(from checkpoint: Checkpoint, prefix: String) throws {
         try parameters.load(from: checkpoint, prefix: prefix)
     }
 
-    public func namedTensors() -> [String: Tensor] { parameters.namedTensors() }
+    package func namedTensors() -> [String: Tensor] { parameters.namedTensors() }
 
     // MARK: Buffers
 
@@ -255,7 +255,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
     // MARK: Training
 
     /// Allocates the buffers for batches of `batchSize` names, once, before the step loop.
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         if trainingWorkspace?.capacity != batchSize {
             trainingWorkspace = Workspace(model: self, capacity: batchSize, training: true)
         }
@@ -264,7 +264,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
     /// One forward and backward pass on `batch` padded names: tokens and targets (batch, T)
     /// row-major as `NameSequences` lays them out. Returns the mean cross-entropy over the real
     /// targets and adds into every parameter's gradient.
-    public func trainingStep(tokens: [Int32], targets: [Int32], batch: Int) -> Float {
+    package func trainingStep(tokens: [Int32], targets: [Int32], batch: Int) -> Float {
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
         let n = ws.pack(tokens: tokens, targets: targets, first: 0, count: batch, t: config.blockSize)
@@ -284,7 +284,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
     /// Logits at every position in inference: tokens (count, T), each row [start, c1, …, cn]
     /// right-padded with start tokens → logits (count·T, V), row n·T + t predicting the token
     /// after position t. A row's sequence ends at its last character; padding rows are 0.
-    public func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
+    package func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize, v = vocabularySize
         precondition(tokens.count >= count * t && logits.count >= count * t * v)
         if inferenceWorkspace == nil {
@@ -406,7 +406,7 @@ public class RecurrentModel<Cell: RecurrentCell> {
     /// Next-token logits for `count` context windows of T tokens, left-padded with start tokens:
     /// the model reads a window from its last start token (a window without one, whole), through
     /// the carried state (`nextLogits`).
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize
         precondition(contexts.count >= count * t)
         let histories = (0..<count).map { r -> [Int32] in
@@ -419,13 +419,13 @@ public class RecurrentModel<Cell: RecurrentCell> {
 
 extension RecurrentModel: TrainableModel, SequenceModel, IncrementalSampling {
     /// The `.sequences` layout: contexts and targets (batch, T), targets masked (−1) at padding.
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         trainingStep(tokens: contexts, targets: targets, batch: contexts.count / config.blockSize)
     }
 
     /// The sampler's histories [start, c1, …, ck], any length: each row carries its state (h,
     /// and the LSTM's c) from one call to the next and reads only the token it grew by.
-    public func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+    package func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
         nextLogits(histories: histories, reuse: true, into: &logits)
     }
 }
@@ -435,7 +435,7 @@ extension RecurrentModel: TrainableModel, SequenceModel, IncrementalSampling {
 /// What the `rnn`, `gru` and `lstm` families share: their options (`--embed`, `--hidden`, each
 /// family with its own defaults), configuration, recipe, loading and memory estimate. A family
 /// is a `RecurrentModel` subclass that names its cell and states its defaults.
-public protocol RecurrentFamily: ModelFamily, TrainableModel where Config == RecurrentConfig {
+package protocol RecurrentFamily: ModelFamily, TrainableModel where Config == RecurrentConfig {
     /// The default sizes (the block size comes from the data).
     static var defaults: RecurrentConfig { get }
     /// The default recipe's steps and AdamW peak learning rate.
@@ -460,9 +460,9 @@ extension RecurrentFamily {
                     default: defaults.hidden)
     }
 
-    public static var options: [AnyOption] { [AnyOption(embedOption), AnyOption(hiddenOption)] }
+    package static var options: [AnyOption] { [AnyOption(embedOption), AnyOption(hiddenOption)] }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> RecurrentConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> RecurrentConfig {
         var c = defaults
         c.blockSize = data.map { $0.longestName + 1 } ?? c.blockSize
         c.embed = try a.value(embedOption)
@@ -470,7 +470,7 @@ extension RecurrentFamily {
         return c
     }
 
-    public static func problem(with c: RecurrentConfig) -> String? {
+    package static func problem(with c: RecurrentConfig) -> String? {
         let checks: [(String, String?)] = [
             ("block_size", (1...4096).contains(c.blockSize) ? nil : "is not in 1...4096"),
             ("embed", embedOption.problem(with: "\(c.embed)")), ("hidden", hiddenOption.problem(with: "\(c.hidden)")),
@@ -479,15 +479,15 @@ extension RecurrentFamily {
     }
 
     /// AdamW (β 0.9, 0.99 as makemore; weight decay 0.01) with cosine decay to 0, batches of 32 names.
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         TrainingRecipe.sequences(steps: defaultSteps, learningRate: defaultLearningRate)
     }
 
-    public static func build(_ config: RecurrentConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: RecurrentConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         Self(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
-    public static func load(_ config: RecurrentConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: RecurrentConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
         let model = Self(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count,
                          rng: &rng)
@@ -498,7 +498,7 @@ extension RecurrentFamily {
     /// Weight, gradient and two AdamW moments per parameter; per position about
     /// (3 + gates)·(E + H) + 8H floats of activations and gradients, and 4V for the logits,
     /// for batch·T positions and the inference chunk's.
-    public static func memoryEstimate(_ c: RecurrentConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: RecurrentConfig, batchSize: Int, data: DataFacts) -> Double {
         let e = Double(c.embed), h = Double(c.hidden), v = Double(data.vocabularySize), g = Double(gates)
         let params = v * e + h + g * h * (e + h + 1) + v * (h + 1)
         let perPosition = (3 + g) * (e + h) + 8 * h + 4 * v
@@ -506,15 +506,15 @@ extension RecurrentFamily {
         return (4 * params + perPosition * positions) * 4
     }
 
-    public static func memoryDrivers(_ c: RecurrentConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: RecurrentConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --embed \(c.embed), --hidden \(c.hidden), the longest name (\(c.blockSize - 1))"
     }
 
-    public static var figures: [(file: String, shows: String)] {
+    package static var figures: [(file: String, shows: String)] {
         [("embeddings.svg", "the token embeddings (wte), first two dimensions or a PCA projection")]
     }
 
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let model = model as? Self else { return [] }
         return [("embeddings.svg", Charts.embeddings(model.tokenEmbedding.table.value, labels: labels))]
     }

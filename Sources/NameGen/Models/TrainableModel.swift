@@ -1,6 +1,6 @@
 /// A model trained by gradient descent (every model but bigram): its parameters, and one
 /// forward-and-backward pass on a batch.
-public protocol TrainableModel: LanguageModel {
+package protocol TrainableModel: LanguageModel {
     /// Every trainable tensor, in a fixed order (the optimiser's and the checkpoint's).
     var parameters: [Parameter] { get }
     /// Allocates the buffers for batches of `batchSize` examples, once, before the step loop.
@@ -17,9 +17,9 @@ public protocol TrainableModel: LanguageModel {
 
 extension TrainableModel {
     /// Trainable values only (BatchNorm running statistics are state, not parameters).
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    package var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
-    public var usesFullBatch: Bool { false }
+    package var usesFullBatch: Bool { false }
 
-    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+    package func zeroGrad() { for p in parameters { p.zeroGrad() } }
 }

@@ -6,17 +6,17 @@ import Foundation
 
 /// Hyperparameters of the `transformer` model (makemore's `Transformer`). The defaults give
 /// 204,544 parameters at V = 27 and block size 16.
-public struct TransformerConfig: Equatable, Sendable {
+package struct TransformerConfig: Equatable, Sendable {
     /// T: the longest sequence, a start token and the longest name (names.txt: 15 + 1).
-    public var blockSize = 16
-    public var embed = 64
-    public var layers = 4
-    public var heads = 4
+    package var blockSize = 16
+    package var embed = 64
+    package var layers = 4
+    package var heads = 4
     /// makemore trains without dropout and overfits after about 10,000 steps; with 0.2 and a
     /// longer cosine schedule (the recipe below) the val loss falls to the end (README).
-    public var dropout: Float = 0.2
+    package var dropout: Float = 0.2
 
-    public init() {}
+    package init() {}
 
     /// The default recipe: AdamW (β 0.9, 0.99, weight decay 0.01), peak learning rate 1e-3 with
     /// cosine decay to 0 over 100,000 steps of 32 names.
@@ -47,26 +47,26 @@ public struct TransformerConfig: Equatable, Sendable {
 ///   blocks.i.proj.weight (C, C) · blocks.i.proj.bias (C) · blocks.i.fc.weight (4C, C) · blocks.i.fc.bias (4C)
 ///   blocks.i.fc2.weight (C, 4C) · blocks.i.fc2.bias (C) · lnf.{weight,bias} (C) · head.weight (V, C)
 ///   [category.weight (K, C), labelled names only]
-public final class TransformerModel {
-    public let config: TransformerConfig
-    public let vocabularySize: Int
-    public let tokenEmbedding: Embedding
-    public let positionEmbedding: PositionEmbedding
-    public let blocks: [Block]
-    public let finalNorm: LayerNorm
-    public let head: Linear
-    public let dropout: Dropout?
-    public let parameters: [Parameter]
+package final class TransformerModel {
+    package let config: TransformerConfig
+    package let vocabularySize: Int
+    package let tokenEmbedding: Embedding
+    package let positionEmbedding: PositionEmbedding
+    package let blocks: [Block]
+    package let finalNorm: LayerNorm
+    package let head: Linear
+    package let dropout: Dropout?
+    package let parameters: [Parameter]
     /// The category vectors added to the embeddings at every position; nil for plain names.
     let category: CategoryEmbedding?
 
     /// One transformer block: pre-norm attention and MLP, each on a residual connection.
-    public final class Block {
-        public let ln1: LayerNorm
-        public let attention: CausalSelfAttention
-        public let ln2: LayerNorm
-        public let fc: Linear
-        public let fc2: Linear
+    package final class Block {
+        package let ln1: LayerNorm
+        package let attention: CausalSelfAttention
+        package let ln2: LayerNorm
+        package let fc: Linear
+        package let fc2: Linear
 
         init(index i: Int, config c: TransformerConfig, rng: inout RandomGenerator) {
             ln1 = LayerNorm(name: "blocks.\(i).ln1", features: c.embed)
@@ -86,7 +86,7 @@ public final class TransformerModel {
     /// Linear uniform ±1/√in, LayerNorm 1 and 0). With `categories` > 0 the model is conditioned
     /// on that many categories (`category`, zero at first and listed last, so the other weights
     /// draw what they draw for plain names).
-    public init(config: TransformerConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package init(config: TransformerConfig, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         precondition(config.blockSize >= 1 && config.embed >= 1 && config.layers >= 1 && config.heads >= 1)
         precondition(config.embed % config.heads == 0 && config.dropout >= 0 && config.dropout < 1)
         self.config = config
@@ -104,20 +104,20 @@ public final class TransformerModel {
             + finalNorm.parameters + head.parameters + (category.map { [$0.table] } ?? [])
     }
 
-    public var blockSize: Int { config.blockSize }
-    public var categoryCount: Int { category?.count ?? 0 }
-    public func condition(on categories: [Int32]) { category?.set(categories) }
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+    package var blockSize: Int { config.blockSize }
+    package var categoryCount: Int { category?.count ?? 0 }
+    package func condition(on categories: [Int32]) { category?.set(categories) }
+    package var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    package func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     // MARK: Checkpoint
 
     /// Overwrites the weights with the tensors named `prefix + name`.
-    public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
+    package func load(from checkpoint: Checkpoint, prefix: String = "") throws {
         for p in parameters { p.value.data = try checkpoint.floats(prefix + p.name, shape: p.shape) }
     }
 
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, Tensor(shape: $0.shape, floats: $0.value.data)) })
     }
 
@@ -325,7 +325,7 @@ public final class TransformerModel {
     // MARK: Training
 
     /// Allocates the buffers for batches of `batchSize` sequences, once, before the step loop.
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         if trainingWorkspace?.sequences != batchSize {
             trainingWorkspace = Workspace(model: self, sequences: batchSize, training: true)
         }
@@ -335,7 +335,7 @@ public final class TransformerModel {
     /// (batch, T) row-major, each row a start token and a name, its targets the name and the
     /// stop token, then padding with target −1. Returns the mean cross-entropy over the real
     /// targets and adds into every parameter's gradient.
-    public func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
+    package func trainingStep(tokens: [Int32], targets: [Int32], batch: Int, rng: inout RandomGenerator) -> Float {
         prepareTraining(batchSize: batch)
         let ws = trainingWorkspace!
         _ = ws.pack(tokens: tokens, targets: targets, count: batch)
@@ -352,7 +352,7 @@ public final class TransformerModel {
     /// [start, c1, …, cn] right-padded with start tokens → logits (count·T, V), row n·T + t
     /// predicting the token after position t. A row's sequence ends at its last character (start
     /// tokens only pad); padding rows of logits are set to 0.
-    public func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
+    package func sequenceLogits(tokens: [Int32], count: Int, into logits: inout Matrix) {
         let t = config.blockSize, v = vocabularySize
         precondition(tokens.count >= count * t && logits.count >= count * t * v)
         if inferenceWorkspace == nil { inferenceWorkspace = Workspace(model: self, sequences: Self.inferenceChunk, training: false) }
@@ -374,7 +374,7 @@ public final class TransformerModel {
 
     /// Σ −log p(target) over every real target of `count` padded sequences (as for
     /// `trainingStep`), in inference mode, log-softmax in Double; and the number of targets.
-    public func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
+    package func negativeLogLikelihood(tokens: [Int32], targets: [Int32], count: Int) -> (sum: Double, count: Int) {
         let t = config.blockSize, v = vocabularySize
         var logits = Matrix(rows: count * t, cols: v)
         sequenceLogits(tokens: tokens, count: count, into: &logits)
@@ -404,9 +404,16 @@ public final class TransformerModel {
     /// in the previous call (the sampler adds one character per call), only the new position is
     /// computed; otherwise the row starts again from position 0. A labelled model's row also
     /// starts again when its category differs from the one its cache was computed with.
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
-        if decoder.map({ $0.capacity < count }) ?? true { decoder = Decoder(model: self, capacity: count) }
-        decoder!.logits(contexts: contexts, count: count, into: &logits)
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+        self.logits(contexts: contexts, slots: nil, count: count, slotCount: count, into: &logits)
+    }
+
+    /// `logits(contexts:count:into:)` with row r's key/value cache in slot `slots[r]` of
+    /// `slotCount` (rows in distinct slots): a caller that keeps names in fixed slots and
+    /// passes only the names still growing reuses each name's cache whatever its row.
+    func logits(contexts: [Int32], slots: [Int32]?, count: Int, slotCount: Int, into logits: inout Matrix) {
+        if decoder.map({ $0.capacity < slotCount }) ?? true { decoder = Decoder(model: self, capacity: slotCount) }
+        decoder!.logits(contexts: contexts, slots: slots, count: count, into: &logits)
     }
 
     /// Incremental decoding with a key/value cache: for every row, the keys and values of every
@@ -416,7 +423,7 @@ public final class TransformerModel {
     final class Decoder {
         unowned let model: TransformerModel
         let capacity: Int
-        /// Per layer: keys and values, (capacity, T, C)
+        /// Per layer: keys, (capacity, H, D, T) (transposed per head), and values, (capacity, T, C)
         var keys: [[Float]], values: [[Float]]
         /// The tokens each row's cache holds (capacity, T), how many, and the sequence wanted now.
         var cachedTokens: [Int32], cachedLength: [Int]
@@ -424,17 +431,18 @@ public final class TransformerModel {
         /// of the current wave (labelled models).
         var cachedCategory: [Int32], categories: [Int32]
         var wanted: [Int32], wantedLength: [Int]
-        /// Rows advanced in the current wave, their packed tokens and positions.
-        var active: [Int], tokens: [Int32], positions: [Int32]
+        /// Slots advanced in the current wave (as Int and as the kernels read them), the row of
+        /// each, their packed tokens and positions; each call's row → slot.
+        var active: [Int], activeRow: [Int], slots: [Int32], tokens: [Int32], positions: [Int32]
+        var rowSlot: [Int] = []
         /// Activations of one position for up to `capacity` rows.
         var x, normed, attended, projected, middle, fc2: Matrix
         var qkv: Matrix
         var fc, tanh, gelu: Matrix
         var rowLogits: Matrix
         var cache: LayerNorm.Cache
-        /// Attention scores (capacity, H, T); each active row's first row in the cache (r·T).
+        /// Attention scores (capacity, H, T).
         var scores: [Float]
-        var first: [Int32]
         /// Positions computed so far (how much the cache saved, for tests).
         var computedPositions = 0
 
@@ -451,8 +459,9 @@ public final class TransformerModel {
             cachedCategory = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
             categories = cachedCategory
             active = cachedLength
+            activeRow = cachedLength
             tokens = [Int32](repeating: 0, count: capacity)
-            positions = tokens
+            (positions, slots) = (tokens, tokens)
             x = Matrix(rows: capacity, cols: c.embed)
             (normed, attended, projected, middle, fc2) = (x, x, x, x, x)
             qkv = Matrix(rows: capacity, cols: 3 * c.embed)
@@ -461,51 +470,60 @@ public final class TransformerModel {
             rowLogits = Matrix(rows: capacity, cols: model.vocabularySize)
             cache = LayerNorm.Cache(rows: capacity)
             scores = [Float](repeating: 0, count: capacity * c.heads * c.blockSize)
-            first = [Int32](repeating: 0, count: capacity)
         }
 
-        func logits(contexts: [Int32], count: Int, into out: inout Matrix) {
+        /// Row r of `contexts` uses cache slot `slots[r]` (r without `slots`).
+        func logits(contexts: [Int32], slots: [Int32]?, count: Int, into out: inout Matrix) {
             let t = model.config.blockSize, v = model.vocabularySize
-            precondition(contexts.count >= count * t && out.count >= count * v)
+            precondition(contexts.count >= count * t && out.count >= count * v && (slots?.count ?? count) >= count)
+            if rowSlot.count < count { rowSlot = [Int](repeating: 0, count: count) }
             for r in 0..<count {
+                let s = slots.map { Int($0[r]) } ?? r
+                precondition(s >= 0 && s < capacity)
+                rowSlot[r] = s
                 let window = r * t
                 var start = t - 1
                 while start >= 0 && contexts[window + start] != Vocabulary.boundary { start -= 1 }
                 let cropped = start < 0
                 start = max(start, 0)
                 let length = t - start
-                for p in 0..<length { wanted[r * t + p] = contexts[window + start + p] }
-                wantedLength[r] = length
-                var reuse = !cropped && cachedLength[r] <= length
-                if reuse { for p in 0..<cachedLength[r] where cachedTokens[r * t + p] != wanted[r * t + p] { reuse = false; break } }
+                for p in 0..<length { wanted[s * t + p] = contexts[window + start + p] }
+                wantedLength[s] = length
+                var reuse = !cropped && cachedLength[s] <= length
+                if reuse { for p in 0..<cachedLength[s] where cachedTokens[s * t + p] != wanted[s * t + p] { reuse = false; break } }
                 if let category = model.category {
                     let c = category.category(ofRow: r)
-                    if c != cachedCategory[r] { reuse = false }
-                    cachedCategory[r] = c
+                    if c != cachedCategory[s] { reuse = false }
+                    cachedCategory[s] = c
                 }
                 // A row whose cache already holds the whole sequence recomputes its last position
                 // (its logits were not kept).
-                if !reuse || cachedLength[r] == length { cachedLength[r] = reuse ? length - 1 : 0 }
+                if !reuse || cachedLength[s] == length { cachedLength[s] = reuse ? length - 1 : 0 }
             }
             // Waves: each computes the next position of every row that still needs one; a row's
             // logits are copied out when its last position is done.
             while true {
                 var n = 0
-                for r in 0..<count where cachedLength[r] < wantedLength[r] {
-                    active[n] = r
-                    tokens[n] = wanted[r * t + cachedLength[r]]
-                    positions[n] = Int32(cachedLength[r])
-                    if model.category != nil { categories[n] = cachedCategory[r] }
+                for r in 0..<count {
+                    let s = rowSlot[r]
+                    guard cachedLength[s] < wantedLength[s] else { continue }
+                    active[n] = s
+                    activeRow[n] = r
+                    tokens[n] = wanted[s * t + cachedLength[s]]
+                    positions[n] = Int32(cachedLength[s])
+                    self.slots[n] = Int32(s)
+                    if model.category != nil { categories[n] = cachedCategory[s] }
                     n += 1
                 }
                 if n == 0 { break }
                 advance(rows: n)
                 computedPositions += n
                 for i in 0..<n {
-                    let r = active[i]
-                    cachedTokens[r * t + cachedLength[r]] = tokens[i]
-                    cachedLength[r] += 1
-                    if cachedLength[r] == wantedLength[r] {
+                    let s = active[i]
+                    cachedTokens[s * t + cachedLength[s]] = tokens[i]
+                    cachedLength[s] += 1
+                    if cachedLength[s] == wantedLength[s] {
+                        let r = activeRow[i]
                         for k in 0..<v { out.data[r * v + k] = rowLogits.data[i * v + k] }
                     }
                 }
@@ -523,17 +541,10 @@ public final class TransformerModel {
             for (layer, block) in model.blocks.enumerated() {
                 block.ln1.forward(out: &normed, cache: &cache, x: x)
                 block.attention.attn.forward(out: &qkv, input: normed)
-                for i in 0..<n {
-                    let r = active[i], p = Int(positions[i])
-                    let slot = (r * t + p) * c
-                    for e in 0..<c {
-                        keys[layer][slot + e] = qkv.data[i * 3 * c + c + e]
-                        values[layer][slot + e] = qkv.data[i * 3 * c + 2 * c + e]
-                    }
-                    first[i] = Int32(r * t)
-                }
+                LayerKernels.storeKeysValues(qkv: qkv, rows: n, keys: &keys[layer], values: &values[layer],
+                                             slots: slots, positions: positions, heads: h, maxLength: t)
                 LayerKernels.attentionCached(out: &attended, qkv: qkv, keys: keys[layer], values: values[layer],
-                                             first: first, positions: positions, rows: n, heads: h, maxLength: t,
+                                             slots: slots, positions: positions, rows: n, heads: h, maxLength: t,
                                              scores: &scores)
                 block.attention.proj.forward(out: &projected, input: attended)
                 LayerKernels.add(&middle.data, x.data, projected.data, count: n * c)
@@ -550,7 +561,7 @@ public final class TransformerModel {
 
     /// Names as padded (count, T) tokens and targets: [start, c1, …, cn, 0 …] and
     /// [c1, …, cn, stop, −1 …]. Names longer than T − 1 characters are cut to T − 1.
-    public static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {
+    package static func padded(_ names: [[Int32]], blockSize t: Int) -> (tokens: [Int32], targets: [Int32]) {
         var tokens = [Int32](repeating: Vocabulary.boundary, count: names.count * t)
         var targets = [Int32](repeating: -1, count: names.count * t)
         for (b, name) in names.enumerated() {
@@ -574,7 +585,7 @@ extension TransformerConfig: ModelConfiguration {
 }
 
 extension TransformerModel: ModelFamily {
-    public static let name = "transformer"
+    package static let name = "transformer"
 
     static let blockSizeOption = Option<Int>(["--block-size"], help: "positions per name: the start token and the characters.",
                                              range: 1...256, default: nil, defaultText: "the longest name + 1")
@@ -588,12 +599,12 @@ extension TransformerModel: ModelFamily {
                                               help: "dropout on the embeddings, the attention weights and each residual branch.",
                                               range: 0...0.99, default: Double(TransformerConfig().dropout))
 
-    public static var options: [AnyOption] {
+    package static var options: [AnyOption] {
         [AnyOption(blockSizeOption), AnyOption(embedOption), AnyOption(layersOption), AnyOption(headsOption),
          AnyOption(dropoutOption)]
     }
 
-    public static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> TransformerConfig {
+    package static func configuration(from a: ParsedArguments, data: DataFacts?) throws -> TransformerConfig {
         var c = TransformerConfig()
         c.blockSize = try a.given(blockSizeOption) ?? data.map { $0.longestName + 1 } ?? c.blockSize
         c.embed = try a.value(embedOption)
@@ -607,7 +618,7 @@ extension TransformerModel: ModelFamily {
         return c
     }
 
-    public static func problem(with c: TransformerConfig) -> String? {
+    package static func problem(with c: TransformerConfig) -> String? {
         let checks: [(String, String?)] = [
             ("block_size", blockSizeOption.problem(with: "\(c.blockSize)")), ("embed", embedOption.problem(with: "\(c.embed)")),
             ("layers", layersOption.problem(with: "\(c.layers)")), ("heads", headsOption.problem(with: "\(c.heads)")),
@@ -617,15 +628,15 @@ extension TransformerModel: ModelFamily {
         return checks.first { $0.1 != nil }.map { "'\($0.0)' \($0.1!)" }
     }
 
-    public static var recipe: TrainingRecipe? {
+    package static var recipe: TrainingRecipe? {
         .sequences(steps: TransformerConfig.defaultSteps, learningRate: TransformerConfig.defaultLearningRate)
     }
 
-    public static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package static func build(_ config: TransformerConfig, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         TransformerModel(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
-    public static func load(_ config: TransformerConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package static func load(_ config: TransformerConfig, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         var rng = RandomGenerator(seed: 0)
         let model = TransformerModel(config: config, vocabularySize: checkpoint.vocabulary.size,
                                      categories: checkpoint.categories.count, rng: &rng)
@@ -637,7 +648,7 @@ extension TransformerModel: ModelFamily {
     /// 30·C floats of activations and gradients plus 2·H·T of attention probabilities and mask;
     /// logits, probabilities and their gradient (3V), for batch·T positions; the inference
     /// workspace (64 names) and the sampling cache.
-    public static func memoryEstimate(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> Double {
+    package static func memoryEstimate(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> Double {
         let e = Double(c.embed), t = Double(c.blockSize), v = Double(data.vocabularySize), l = Double(c.layers)
         let params = v * e + t * e + l * (12 * e * e + 13 * e) + 2 * e + v * e
         let perPosition = l * (30 * e + 2 * Double(c.heads) * t) + 20 * e + 3 * v
@@ -645,15 +656,15 @@ extension TransformerModel: ModelFamily {
         return (4 * params + perPosition * positions) * 4
     }
 
-    public static func memoryDrivers(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> String {
+    package static func memoryDrivers(_ c: TransformerConfig, batchSize: Int, data: DataFacts) -> String {
         "--batch-size \(batchSize), --block-size \(c.blockSize), --embed \(c.embed), --layers \(c.layers), --heads \(c.heads)"
     }
 
-    public static var figures: [(file: String, shows: String)] {
+    package static var figures: [(file: String, shows: String)] {
         [("embeddings.svg", "the token embeddings (wte), first two dimensions or a PCA projection")]
     }
 
-    public static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package static func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let transformer = model as? TransformerModel else { return [] }
         return [("embeddings.svg", Charts.embeddings(transformer.tokenEmbedding.table.value, labels: labels))]
     }
@@ -661,7 +672,7 @@ extension TransformerModel: ModelFamily {
 
 extension TransformerModel: TrainableModel, SequenceModel {
     /// The `.sequences` layout: contexts and targets (batch, T), targets masked (−1) at padding.
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         trainingStep(tokens: contexts, targets: targets, batch: contexts.count / config.blockSize, rng: &rng)
     }
 }
@@ -670,7 +681,7 @@ extension TransformerModel: IncrementalSampling {
     /// The sampler's histories [start, c1, …, ck] as the context windows `logits(contexts:)`
     /// reads (the last T tokens, left-padded with start tokens): a row that grew by one token
     /// computes one new position from its key/value cache.
-    public func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
+    package func nextLogits(histories: [[Int32]], into logits: inout Matrix) {
         let t = config.blockSize
         var contexts = [Int32](repeating: Vocabulary.boundary, count: histories.count * t)
         for (r, history) in histories.enumerated() {

@@ -1,6 +1,6 @@
 /// The hyperparameters every window model has (`mlp`, `hierarchical`): a model that reads the
 /// `blockSize` characters before a prediction, embeds them, and runs them through hidden layers.
-public protocol WindowConfiguration: ModelConfiguration {
+package protocol WindowConfiguration: ModelConfiguration {
     /// The family's defaults.
     init()
     /// T, the characters of context.
@@ -48,20 +48,20 @@ struct WindowLayout {
 /// `outputGradient(from:)` when a layer reads more than the previous output as it stands. The
 /// output weight is scaled by `outputScale` at initialisation, so the first predictions are
 /// nearly uniform.
-public class WindowModel<Config: WindowConfiguration>: TrainableModel {
-    public let vocabularySize: Int
-    public let embedding: Embedding
+package class WindowModel<Config: WindowConfiguration>: TrainableModel {
+    package let vocabularySize: Int
+    package let embedding: Embedding
     /// The hidden layers in order; `norm` is nil without BatchNorm.
-    public let layers: [(linear: Linear, norm: BatchNorm?)]
-    public let output: Linear
-    public let activation: Activation
-    public let dropout: Dropout?
-    public let parameters: [Parameter]
+    package let layers: [(linear: Linear, norm: BatchNorm?)]
+    package let output: Linear
+    package let activation: Activation
+    package let dropout: Dropout?
+    package let parameters: [Parameter]
     /// The category vectors added to the first hidden layer's Linear output, at every row of
     /// it, before BatchNorm; nil for plain names.
     let category: CategoryEmbedding?
     let layout: WindowLayout
-    public let config: Config
+    package let config: Config
 
     private var trainingWorkspace: WindowWorkspace?
     private var inferenceWorkspace: WindowWorkspace?
@@ -70,7 +70,7 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
     /// hidden Linear in order, then the output Linear.
     /// With `categories` > 0 the model is conditioned on that many categories (`category`,
     /// zero at first and listed last, so the other weights draw what they draw for plain names).
-    public required init(config: Config, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
+    package required init(config: Config, vocabularySize: Int, categories: Int = 0, rng: inout RandomGenerator) {
         let layout = Self.layout(config)
         self.layout = layout
         self.config = config
@@ -90,9 +90,9 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
             + output.parameters + (category.map { [$0.table] } ?? [])
     }
 
-    public var categoryCount: Int { category?.count ?? 0 }
+    package var categoryCount: Int { category?.count ?? 0 }
 
-    public func condition(on categories: [Int32]) { category?.set(categories) }
+    package func condition(on categories: [Int32]) { category?.set(categories) }
 
     /// The family's hidden stack for `config`; checks what the options' ranges do not.
     class func layout(_ config: Config) -> WindowLayout {
@@ -107,24 +107,24 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
     /// a layer's input: the inverse of `layerInput(from:)`.
     func outputGradient(from dInput: Matrix) -> Matrix { dInput }
 
-    public var blockSize: Int { config.blockSize }
+    package var blockSize: Int { config.blockSize }
 
     // MARK: Checkpoint
 
     /// Rebuilds a trained model from its configuration and a checkpoint, checking every tensor's shape.
-    public required convenience init(config: Config, checkpoint: Checkpoint, prefix: String = "") throws {
+    package required convenience init(config: Config, checkpoint: Checkpoint, prefix: String = "") throws {
         var rng = RandomGenerator(seed: 0)
         self.init(config: config, vocabularySize: checkpoint.vocabulary.size, categories: checkpoint.categories.count, rng: &rng)
         try load(from: checkpoint, prefix: prefix)
     }
 
     /// Overwrites the weights and running statistics with the tensors named `prefix + name`.
-    public func load(from checkpoint: Checkpoint, prefix: String = "") throws {
+    package func load(from checkpoint: Checkpoint, prefix: String = "") throws {
         try parameters.load(from: checkpoint, prefix: prefix)
         for norm in layers.compactMap(\.norm) { try norm.loadRunningStatistics(from: checkpoint, prefix: prefix) }
     }
 
-    public func namedTensors() -> [String: Tensor] {
+    package func namedTensors() -> [String: Tensor] {
         layers.compactMap(\.norm).reduce(into: parameters.namedTensors()) { $0.merge($1.runningStatisticsTensors) { a, _ in a } }
     }
 
@@ -186,11 +186,11 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
 
     // MARK: TrainableModel
 
-    public func prepareTraining(batchSize: Int) {
+    package func prepareTraining(batchSize: Int) {
         if trainingWorkspace?.batch != batchSize { trainingWorkspace = WindowWorkspace(self, batch: batchSize, training: true) }
     }
 
-    public func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
+    package func trainingStep(contexts: [Int32], targets: [Int32], rng: inout RandomGenerator) -> Float {
         let ws = trainingWorkspace!
         forward(tokens: contexts, ws: ws, training: true, rng: &rng)
         let loss = CrossEntropy.forwardBackward(dLogits: &ws.dLogits, probabilities: &ws.probabilities,
@@ -201,7 +201,7 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
 
     // MARK: LanguageModel
 
-    public func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
+    package func logits(contexts: [Int32], count: Int, into logits: inout Matrix) {
         if inferenceWorkspace?.batch != count { inferenceWorkspace = WindowWorkspace(self, batch: count, training: false) }
         let ws = inferenceWorkspace!
         var unused = RandomGenerator(seed: 0)
@@ -213,22 +213,22 @@ public class WindowModel<Config: WindowConfiguration>: TrainableModel {
     // MARK: The family's build, load and figures
 
     /// A new model initialised from `rng` (`ModelFamily.build`).
-    public class func build(_ config: Config, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
+    package class func build(_ config: Config, dataset: Dataset, rng: inout RandomGenerator) -> LanguageModel {
         Self(config: config, vocabularySize: dataset.vocabulary.size, categories: dataset.categoryCount, rng: &rng)
     }
 
     /// The saved model, every tensor checked (`ModelFamily.load`).
-    public class func load(_ config: Config, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
+    package class func load(_ config: Config, from checkpoint: Checkpoint, prefix: String) throws -> LanguageModel {
         try Self(config: config, checkpoint: checkpoint, prefix: prefix)
     }
 
     /// The figures `plot` draws beyond the loss curves (`ModelFamily.figures`).
-    public class var figures: [(file: String, shows: String)] {
+    package class var figures: [(file: String, shows: String)] {
         [("embeddings.svg", "the character embeddings, first two dimensions or a PCA projection")]
     }
 
     /// The character embeddings, projected on their first two principal components (`ModelFamily.plots`).
-    public class func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
+    package class func plots(_ model: LanguageModel, labels: [String]) -> [(file: String, svg: String)] {
         guard let m = model as? Self else { return [] }
         return [("embeddings.svg", Charts.embeddings(m.embedding.table.value, labels: labels))]
     }

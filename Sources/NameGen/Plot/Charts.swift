@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// The three figures `namegen plot` draws, as SVG text.
-public enum Charts {
+package enum Charts {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 
     /// Tick values at 1, 2 or 5 × 10ⁿ covering lo...hi.
@@ -66,7 +66,7 @@ public enum Charts {
     }
 
     /// Loss curves: one polyline per series (e.g. train and val), with a legend.
-    public static func lossCurves(_ series: [(name: String, points: [(step: Double, loss: Double)])], title: String) -> String {
+    package static func lossCurves(_ series: [(name: String, points: [(step: Double, loss: Double)])], title: String) -> String {
         let all = series.flatMap { $0.points }
         let frame = Frame(width: 720, height: 440, x: padded(all.map(\.step), fraction: 0), y: padded(all.map(\.loss)))
         var svg = SVG(width: frame.width, height: frame.height)
@@ -84,7 +84,7 @@ public enum Charts {
     }
 
     /// A labelled scatter plot: one point and one label per character.
-    public static func scatter(_ points: [(x: Double, y: Double, label: String)], title: String, xLabel: String, yLabel: String) -> String {
+    package static func scatter(_ points: [(x: Double, y: Double, label: String)], title: String, xLabel: String, yLabel: String) -> String {
         let frame = Frame(width: 640, height: 600, x: padded(points.map(\.x), fraction: 0.08), y: padded(points.map(\.y), fraction: 0.08))
         var svg = SVG(width: frame.width, height: frame.height)
         frame.draw(&svg, title: title, xLabel: xLabel, yLabel: yLabel)
@@ -101,7 +101,7 @@ public enum Charts {
     }
 
     /// A heat map of a square count matrix, each cell labelled with its row→column pair and count.
-    public static func heatMap(_ counts: Matrix, labels: [String], title: String) -> String {
+    package static func heatMap(_ counts: Matrix, labels: [String], title: String) -> String {
         let n = counts.rows
         let cell = 30.0, margin = 50.0
         let size = margin + Double(n) * cell + 20
@@ -131,7 +131,7 @@ public enum Charts {
 extension Charts {
     /// A scatter plot of an embedding table (V, E), one labelled point per token: the first two
     /// dimensions when E ≤ 2, else the first two principal components.
-    public static func embeddings(_ table: Matrix, labels: [String]) -> String {
+    package static func embeddings(_ table: Matrix, labels: [String]) -> String {
         let e = table.cols
         let rows = (0..<table.rows).map { r in (0..<e).map { Double(table.data[r * e + $0]) } }
         let projected = PCA.project(rows)

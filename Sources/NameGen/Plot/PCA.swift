@@ -1,9 +1,9 @@
 /// Projection of row vectors onto their first principal components, for plotting
 /// embeddings wider than 2. Power iteration with deflation on the covariance, in Double.
-public enum PCA {
+package enum PCA {
     /// rows (n, d) → (n, components): the centred rows projected on the top components.
     /// With d ≤ components the centred coordinates themselves are returned.
-    public static func project(_ rows: [[Double]], components: Int = 2) -> [[Double]] {
+    package static func project(_ rows: [[Double]], components: Int = 2) -> [[Double]] {
         guard let d = rows.first?.count, d > 0 else { return rows.map { _ in [Double](repeating: 0, count: components) } }
         let n = Double(rows.count)
         var mean = [Double](repeating: 0, count: d)

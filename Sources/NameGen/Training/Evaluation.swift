@@ -12,39 +12,39 @@ import Darwin
 
 /// The loss of a model on one split: the mean over every target, or above `Evaluation`'s
 /// limit an estimate from a seeded sample of examples, with its standard error.
-public struct SplitLoss: Equatable, Sendable {
+package struct SplitLoss: Equatable, Sendable {
     /// Mean negative log-likelihood in nats per character.
-    public var mean: Double
+    package var mean: Double
     /// Examples evaluated (rows: windows, or names for a sequence model).
-    public var examples: Int
+    package var examples: Int
     /// Examples in the split.
-    public var total: Int
+    package var total: Int
     /// The standard error of `mean` when it is an estimate; nil when it is exact.
-    public var standardError: Double?
+    package var standardError: Double?
 
-    public var isEstimate: Bool { standardError != nil }
+    package var isEstimate: Bool { standardError != nil }
 }
 
 /// Loss of any model on a set of examples.
-public enum Evaluation {
+package enum Evaluation {
     /// Rows per call of `model.logits`: large enough for the matrix products to run at their
     /// large-matrix speed. It stays 1024, as before evaluation ran on several threads: a
     /// product's rounding can depend on its size, and with the same chunks the logits, and so
     /// the losses, are the same bits as before.
-    public static let chunkRows = 1024
+    package static let chunkRows = 1024
     /// At the end of training, a split with more examples than this is estimated from a
     /// sample of this many (`namegen eval` is always exact).
-    public static let exactLimit = 1_000_000
+    package static let exactLimit = 1_000_000
 
     /// Mean negative log-likelihood in nats per character over every target (end-of-name
     /// token included, padding of sequence layouts left out), log-softmax accumulated in Double,
     /// in inference mode, with one model (its products on the threads `Matmul.maxThreads` is
     /// bound to). NaN for no examples, or when `stop` says yes before a chunk (e.g. on Ctrl-C).
-    public static func meanNLL(model: LanguageModel, examples: any ExampleSource, stop: () -> Bool = { false }) -> Double {
+    package static func meanNLL(model: LanguageModel, examples: any ExampleSource, stop: () -> Bool = { false }) -> Double {
         loss(models: [model], examples: examples, stop: stop)?.mean ?? .nan
     }
 
-    public static func meanNLL(model: LanguageModel, stream: TokenStream, stop: () -> Bool = { false }) -> Double {
+    package static func meanNLL(model: LanguageModel, stream: TokenStream, stop: () -> Bool = { false }) -> Double {
         meanNLL(model: model, examples: stream, stop: stop)
     }
 
@@ -60,7 +60,7 @@ public enum Evaluation {
     /// is the same bits for any number of threads, and as a single sequential pass gives. With
     /// one model the chunks run on the calling thread, with the products on the threads
     /// `Matmul.maxThreads` is bound to.
-    public static func loss(models: [LanguageModel], examples: any ExampleSource, sampleAbove limit: Int? = nil,
+    package static func loss(models: [LanguageModel], examples: any ExampleSource, sampleAbove limit: Int? = nil,
                             seed: UInt64 = 0, progress: (Int, Int) -> Void = { _, _ in },
                             stop: () -> Bool = { false }) -> SplitLoss? {
         precondition(!models.isEmpty && models.allSatisfy { $0.blockSize == examples.contextWidth })
@@ -102,7 +102,7 @@ public enum Evaluation {
     }
 
     /// One model on every chunk, in order.
-    public static func loss(model: LanguageModel, stream: TokenStream, sampleAbove limit: Int? = nil, seed: UInt64 = 0,
+    package static func loss(model: LanguageModel, stream: TokenStream, sampleAbove limit: Int? = nil, seed: UInt64 = 0,
                             progress: (Int, Int) -> Void = { _, _ in }, stop: () -> Bool = { false }) -> SplitLoss? {
         loss(models: [model], examples: stream, sampleAbove: limit, seed: seed, progress: progress, stop: stop)
     }
@@ -239,16 +239,16 @@ private final class EvaluationWork: @unchecked Sendable {
 }
 
 /// The losses of a model on the splits of a data set, and the table `train` and `eval` print.
-public struct LossReport: Sendable {
-    public struct Row: Sendable {
-        public var split: SplitName
-        public var names: Int
+package struct LossReport: Sendable {
+    package struct Row: Sendable {
+        package var split: SplitName
+        package var names: Int
         /// nil when the split is empty.
-        public var loss: SplitLoss?
+        package var loss: SplitLoss?
     }
-    public var rows: [Row]
+    package var rows: [Row]
 
-    public init(rows: [Row]) { self.rows = rows }
+    package init(rows: [Row]) { self.rows = rows }
 
     /// Evaluates `splits` of `dataset` in `layout`. With `exactUpTo`, a split with more
     /// examples is estimated on that many, sampled with a generator seeded from the split
@@ -256,7 +256,7 @@ public struct LossReport: Sendable {
     /// model; with it, `threads` copies run at once (without, `model` alone). `reuse` holds
     /// splits already laid out (the trainer's), so that they are not built twice. nil when
     /// `stop` ended the evaluation.
-    public static func evaluate(_ model: LanguageModel, copy: (() throws -> LanguageModel)? = nil, threads: Int = 1,
+    package static func evaluate(_ model: LanguageModel, copy: (() throws -> LanguageModel)? = nil, threads: Int = 1,
                                 layout: TrainingRecipe.Layout = .windows, on dataset: Dataset,
                                 splits: [SplitName] = SplitName.allCases, exactUpTo limit: Int? = nil,
                                 reuse: [SplitName: any ExampleSource] = [:],
@@ -286,7 +286,7 @@ public struct LossReport: Sendable {
     /// The table: one row per split; an empty split shows "–"; an estimated nll is marked
     /// "~" and followed by its standard error, and a note under the table says how many
     /// examples were sampled.
-    public var table: String {
+    package var table: String {
         let nameWidth = max(7, rows.map { String($0.names).count }.max() ?? 0)
         let estimated = rows.contains { $0.loss?.isEstimate ?? false }
         func cell(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }

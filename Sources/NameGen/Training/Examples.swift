@@ -1,7 +1,7 @@
 /// Training and evaluation examples as the trainer draws them: example i is a row of
 /// `contextWidth` context tokens and a row of `targetWidth` targets. Context windows have one
 /// target per row; name sequences have one per position, with `TrainingRecipe.masked` on padding.
-public protocol ExampleSource {
+package protocol ExampleSource {
     var count: Int { get }
     var contextWidth: Int { get }
     var targetWidth: Int { get }
@@ -14,12 +14,12 @@ public protocol ExampleSource {
 }
 
 extension TokenStream: ExampleSource {
-    public var contextWidth: Int { blockSize }
-    public var targetWidth: Int { 1 }
-    public var isLabelled: Bool { nameCategories != nil }
+    package var contextWidth: Int { blockSize }
+    package var targetWidth: Int { 1 }
+    package var isLabelled: Bool { nameCategories != nil }
 
     @inline(__always)
-    public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
+    package func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
         copy(example: i, toRow: row, contexts: &contexts, targets: &targets)
     }
 }
@@ -32,15 +32,15 @@ extension TokenStream: ExampleSource {
 /// For "emma" at T = 6: contexts [0,e,m,m,a,0], targets [e,m,m,a,0,-1]. A name of T or more
 /// characters keeps its first T targets (no end token); with T = longest name + 1, the
 /// transformer's default, every character and every end token is a target.
-public struct NameSequences: ExampleSource, Sendable {
-    public let blockSize: Int
-    public private(set) var contexts: [Int32]
-    public private(set) var targets: [Int32]
-    public let count: Int
+package struct NameSequences: ExampleSource, Sendable {
+    package let blockSize: Int
+    package private(set) var contexts: [Int32]
+    package private(set) var targets: [Int32]
+    package let count: Int
     /// Each name's category, for labelled data.
-    public let categories: [UInt16]?
+    package let categories: [UInt16]?
 
-    public init(encoded names: [[Int32]], blockSize: Int, categories: [UInt16]? = nil) {
+    package init(encoded names: [[Int32]], blockSize: Int, categories: [UInt16]? = nil) {
         precondition(blockSize >= 1, "block size must be at least 1")
         precondition(categories.map { $0.count == names.count } ?? true)
         self.blockSize = blockSize
@@ -57,15 +57,15 @@ public struct NameSequences: ExampleSource, Sendable {
         }
     }
 
-    public var contextWidth: Int { blockSize }
-    public var targetWidth: Int { blockSize }
-    public var isLabelled: Bool { categories != nil }
-    public func category(_ i: Int) -> Int32 { categories.map { Int32($0[i]) } ?? 0 }
+    package var contextWidth: Int { blockSize }
+    package var targetWidth: Int { blockSize }
+    package var isLabelled: Bool { categories != nil }
+    package func category(_ i: Int) -> Int32 { categories.map { Int32($0[i]) } ?? 0 }
 
     /// Targets that count in the loss: every position but the padding.
-    public var targetCount: Int { targets.reduce(0) { $0 + ($1 == TrainingRecipe.masked ? 0 : 1) } }
+    package var targetCount: Int { targets.reduce(0) { $0 + ($1 == TrainingRecipe.masked ? 0 : 1) } }
 
-    public func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
+    package func copy(_ i: Int, toRow row: Int, contexts: inout [Int32], targets: inout [Int32]) {
         let t = blockSize
         for j in 0..<t {
             contexts[row * t + j] = self.contexts[i * t + j]
@@ -76,7 +76,7 @@ public struct NameSequences: ExampleSource, Sendable {
 
 extension Dataset {
     /// The examples of `split` in the layout `layout` at `blockSize`.
-    public func examples(_ split: SplitName, layout: TrainingRecipe.Layout, blockSize: Int) -> any ExampleSource {
+    package func examples(_ split: SplitName, layout: TrainingRecipe.Layout, blockSize: Int) -> any ExampleSource {
         switch layout {
         case .windows: return stream(split, blockSize: blockSize)
         case .sequences:

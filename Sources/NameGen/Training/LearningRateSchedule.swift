@@ -13,22 +13,22 @@ import Darwin
 ///   stepDecay: peak, then peak/10 from 75% of the steps on (the makemore recipe for SGD)
 ///   cosine:    linear warm-up over `warmup` steps, then peak·½(1 + cos(π·s/S)) over the rest
 ///   constant:  peak throughout (the onehot recipe)
-public struct LearningRateSchedule: Equatable, Sendable {
-    public enum Shape: String, Codable, Sendable { case stepDecay = "step", cosine, constant }
+package struct LearningRateSchedule: Equatable, Sendable {
+    package enum Shape: String, Codable, Sendable { case stepDecay = "step", cosine, constant }
 
-    public var shape: Shape
-    public var peak: Double
-    public var steps: Int
-    public var warmup: Int
+    package var shape: Shape
+    package var peak: Double
+    package var steps: Int
+    package var warmup: Int
 
-    public init(shape: Shape, peak: Double, steps: Int, warmup: Int = 0) {
+    package init(shape: Shape, peak: Double, steps: Int, warmup: Int = 0) {
         self.shape = shape
         self.peak = peak
         self.steps = steps
         self.warmup = warmup
     }
 
-    public func rate(at step: Int) -> Double {
+    package func rate(at step: Int) -> Double {
         switch shape {
         case .constant:
             return peak

@@ -5,25 +5,25 @@
 ///
 /// AdamW's moments are allocated once, at construction. `stateTensors` and `restore` carry them
 /// (and the step count) through a checkpoint so that a resumed run continues exactly.
-public final class Optimizer {
-    public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adamw }
+package final class Optimizer {
+    package enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adamw }
 
-    public let kind: Kind
-    public let weightDecay: Float
+    package let kind: Kind
+    package let weightDecay: Float
     /// AdamW's moment decay rates; PyTorch's defaults unless a model's recipe says otherwise.
-    public let beta1: Float
-    public let beta2: Float
-    public static let defaultBeta1 = 0.9
-    public static let defaultBeta2 = 0.999
-    public static let epsilon: Float = 1e-8
+    package let beta1: Float
+    package let beta2: Float
+    package static let defaultBeta1 = 0.9
+    package static let defaultBeta2 = 0.999
+    package static let epsilon: Float = 1e-8
 
     private let parameters: [Parameter]
     private var m: [[Float]]
     private var v: [[Float]]
     /// Updates taken so far (AdamW's bias correction uses it).
-    public private(set) var stepCount = 0
+    package private(set) var stepCount = 0
 
-    public init(kind: Kind, parameters: [Parameter], weightDecay: Double,
+    package init(kind: Kind, parameters: [Parameter], weightDecay: Double,
                 betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2)) {
         self.kind = kind
         (beta1, beta2) = (Float(betas.0), Float(betas.1))
@@ -35,7 +35,7 @@ public final class Optimizer {
     }
 
     /// One update of every parameter from its gradient.
-    public func step(learningRate: Double) {
+    package func step(learningRate: Double) {
         stepCount += 1
         let lr = Float(learningRate)
         switch kind {
@@ -53,7 +53,7 @@ public final class Optimizer {
     }
 
     /// `optimizer.<parameter>.m` and `.v` for AdamW; nothing for SGD, which has no state.
-    public func stateTensors() -> [String: Tensor] {
+    package func stateTensors() -> [String: Tensor] {
         var tensors: [String: Tensor] = [:]
         for (i, p) in parameters.enumerated() where kind == .adamw {
             tensors["optimizer.\(p.name).m"] = Tensor(shape: p.shape, floats: m[i])
@@ -63,7 +63,7 @@ public final class Optimizer {
     }
 
     /// Restores the moments and the step count saved by `stateTensors`.
-    public func restore(from checkpoint: Checkpoint, stepCount: Int) throws {
+    package func restore(from checkpoint: Checkpoint, stepCount: Int) throws {
         self.stepCount = stepCount
         for (i, p) in parameters.enumerated() where kind == .adamw {
             m[i] = try checkpoint.floats("optimizer.\(p.name).m", shape: p.shape)

@@ -21,15 +21,15 @@ import Darwin
 /// then the partial checkpoint are renamed over the finished ones, so an interrupted or failed
 /// run never replaces a finished model, and a finished model's log is the one written by the
 /// run that made it.
-public struct RunPaths: Sendable {
-    public let checkpoint: String
-    public let log: String?
-    public let partialCheckpoint: String
-    public let partialLog: String?
-    public let lock: String
+package struct RunPaths: Sendable {
+    package let checkpoint: String
+    package let log: String?
+    package let partialCheckpoint: String
+    package let partialLog: String?
+    package let lock: String
 
     /// The paths for `checkpoint`, with the log at `log` (nil: no log).
-    public init(checkpoint: String, log: String?) {
+    package init(checkpoint: String, log: String?) {
         self.checkpoint = checkpoint
         self.log = log
         partialCheckpoint = Self.inserting("partial", into: checkpoint)
@@ -38,7 +38,7 @@ public struct RunPaths: Sendable {
     }
 
     /// `checkpoints/model.safetensors` → `checkpoints/model.csv`.
-    public static func defaultLog(for checkpoint: String) -> String {
+    package static func defaultLog(for checkpoint: String) -> String {
         replacingExtension(of: checkpoint, with: "csv")
     }
 
@@ -62,7 +62,7 @@ public struct RunPaths: Sendable {
 
     /// `path` with its symbolic links followed when it names an existing link, so that a run's
     /// partial file, lock and final rename all act on the link's target and the link stays.
-    public static func resolved(_ path: String) -> String {
+    package static func resolved(_ path: String) -> String {
         var status = stat()
         guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return path }
         return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
@@ -83,7 +83,7 @@ public struct RunPaths: Sendable {
     /// Shows, before any work, that a file can be created beside `path` and that `path` itself
     /// is not a directory: a run must not find out after hours of training that its output
     /// cannot be written. `option` names the option in the hint.
-    public static func checkWritable(_ path: String, option: String) throws {
+    package static func checkWritable(_ path: String, option: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         if NameFile.isDirectory(path) {
@@ -115,7 +115,7 @@ public struct RunPaths: Sendable {
 
     /// Where a checkpoint goes when its own path cannot be written at the end of a run:
     /// `$TMPDIR/namegen-rescued-<pid>.safetensors` (TMPDIR defaults to /tmp).
-    public static var rescuePath: String {
+    package static var rescuePath: String {
         let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         return (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/namegen-rescued-\(getpid()).safetensors"
     }

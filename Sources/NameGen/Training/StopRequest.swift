@@ -13,26 +13,26 @@ import Synchronization
 /// A request to stop training, made from another thread or a signal handler and read by the
 /// training loop after each step. It holds the signal that asked (SIGINT, SIGTERM or SIGHUP), in an
 /// atomic: a plain variable written by a signal handler and read by the loop is a data race.
-public final class StopRequest: Sendable {
+package final class StopRequest: Sendable {
     private let signal = Atomic<Int32>(0)
 
-    public init() {}
+    package init() {}
 
     /// Asks the loop to stop; `signal` is the signal number that asked (SIGINT by default).
-    public func request(signal number: Int32 = SIGINT) {
+    package func request(signal number: Int32 = SIGINT) {
         signal.store(number, ordering: .relaxed)
     }
 
-    public var isRequested: Bool { signal.load(ordering: .relaxed) != 0 }
+    package var isRequested: Bool { signal.load(ordering: .relaxed) != 0 }
 
     /// The signal that asked, or nil when none has.
-    public var signalNumber: Int32? {
+    package var signalNumber: Int32? {
         let n = signal.load(ordering: .relaxed)
         return n == 0 ? nil : n
     }
 
     /// "SIGINT", "SIGTERM" or "SIGHUP", for the message.
-    public var signalName: String {
+    package var signalName: String {
         switch signal.load(ordering: .relaxed) {
         case SIGTERM: return "SIGTERM"
         case SIGHUP: return "SIGHUP"
@@ -41,7 +41,7 @@ public final class StopRequest: Sendable {
     }
 
     /// The error that ends work stopped by this request: exit 128 + the signal's number.
-    public func interrupted(_ message: String, hint: String? = nil) -> NameGenError {
+    package func interrupted(_ message: String, hint: String? = nil) -> NameGenError {
         NameGenError(.interrupted, message, hint: hint, signal: signalNumber ?? SIGINT)
     }
 }

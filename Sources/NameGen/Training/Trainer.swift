@@ -11,21 +11,21 @@ import Foundation
 /// The trainer knows nothing of files: it reports through `Events`, and the command
 /// writes the log and the checkpoints. Its whole state (weights, optimiser, generator, step,
 /// best val loss) can be saved and restored, so a resumed run continues bit for bit.
-public final class Trainer {
-    public let model: TrainableModel
-    public let optimizer: Optimizer
-    public let schedule: LearningRateSchedule
-    public let batchSize: Int
-    public let evalEvery: Int
+package final class Trainer {
+    package let model: TrainableModel
+    package let optimizer: Optimizer
+    package let schedule: LearningRateSchedule
+    package let batchSize: Int
+    package let evalEvery: Int
     /// The most threads the matrix products may use (the tuner may pick fewer).
-    public let threads: Int
-    public var rng: RandomGenerator
+    package let threads: Int
+    package var rng: RandomGenerator
     /// Optimisation steps completed.
-    public private(set) var step = 0
+    package private(set) var step = 0
     /// The lowest val loss seen at an evaluation, and the model's tensors at that point.
-    public private(set) var bestValLoss: Double?
-    public private(set) var bestStep: Int?
-    public private(set) var bestTensors: [String: Tensor]?
+    package private(set) var bestValLoss: Double?
+    package private(set) var bestStep: Int?
+    package private(set) var bestTensors: [String: Tensor]?
 
     /// Picks all threads or one for the products as the run goes (see `ThreadTuner`); nil
     /// keeps `threads`.
@@ -34,8 +34,8 @@ public final class Trainer {
     private let train: any ExampleSource
     private let val: any ExampleSource
     /// The examples the trainer draws from and evaluates on (the final evaluation reuses them).
-    public var trainExamples: any ExampleSource { train }
-    public var valExamples: any ExampleSource { val }
+    package var trainExamples: any ExampleSource { train }
+    package var valExamples: any ExampleSource { val }
     private let fullBatch: Bool
     private var contexts: [Int32]
     private var targets: [Int32]
@@ -46,7 +46,7 @@ public final class Trainer {
     /// `rng` is the run's one generator, after it initialised the model: minibatches and
     /// dropout masks continue its stream. `train` and `val` are laid out as the model's recipe
     /// says (`Dataset.examples`); with `fullBatch` every step uses all of `train`.
-    public init(model: TrainableModel, train: any ExampleSource, val: any ExampleSource, options: TrainingOptions,
+    package init(model: TrainableModel, train: any ExampleSource, val: any ExampleSource, options: TrainingOptions,
                 schedule: LearningRateSchedule, fullBatch: Bool = false,
                 betas: (Double, Double) = (Optimizer.defaultBeta1, Optimizer.defaultBeta2), rng: RandomGenerator) {
         precondition(train.count > 0 && train.contextWidth == model.blockSize)
@@ -75,19 +75,19 @@ public final class Trainer {
         model.prepareTraining(batchSize: batchSize)
     }
 
-    public enum Outcome: Equatable { case finished, interrupted }
+    package enum Outcome: Equatable { case finished, interrupted }
 
     /// A loss above this counts as divergence, like NaN and ∞: 100 × ln V nats per character,
     /// a hundred times the loss of a uniform guess, which no training run passes through.
-    public var divergenceThreshold: Double { 100 * LibC.log(Double(max(model.vocabularySize, 2))) }
+    package var divergenceThreshold: Double { 100 * LibC.log(Double(max(model.vocabularySize, 2))) }
 
     /// What the loop tells its caller.
-    public struct Events {
+    package struct Events {
         /// After every step: (steps completed, loss, learning rate).
-        public var step: (Int, Float, Double) throws -> Void = { _, _, _ in }
+        package var step: (Int, Float, Double) throws -> Void = { _, _, _ in }
         /// After each evaluation: (steps completed, val loss, whether it is the best so far).
-        public var evaluated: (Int, Double, Bool) throws -> Void = { _, _, _ in }
-        public init() {}
+        package var evaluated: (Int, Double, Bool) throws -> Void = { _, _, _ in }
+        package init() {}
     }
 
     /// Trains until `schedule.steps` steps are done, or until `stop` is requested (the step in
@@ -97,7 +97,7 @@ public final class Trainer {
     /// The thread count reaches the matrix products through `Matmul.$maxThreads`, bound for
     /// each stretch of steps that share one count (the tuner changes it a few times per 5,000
     /// steps), so the loop neither writes a global nor binds a value every step.
-    public func run(events: Events = Events(), stop: StopRequest = StopRequest()) throws -> Outcome {
+    package func run(events: Events = Events(), stop: StopRequest = StopRequest()) throws -> Outcome {
         var current = tuner != nil ? tuner!.threads(forStep: step) : threads
         while step < schedule.steps {
             var next = current
@@ -164,7 +164,7 @@ public final class Trainer {
     // MARK: Resume
 
     /// The trainer's part of the run record: step, resume state and best val loss.
-    public func record(into run: inout RunRecord) {
+    package func record(into run: inout RunRecord) {
         run.step = step
         run.resume = RunRecord.ResumeState(optimizerSteps: optimizer.stepCount, rngState: rng.stateWords)
         run.best = bestValLoss.flatMap { loss in bestStep.map { RunRecord.Best(valLoss: loss, step: $0) } }
@@ -172,7 +172,7 @@ public final class Trainer {
 
     /// The optimiser's moments, and the current weights under `resume.` when the checkpoint's
     /// model tensors are the best-by-val ones rather than the current ones.
-    public func stateTensors(modelTensorsAreCurrent: Bool) -> [String: Tensor] {
+    package func stateTensors(modelTensorsAreCurrent: Bool) -> [String: Tensor] {
         var tensors = optimizer.stateTensors()
         if !modelTensorsAreCurrent {
             for (name, t) in model.namedTensors() { tensors["resume." + name] = t }
@@ -181,7 +181,7 @@ public final class Trainer {
     }
 
     /// Restores what `record(into:)` and `stateTensors` saved.
-    public func restore(from checkpoint: Checkpoint) throws {
+    package func restore(from checkpoint: Checkpoint) throws {
         func bad(_ what: String) -> NameGenError {
             NameGenError(.checkpoint, "The checkpoint cannot be resumed: \(what).",
                          hint: "Train from the start without --resume.")

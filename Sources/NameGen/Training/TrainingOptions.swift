@@ -1,32 +1,32 @@
 /// How a run of a trained model is optimised: the command line's choices, or a checkpoint's
 /// record of them on --resume.
-public struct TrainingOptions: Equatable, Sendable {
-    public var optimizer = Optimizer.Kind.sgd
+package struct TrainingOptions: Equatable, Sendable {
+    package var optimizer = Optimizer.Kind.sgd
     /// Peak learning rate; nil means the model family's default for the optimizer.
-    public var learningRate: Double?
-    public var weightDecay: Double = 0
+    package var learningRate: Double?
+    package var weightDecay: Double = 0
     /// AdamW only: linear warm-up steps before the cosine decay.
-    public var warmupSteps = 0
-    public var batchSize = 32
-    public var steps = 50_000
-    public var seed: UInt64 = 42
+    package var warmupSteps = 0
+    package var batchSize = 32
+    package var steps = 50_000
+    package var seed: UInt64 = 42
     /// Evaluate on val every N steps (0: only at the end). The best checkpoint by val loss is kept.
-    public var evalEvery = 0
+    package var evalEvery = 0
     /// A plain log line every N steps when stderr is not a terminal.
-    public var logEvery = 1000
+    package var logEvery = 1000
     /// CSV log of step, train loss, val loss and lr; nil for none.
-    public var logPath: String?
+    package var logPath: String?
     /// The most threads the matrix products may use.
-    public var threads = 1
+    package var threads = 1
 
-    public init() {}
+    package init() {}
 }
 
 extension TrainingOptions {
     /// The optimisation options as the command line declares them. `train` parses them, and
     /// `--resume` checks a checkpoint's run record against the same ranges. Defaults that
     /// depend on the model come from each family's `TrainingRecipe`.
-    public enum Declared {
+    package enum Declared {
         static let trained = ModelRegistry.helpOrder.filter { $0.recipe != nil }
 
         /// "mlp: 0.1 sgd, 0.002 adamw; onehot: 50 sgd (constant), 0.1 adamw"

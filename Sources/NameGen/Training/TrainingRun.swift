@@ -10,33 +10,33 @@ import Darwin
 #endif
 
 /// What `namegen train` asks for, validated before any file is touched.
-public struct TrainingRequest {
+package struct TrainingRequest {
     /// The model's setup once the data's facts are known (a default may depend on them).
-    public var configure: (DataFacts) throws -> ModelSetup
-    public var dataPath: String
-    public var checkpointPath: String
-    public var split: SplitConfig
-    public var dedupe: Bool
+    package var configure: (DataFacts) throws -> ModelSetup
+    package var dataPath: String
+    package var checkpointPath: String
+    package var split: SplitConfig
+    package var dedupe: Bool
     /// Read the data as `category<TAB>name` lines whatever its name (standard input); a
     /// `.tsv` file or a directory is labelled anyway.
-    public var labelled = false
-    public var options: TrainingOptions
+    package var labelled = false
+    package var options: TrainingOptions
     /// Replace a checkpoint (finished or not) that is already at `checkpointPath`, once this run finishes.
-    public var force = false
+    package var force = false
 }
 
 /// What `namegen train --resume` may change: the rest comes from the checkpoint.
-public struct ResumeRequest {
-    public var checkpointPath: String
+package struct ResumeRequest {
+    package var checkpointPath: String
     /// nil: the file the checkpoint names.
-    public var dataPath: String?
+    package var dataPath: String?
     /// nil: the saved target.
-    public var steps: Int?
+    package var steps: Int?
     /// nil: the saved interval.
-    public var evalEvery: Int?
-    public var logEvery: Int
-    public var logPath: String
-    public var threads: Int
+    package var evalEvery: Int?
+    package var logEvery: Int
+    package var logPath: String
+    package var threads: Int
 }
 
 /// The training driver: a new run or a resumed one, with its files. It builds the model
@@ -48,12 +48,12 @@ public struct ResumeRequest {
 /// to start over an existing checkpoint unless forced, checks before any work that its files
 /// can be written, trains into the `.partial` files (atomically: at each improvement in val
 /// loss and on an interrupt), and only when it finishes renames them over the finished ones.
-public enum TrainingRun {
+package enum TrainingRun {
     /// Models that would need more memory than this are refused before any work.
-    public static let memoryLimit: Double = 8 * 1024 * 1024 * 1024
+    package static let memoryLimit: Double = 8 * 1024 * 1024 * 1024
 
     /// Refuses a setup whose estimate exceeds `memoryLimit`: a usage error naming what drives it.
-    public static func checkMemory(_ setup: ModelSetup, batchSize: Int, data: DataFacts) throws {
+    package static func checkMemory(_ setup: ModelSetup, batchSize: Int, data: DataFacts) throws {
         guard setup.memoryEstimate(batchSize: batchSize, data: data) <= memoryLimit else {
             throw NameGenError(.usage, "That model would need more than 8 GiB of memory (\(setup.memoryDrivers(batchSize: batchSize, data: data))).",
                                hint: "Use smaller values, a smaller --train-fraction or a smaller file.")
@@ -61,7 +61,7 @@ public enum TrainingRun {
     }
 
     /// A new run. Returns the loss table of the saved model.
-    public static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
+    package static func start(_ request: TrainingRequest, console: Console, stop: StopRequest) throws -> String {
         let paths = RunPaths(checkpoint: RunPaths.resolved(request.checkpointPath),
                              log: request.options.logPath.map(RunPaths.resolved))
         try checkOutputs(data: request.dataPath, checkpoint: paths.checkpoint, log: paths.log)
@@ -98,18 +98,8 @@ public enum TrainingRun {
             console.warn("'--eval-every' needs a val split, and --val-fraction leaves it empty: the last model is kept.")
         }
         try checkMemory(setup, batchSize: options.batchSize, data: facts)
-        var rng = RandomGenerator(seed: options.seed)
-        guard let model = setup.build(dataset: dataset, rng: &rng) as? TrainableModel else {
-            preconditionFailure("\(setup.name) has a training recipe, so its model must be a TrainableModel")
-        }
-        let optimization = RunRecord.Optimization(
-            optimizer: options.optimizer, learningRate: options.learningRate ?? recipe.learningRate[options.optimizer]!,
-            schedule: recipe.schedule(for: options.optimizer), warmup: options.optimizer == .adamw ? options.warmupSteps : 0,
-            weightDecay: options.weightDecay, beta1: recipe.betas.0, beta2: recipe.betas.1, batchSize: options.batchSize,
-            targetSteps: options.steps, evalEvery: options.evalEvery, seed: options.seed)
-        options.learningRate = optimization.learningRate
-        let trainer = makeTrainer(model, recipe: recipe, dataset: dataset, options: options, optimization: optimization,
-                                  rng: rng)
+        let (trainer, optimization) = newTrainer(setup, recipe: recipe, dataset: dataset, options: &options)
+        let model = trainer.model
         console.err("model \(setup.name): \(model.parameterCount) parameters | \(options.optimizer.rawValue) lr \(trainer.schedule.peak) | batch \(trainer.batchSize) | \(trainer.schedule.steps) steps | threads \(options.threads)\n")
         let files = RunFiles(paths: paths, logEvery: options.logEvery, source: source, dataset: dataset, dedupe: request.dedupe,
                              setup: setup)
@@ -118,7 +108,7 @@ public enum TrainingRun {
 
     /// `train --resume`: the model, data split and optimisation come from the checkpoint;
     /// `--steps` may extend the run, and the log and thread options may change.
-    public static func resume(_ request: ResumeRequest, console: Console, stop: StopRequest) throws -> String {
+    package static func resume(_ request: ResumeRequest, console: Console, stop: StopRequest) throws -> String {
         let paths = RunPaths(checkpoint: RunPaths.resolved(request.checkpointPath), log: RunPaths.resolved(request.logPath))
         try RunPaths.checkWritable(paths.checkpoint, option: "--checkpoint")
         let locks = try RunLock.all(paths)
@@ -211,6 +201,83 @@ public enum TrainingRun {
         return checks.first { $0.1 != nil }.map { "'\($0.0)' \($0.1!)" }
     }
 
+    /// A new model of `setup`, initialised from `options.seed`, and the trainer that trains it
+    /// on `dataset` as `options` and the recipe say (`options.learningRate` is filled in).
+    static func newTrainer(_ setup: ModelSetup, recipe: TrainingRecipe, dataset: Dataset,
+                           options: inout TrainingOptions) -> (Trainer, RunRecord.Optimization) {
+        var rng = RandomGenerator(seed: options.seed)
+        guard let model = setup.build(dataset: dataset, rng: &rng) as? TrainableModel else {
+            preconditionFailure("\(setup.name) has a training recipe, so its model must be a TrainableModel")
+        }
+        let optimization = RunRecord.Optimization(
+            optimizer: options.optimizer, learningRate: options.learningRate ?? recipe.learningRate[options.optimizer]!,
+            schedule: recipe.schedule(for: options.optimizer), warmup: options.optimizer == .adamw ? options.warmupSteps : 0,
+            weightDecay: options.weightDecay, beta1: recipe.betas.0, beta2: recipe.betas.1, batchSize: options.batchSize,
+            targetSteps: options.steps, evalEvery: options.evalEvery, seed: options.seed)
+        options.learningRate = optimization.learningRate
+        let trainer = makeTrainer(model, recipe: recipe, dataset: dataset, options: options, optimization: optimization,
+                                  rng: rng)
+        return (trainer, optimization)
+    }
+
+    /// The checkpoint of a run now: the best model by val (or the current one) plus the state
+    /// to resume.
+    static func checkpoint(of trainer: Trainer, optimization: RunRecord.Optimization, source: DataSource, dataset: Dataset,
+                           dedupe: Bool, setup: ModelSetup) -> Checkpoint {
+        let current = trainer.bestTensors == nil || trainer.bestStep == trainer.step
+        var tensors = current ? trainer.model.namedTensors() : trainer.bestTensors!
+        tensors.merge(trainer.stateTensors(modelTensorsAreCurrent: current)) { a, _ in a }
+        var run = RunRecord()
+        run.optimization = optimization
+        trainer.record(into: &run)
+        return source.checkpoint(of: setup, dataset: dataset, dedupe: dedupe, run: run, tensors: tensors)
+    }
+
+    /// A new run on names held in memory, with no file, lock, log or console: `source` holds
+    /// the names and `request` the options (its paths are not used). `progress` hears every
+    /// step as (steps done, steps, loss, learning rate). Returns the finished checkpoint with
+    /// its losses on every split, as `start` writes it.
+    static func inMemory(_ source: DataSource, request: TrainingRequest,
+                         progress: (Int, Int, Float, Double) -> Void) throws -> Checkpoint {
+        let dataset = try Dataset(names: source.names, split: request.split, dedupe: request.dedupe)
+        let facts = DataFacts(vocabularySize: dataset.vocabulary.size, longestName: dataset.longestName,
+                              trainExamples: dataset.exampleCount(.train))
+        let setup = try request.configure(facts)
+        var options = request.options
+        let silent = Console(out: { _ in }, err: { _ in })
+        let stop = StopRequest()
+        var checkpoint: Checkpoint
+        let model: LanguageModel
+        var reuse: [SplitName: any ExampleSource] = [:]
+        let started = Date()
+        if let recipe = setup.recipe {
+            try checkMemory(setup, batchSize: options.batchSize, data: facts)
+            let (trainer, optimization) = newTrainer(setup, recipe: recipe, dataset: dataset, options: &options)
+            try withoutActuallyEscaping(progress) { progress in
+                var events = Trainer.Events()
+                let steps = trainer.schedule.steps
+                events.step = { step, loss, rate in progress(step, steps, loss, rate) }
+                _ = try trainer.run(events: events, stop: stop)
+            }
+            checkpoint = Self.checkpoint(of: trainer, optimization: optimization, source: source, dataset: dataset,
+                                         dedupe: request.dedupe, setup: setup)
+            model = try setup.load(from: checkpoint)
+            reuse = [.train: trainer.trainExamples, .val: trainer.valExamples]
+            checkpoint.run.seconds = Date().timeIntervalSince(started)
+        } else {
+            var rng = RandomGenerator(seed: options.seed)
+            model = setup.build(dataset: dataset, rng: &rng)
+            checkpoint = source.checkpoint(of: setup, dataset: dataset, dedupe: request.dedupe, run: RunRecord(),
+                                           tensors: model.namedTensors())
+        }
+        let measured = checkpoint
+        let report = try finalLosses(model, copy: { try setup.load(from: measured) }, threads: options.threads,
+                                     layout: setup.recipe?.layout ?? .windows, dataset: dataset, reuse: reuse,
+                                     console: silent, stop: stop)
+        for row in report?.rows ?? [] { checkpoint.run.losses[row.split] = row.loss?.mean }
+        return checkpoint
+    }
+
     static func makeTrainer(_ model: TrainableModel, recipe: TrainingRecipe, dataset: Dataset, options: TrainingOptions,
                             optimization o: RunRecord.Optimization, rng: RandomGenerator) -> Trainer {
         let schedule = LearningRateSchedule(shape: o.schedule, peak: o.learningRate, steps: options.steps, warmup: o.warmup)
@@ -244,16 +311,9 @@ public enum TrainingRun {
         }
         let progress = Progress(console: console, totalSteps: steps, firstStep: trainer.step, logEvery: files.logEvery)
 
-        /// The checkpoint now: the best model by val (or the current one) plus the state to resume.
         func checkpoint() -> Checkpoint {
-            let current = trainer.bestTensors == nil || trainer.bestStep == trainer.step
-            var tensors = current ? model.namedTensors() : trainer.bestTensors!
-            tensors.merge(trainer.stateTensors(modelTensorsAreCurrent: current)) { a, _ in a }
-            var run = RunRecord()
-            run.optimization = optimization
-            trainer.record(into: &run)
-            return files.source.checkpoint(of: files.setup, dataset: files.dataset, dedupe: files.dedupe, run: run,
-                                           tensors: tensors)
+            Self.checkpoint(of: trainer, optimization: optimization, source: files.source, dataset: files.dataset,
+                            dedupe: files.dedupe, setup: files.setup)
         }
 
         var savedDuringRun = false
@@ -451,7 +511,7 @@ public enum TrainingRun {
 
     /// Refuses a checkpoint or log path that names the data file or each other: the later
     /// write would silently replace the earlier file (e.g. '--log names.txt' overwrote the names).
-    public static func checkOutputs(data: String, checkpoint: String, log: String?) throws {
+    package static func checkOutputs(data: String, checkpoint: String, log: String?) throws {
         func same(_ a: String, _ b: String) -> Bool {
             let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
             let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()

@@ -3,7 +3,7 @@ import XCTest
 
 /// Seeded random command lines: parsing and validation either succeed or throw a usage
 /// error. Nothing traps (a trap would end the test process).
-final class ArgumentFuzzTests: XCTestCase {
+final class ArgumentFuzzTests: NameGenTestCase {
     func testRandomCommandLinesGiveUsageErrorsOrValidSettings() throws {
         var rng = RandomGenerator(seed: 99)
         let values = ["0", "-1", "1", "7", "abc", "1e309", "nan", "inf", "-inf", "0.5", "1.5", "99999999999999999999",

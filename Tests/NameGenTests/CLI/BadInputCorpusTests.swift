@@ -5,7 +5,7 @@ import XCTest
 /// Feeds every file of Tests/Corpus (made by Tests/Corpus/make_corpus.py) and a few
 /// generated large cases to the tool. Each bad input gets one `Error:` line and its
 /// documented exit status, and the existing checkpoint is left byte for byte as it was.
-final class BadInputCorpusTests: XCTestCase {
+final class BadInputCorpusTests: NameGenTestCase {
     private let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Corpus").path
     private var dir: TemporaryDirectory!

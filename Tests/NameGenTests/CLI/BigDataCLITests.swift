@@ -3,7 +3,7 @@ import XCTest
 @testable import NameGen
 
 /// The command-line parts of reading big inputs: standard input, empty splits, sample counts.
-final class BigDataCLITests: XCTestCase {
+final class BigDataCLITests: NameGenTestCase {
     private var dir: TemporaryDirectory!
     private var data: String!
     private let names = ["jade", "jake", "jamal", "jana", "jasmine", "emma", "ella", "leo", "liam", "noah", "nora",

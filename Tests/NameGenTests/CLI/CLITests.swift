@@ -4,7 +4,7 @@ import XCTest
 
 /// The tool as a user runs it: whole help strings, usage errors and exit codes, and the
 /// train → eval → sample path on a small file.
-final class CLITests: XCTestCase {
+final class CLITests: NameGenTestCase {
     private func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
         let (console, out, err) = Console.capturing()
         let status = CommandLineTool.run(args, console: console)

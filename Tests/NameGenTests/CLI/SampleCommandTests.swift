@@ -4,7 +4,7 @@ import XCTest
 
 /// `namegen sample`, `info`, `plot` and `completion` as a user runs them, on a bigram
 /// model of a small file.
-final class SampleCommandTests: XCTestCase {
+final class SampleCommandTests: NameGenTestCase {
     private var dir: TemporaryDirectory!
     private var checkpoint: String!
     private var names: [String]!
@@ -48,6 +48,22 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertTrue(Set(out).isDisjoint(with: names))
         XCTAssertTrue(out.allSatisfy { (3...6).contains($0.count) })
         XCTAssertTrue(r.err.contains("30 names (seed 1): 30 new, 0 in train, 0 in val, 0 in test"), r.err)
+    }
+
+    /// 9,000 names are three chunks: --threads 1, 2 and 3 print the same names in the same
+    /// order, and a bad --threads is a usage error.
+    func testThreadsDoNotChangeTheNames() {
+        let one = run(["sample", "-n", "9000", "--seed", "4", "--threads", "1"])
+        XCTAssertEqual(one.status, 0, one.err)
+        XCTAssertEqual(lines(one.out).count, 9000)
+        for t in ["2", "3"] {
+            let other = run(["sample", "-n", "9000", "--seed", "4", "--threads", t])
+            XCTAssertEqual(other.status, 0, other.err)
+            XCTAssertTrue(other.out == one.out, "--threads \(t) printed other names")
+        }
+        let bad = run(["sample", "--threads", "0"])
+        XCTAssertEqual(bad.status, 64, bad.err)
+        XCTAssertTrue(bad.err.hasPrefix("Error: "), bad.err)
     }
 
     func testBadSamplingValuesAreUsageErrors() {

@@ -3,7 +3,7 @@ import XCTest
 @testable import NameGen
 
 /// Failed writes leave the previous file intact and say why.
-final class AtomicFileTests: XCTestCase {
+final class AtomicFileTests: NameGenTestCase {
     func testDiskFullLeavesThePreviousFileIntact() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("model.safetensors")

@@ -5,7 +5,7 @@ import XCTest
 /// A seeded mutation loop over a valid checkpoint: every mutant must either be rejected with
 /// a NameGenError or load into a model that answers without trapping. A trap would kill
 /// the test process, so reaching the end is the assertion that none happened.
-final class CheckpointFuzzTests: XCTestCase {
+final class CheckpointFuzzTests: NameGenTestCase {
     private func validCheckpoint() throws -> [UInt8] {
         let d = try Dataset(names: ["emma", "olivia", "ava", "zoë", "o'neil", "mia", "ella"],
                             split: SplitConfig(seed: 1, trainFraction: 1, valFraction: 0))

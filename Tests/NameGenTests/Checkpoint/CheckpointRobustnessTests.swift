@@ -4,7 +4,7 @@ import XCTest
 
 /// Every character a data file can bring reads back from the checkpoint; a file that is not a
 /// checkpoint says so; an impossible run record is refused; a symbolic link stays a link.
-final class CheckpointRobustnessTests: XCTestCase {
+final class CheckpointRobustnessTests: NameGenTestCase {
     /// Characters that JSON writers and readers get wrong: U+FEFF (Foundation's parser drops it
     /// at the start of a string), quotes, backslash, slash, combining marks (alone and on a
     /// letter), a non-BMP emoji and a flag, U+2028/U+2029, format characters (zero-width space

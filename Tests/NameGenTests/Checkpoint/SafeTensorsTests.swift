@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import NameGen
 
-final class SafeTensorsTests: XCTestCase {
+final class SafeTensorsTests: NameGenTestCase {
     private func checkpoint() throws -> Checkpoint {
         let d = try Dataset(names: ["ab", "ba", "b", "abba", "zoë"], split: SplitConfig(seed: 9, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 0.5)
@@ -127,7 +127,7 @@ final class SafeTensorsTests: XCTestCase {
 
 /// The run record is one Codable value: what is written is what is read, and a record that
 /// does not decode is a checkpoint error, not a model with an empty history.
-final class RunRecordTests: XCTestCase {
+final class RunRecordTests: NameGenTestCase {
     private func checkpoint(_ run: RunRecord) throws -> Checkpoint {
         let d = try Dataset(names: ["ab", "ba", "b"], split: SplitConfig(seed: 9, trainFraction: 1, valFraction: 0))
         let model = BigramModel(vocabularySize: d.vocabulary.size, smoothing: 1)

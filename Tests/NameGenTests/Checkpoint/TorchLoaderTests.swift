@@ -4,7 +4,7 @@ import XCTest
 /// Runs Sources/namegen-torch/test_namegen_torch.py, which checks the PyTorch loader against the
 /// namegen binary beside the tests for every model, when a Python with torch is found: the one
 /// `NAMEGEN_TORCH_PYTHON` names, else `python3`. Without one the test is skipped.
-final class TorchLoaderTests: XCTestCase {
+final class TorchLoaderTests: NameGenTestCase {
     /// The repository root: this file is Tests/NameGenTests/Checkpoint/TorchLoaderTests.swift.
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

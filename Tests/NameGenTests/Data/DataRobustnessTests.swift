@@ -7,7 +7,7 @@ import XCTest
 /// Data files that are nearly right get an accurate message or are read as meant: a byte-order
 /// mark, a tab, CR line endings. Reading answers a stop request while it waits on a FIFO, and
 /// refuses an input over the limit while reading it.
-final class DataRobustnessTests: XCTestCase {
+final class DataRobustnessTests: NameGenTestCase {
     private func message(_ text: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> String? {
         do {
             _ = try NameFile.parseList(text, source: "t")

@@ -1,7 +1,7 @@
 import XCTest
 @testable import NameGen
 
-final class DatasetTests: XCTestCase {
+final class DatasetTests: NameGenTestCase {
     private let names = (0..<1000).map { "name\($0)" }
 
     func testSplitIsDeterministicForASeed() throws {

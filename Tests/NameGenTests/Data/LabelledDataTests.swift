@@ -2,7 +2,7 @@ import XCTest
 @testable import NameGen
 
 /// Labelled data: the two layouts, their errors, and the stratified split.
-final class LabelledDataTests: XCTestCase {
+final class LabelledDataTests: NameGenTestCase {
     private func assertDataError(_ path: String, labelled: Bool = false, contains fragments: [String],
                                  file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try NameFile.load(path, labelled: labelled), file: file, line: line) { error in

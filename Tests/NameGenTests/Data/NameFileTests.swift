@@ -2,7 +2,7 @@ import XCTest
 @testable import NameGen
 
 /// Bad data files give a `.data` NameGenError naming the problem, never a trap.
-final class NameFileTests: XCTestCase {
+final class NameFileTests: NameGenTestCase {
     private func assertDataError(_ path: String, contains fragment: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try NameFile.read(path), file: file, line: line) { error in
             guard let e = error as? NameGenError else { return XCTFail("not a NameGenError: \(error)", file: file, line: line) }
@@ -54,7 +54,7 @@ final class NameFileTests: XCTestCase {
 }
 
 /// The fast ASCII path and the grapheme path of the parser give what Swift's `String` gives.
-final class NameParserTests: XCTestCase {
+final class NameParserTests: NameGenTestCase {
     /// The old parser (String per line, trimmed, split into Characters), as the oracle.
     private func oracle(_ text: String) -> [String] {
         Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false)

@@ -3,7 +3,7 @@ import XCTest
 
 /// The token stream against the windows namegen materialised before it (`ReferenceWindows`,
 /// the old code kept in Support/ as the oracle).
-final class TokenStreamTests: XCTestCase {
+final class TokenStreamTests: NameGenTestCase {
     func testEmmaAtBlockSize3() throws {
         let vocab = try Vocabulary(names: ["emma"])  // a=1, e=2, m=3
         let s = TokenStream(encoded: [vocab.encode("emma")!], blockSize: 3)

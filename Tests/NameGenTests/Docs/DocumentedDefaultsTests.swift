@@ -9,7 +9,7 @@ import XCTest
 /// Each checked table sits between a line starting `<!-- documented-defaults: NAME` and the line
 /// `<!-- end documented-defaults -->`. Cells are compared after dropping backticks and the
 /// thousands separators of numbers; numbers are compared as numbers ("0.001" = "1e-3").
-final class DocumentedDefaultsTests: XCTestCase {
+final class DocumentedDefaultsTests: NameGenTestCase {
     /// The repository root: this file is Tests/NameGenTests/Docs/DocumentedDefaultsTests.swift.
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -4,7 +4,7 @@ import XCTest
 
 /// Beam search against exhaustive enumeration, patterns against an independent matcher, and
 /// sampling frequencies against a bigram model's exact probabilities.
-final class DecodingTests: XCTestCase {
+final class DecodingTests: NameGenTestCase {
     /// A smoothed bigram over a small alphabet, with its exact transition probabilities.
     struct Bigram {
         let model: BigramModel

@@ -3,7 +3,7 @@ import XCTest
 
 /// Sampling from a labelled model through the library: without a category or a prior it is a
 /// usage error, not a trap; with a category or a prior, each name comes with the category it was drawn under.
-final class LabelledSamplingTests: XCTestCase {
+final class LabelledSamplingTests: NameGenTestCase {
     func testLabelledModelNeedsACategoryOrAPrior() throws {
         var c = MLPConfig()
         c.blockSize = 2; c.embed = 3; c.hidden = 4; c.layers = 1

@@ -4,7 +4,7 @@ import XCTest
 
 /// Whole-name log-probabilities against independent computations: bigram counts by hand, the
 /// evaluation path for window and sequence models, and Bayes' rule by hand.
-final class NameScorerTests: XCTestCase {
+final class NameScorerTests: NameGenTestCase {
     /// A bigram's log p(name) is the sum of log (count + k) / (row total + k·V) along the name.
     func testBigramScoreFromCountsByHand() throws {
         let d = try Dataset(names: ["ab", "ab", "ba", "abb", "a"], split: SplitConfig(trainFraction: 1, valFraction: 0))

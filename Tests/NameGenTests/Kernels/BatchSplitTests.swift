@@ -6,7 +6,7 @@ import XCTest
 /// have ragged widths (a last block of fewer than 16), so the part boundaries and the moved-back
 /// ragged block are both exercised. One thread's results are checked against the Value oracle
 /// elsewhere (BatchNormTests, VectorMathTests).
-final class BatchSplitTests: XCTestCase {
+final class BatchSplitTests: NameGenTestCase {
     /// (rows, columns), each at least `BatchSplit.parallelMinElements` floats.
     static let shapes = [(256, 200), (600, 56), (512, 72), (64, 600)]
 

@@ -1,11 +1,13 @@
 import Foundation
 import KernelSupport
+import KernelsFlagFree
+import KernelsPortable
 import XCTest
 @testable import NameGen
 
 /// The kernel sets against each other: choosing a set by name, and the promise that a seeded
 /// run gives the same bits under every set with FMA (AVX-512, AVX2, NEON).
-final class KernelSetTests: XCTestCase {
+final class KernelSetTests: NameGenTestCase {
     func testNamesChooseSetsAndBadNamesAreUsageErrors() throws {
         XCTAssertEqual(try KernelDispatch.set(named: nil).name, KernelDispatch.supported[0].name)
         XCTAssertEqual(try KernelDispatch.set(named: "").name, KernelDispatch.supported[0].name)
@@ -201,6 +203,32 @@ final class KernelSetTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThan(checked, 0, "no kernel set was checked")
+    }
+
+    /// The library product's own set (KernelsFlagFree: the portable source built with no flag,
+    /// what an app that depends on NameGen by version runs) is the portable set: the same name,
+    /// and a seeded run gives the same bits. 5 steps: in a debug build it is not optimised.
+    func testTheLibrarysFlagFreeSetIsThePortableSet() throws {
+        XCTAssertEqual(KernelsFlagFree.Kernels.name, "portable")
+        XCTAssertTrue(KernelDispatch.all.contains { $0 == KernelsPortable.Kernels.self }, "the tests register the dispatched sets")
+        let dataset = try Dataset(names: ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia"],
+                                  split: SplitConfig(trainFraction: 1, valFraction: 0))
+        let train = dataset.stream(.train, blockSize: 8), val = dataset.stream(.val, blockSize: 8)
+        var runs: [[String: Tensor]] = []
+        for set: any KernelSet.Type in [KernelsFlagFree.Kernels.self, KernelsPortable.Kernels.self] {
+            try KernelDispatch.withKernels(set) {
+                var rng = RandomGenerator(seed: 42)
+                let model = MLPModel(config: MLPConfig(), vocabularySize: dataset.vocabulary.size, rng: &rng)
+                var options = TrainingOptions()
+                (options.batchSize, options.steps, options.threads) = (32, 5, 2)
+                let trainer = Trainer(model: model, train: train, val: val, options: options,
+                                      schedule: LearningRateSchedule(shape: .stepDecay, peak: 0.1, steps: 5), rng: rng)
+                XCTAssertEqual(try trainer.run(), .finished)
+                runs.append(model.namedTensors())
+            }
+        }
+        XCTAssertEqual(runs[0].keys.sorted(), runs[1].keys.sorted())
+        for (key, tensor) in runs[1] { XCTAssertEqual(runs[0][key], tensor, "\(key): flag-free vs portable") }
     }
 
     /// The promise: a seeded run of the default mlp writes byte-identical tensors under

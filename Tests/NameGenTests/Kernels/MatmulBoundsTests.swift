@@ -8,7 +8,7 @@ import XCTest
 /// or write must stay inside the operand. Here A, B and C each end exactly where a PROT_NONE page
 /// begins, so a read or write past the end of any of them stops the test process with SIGSEGV;
 /// the results are also checked against a plain triple loop.
-final class MatmulBoundsTests: XCTestCase {
+final class MatmulBoundsTests: NameGenTestCase {
     /// `count` floats that end where an inaccessible page begins.
     final class GuardedFloats {
         let mapping: UnsafeMutableRawPointer, length: Int

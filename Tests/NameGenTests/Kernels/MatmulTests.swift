@@ -3,7 +3,7 @@ import XCTest
 
 /// The SIMD matmul against the naive reference, on odd shapes and on shapes that cross the
 /// direct/blocked, cache-blocking and threading thresholds of `Matmul`.
-final class MatmulTests: XCTestCase {
+final class MatmulTests: NameGenTestCase {
     enum Form: String, CaseIterable { case nn, nt, tn }
 
     /// (M, K, N): zero-sized dimensions, 1×1×1, primes, non-multiples of the 6×16 tile,

@@ -14,7 +14,7 @@ import XCTest
 /// and with activations within 6u of theirs (exp 2 ulps and tanh 3 ulps, VectorMathTests, each
 /// ulp at most 2u, and the two roundings around sigmoid's exp), is within (R + 6·activations)·u·m
 /// of the reference. No output here takes more than 40 such units; the bound is 64·u·m.
-final class RecurrentKernelTests: XCTestCase {
+final class RecurrentKernelTests: NameGenTestCase {
     /// A value and its magnitude (see the class comment).
     struct D {
         var v: Double, m: Double

@@ -10,7 +10,7 @@ import XCTest
 /// the argument) and ulp(t) = 2^(e − 23) for the Float binade 2^e ≤ |t| < 2^(e+1) (normal range).
 /// A correctly rounded function would be within 0.5 ulp. Every test runs under each kernel set
 /// this machine can run.
-final class VectorMathTests: XCTestCase {
+final class VectorMathTests: NameGenTestCase {
     /// Float ulp at the magnitude of t (t in the normal Float range).
     private func ulp(_ t: Double) -> Double {
         Double(sign: .plus, exponent: max(t.exponent, -126) - 23, significand: 1)

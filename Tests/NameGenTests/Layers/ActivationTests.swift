@@ -4,7 +4,7 @@ import NameGen
 
 /// tanh and ReLU: forward and backward against the `Value` oracle and finite differences, on
 /// 5 × 7 = 35 elements (four full SIMD8 vectors and a ragged tail of 3).
-final class ActivationTests: XCTestCase {
+final class ActivationTests: NameGenTestCase {
     private let n = 5, c = 7
 
     private func check(_ activation: Activation, x: Matrix, dOut: Matrix, file: StaticString = #filePath, line: UInt = #line) {

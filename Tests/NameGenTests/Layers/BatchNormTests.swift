@@ -5,7 +5,7 @@ import NameGen
 /// BatchNorm1d: the training-mode gradient (through the batch mean and variance) against the
 /// `Value` oracle and finite differences, the running-statistics update against the definition
 /// (momentum 0.1, unbiased batch variance), and the inference-mode output.
-final class BatchNormTests: XCTestCase {
+final class BatchNormTests: NameGenTestCase {
     /// A BatchNorm with gamma around 1 and beta around 0, both random (so that a backward that
     /// confused them, or ignored gamma, would show), and an input whose columns have different
     /// means and spreads.

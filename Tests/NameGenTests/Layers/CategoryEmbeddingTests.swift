@@ -4,7 +4,7 @@ import XCTest
 /// The per-row form of `CategoryEmbedding`: each row of x gets its own category's vector, the
 /// gradient of each table row sums the rows of its category, and `expand` gives every packed
 /// row its name's category.
-final class CategoryEmbeddingTests: XCTestCase {
+final class CategoryEmbeddingTests: NameGenTestCase {
     func testPerRowForwardAndBackward() {
         let layer = CategoryEmbedding(categories: 3, dimensions: 2)
         layer.table.value.data = [1, 2, 10, 20, 100, 200]

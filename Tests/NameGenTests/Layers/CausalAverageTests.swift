@@ -4,7 +4,7 @@ import XCTest
 
 /// The causal average (makemore's CausalBoW) on packed sequences: forward and dx against the
 /// `Value` oracle and finite differences, with the loss Σ out·dOut (Support/GradientCheck.swift).
-final class CausalAverageTests: XCTestCase {
+final class CausalAverageTests: NameGenTestCase {
     /// Sequences of 4, 1 and 3 rows, 18 columns (a full block of 16 and a ragged end).
     func testGradients() {
         let lengths = [4, 1, 3], c = 18

@@ -4,7 +4,7 @@ import NameGen
 
 /// Fused softmax cross-entropy: the mean loss and dLogits against `Value.crossEntropy` (batched)
 /// and finite differences, including logits of ±100.
-final class CrossEntropyTests: XCTestCase {
+final class CrossEntropyTests: NameGenTestCase {
     private func check(logits: Matrix, targets: [Int32], file: StaticString = #filePath, line: UInt = #line) {
         let n = logits.rows, v = logits.cols
         var dLogits = nanMatrix(n, v), probabilities = Matrix(rows: n, cols: v)

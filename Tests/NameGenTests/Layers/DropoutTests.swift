@@ -4,7 +4,7 @@ import NameGen
 
 /// Inverted dropout: the mask's statistics, its values, that forward and backward apply the same
 /// mask, and that the mask is a pure function of the generator's state.
-final class DropoutTests: XCTestCase {
+final class DropoutTests: NameGenTestCase {
     /// The fraction of kept elements is ≈ 1 − p. Each element is kept independently with
     /// probability 1 − p, so the kept count K of n elements is Binomial(n, 1 − p) with standard
     /// deviation σ = √(n·p·(1 − p)) ≤ 50 at n = 10,000. The test allows |K − n(1 − p)| ≤ 5σ:

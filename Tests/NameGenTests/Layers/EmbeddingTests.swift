@@ -4,7 +4,7 @@ import NameGen
 
 /// Embedding: the gather forward and the scatter-add backward into the table, against the
 /// `Value` oracle and finite differences.
-final class EmbeddingTests: XCTestCase {
+final class EmbeddingTests: NameGenTestCase {
     /// V = 6, E = 3, a batch of N = 4 contexts of T = 3 tokens. Token 2 occurs four times (its
     /// row's gradient is a sum of four rows of dOut, so accumulation is tested) and token 5
     /// never (its row's gradient must stay 0).

@@ -4,7 +4,7 @@ import XCTest
 
 /// The fuse step and the BatchNorm over every position of the hierarchical model, each checked
 /// against the `Value` oracle (which builds the 3-D indexing explicitly) and finite differences.
-final class FuseConsecutiveTests: XCTestCase {
+final class FuseConsecutiveTests: NameGenTestCase {
     /// Fusing pairs of x (N, T, C) into (N, T/2, 2C), then a Linear (H, 2C): the oracle gathers
     /// out[n, t] = [x[n, 2t], x[n, 2t+1]] by index; the layer only reshapes.
     func testFuseThenLinearAgainstTheOracle() {

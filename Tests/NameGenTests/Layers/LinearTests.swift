@@ -4,7 +4,7 @@ import NameGen
 
 /// Linear: forward and every gradient (input, weight, bias) against the `Value` oracle and
 /// finite differences (see Support/GradientCheck.swift for the loss Σ out·dOut and tolerances).
-final class LinearTests: XCTestCase {
+final class LinearTests: NameGenTestCase {
     private func checkLinear(n: Int, inputs c: Int, outputs oc: Int, bias: Bool, seed: UInt64,
                              file: StaticString = #filePath, line: UInt = #line) {
         var rng = RandomGenerator(seed: seed)

@@ -6,7 +6,7 @@ import XCTest
 /// (and cPrev) for random upstream gradients at h (and c). The parameter gradients start at 0.5
 /// to show that backward adds into them; dx, dhPrev and dcPrev start as NaN to show that it
 /// overwrites them. The step's buffers hold more rows than the step uses, as in training.
-final class RecurrentCellTests: XCTestCase {
+final class RecurrentCellTests: NameGenTestCase {
     func checkCell<C: RecurrentCell>(_ type: C.Type, oracle: @escaping ValueRecurrent.Cell, seed: UInt64,
                                      file: StaticString = #filePath, line: UInt = #line) {
         let (n, e, hw) = (3, 4, 5)

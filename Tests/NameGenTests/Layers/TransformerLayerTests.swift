@@ -5,7 +5,7 @@ import XCTest
 /// The transformer's layers (LayerNorm, GELU, causal self-attention, position embedding): forward
 /// output and every gradient against the `Value` oracle (Support/ValueTransformer.swift) and
 /// finite differences, with the loss Σ out·dOut (see Support/GradientCheck.swift).
-final class TransformerLayerTests: XCTestCase {
+final class TransformerLayerTests: NameGenTestCase {
     /// Rows of 5 and 7 features (ragged against 8-lane loops), gamma and beta away from 1 and 0.
     /// Backward adds into dx: it starts from a known gradient, which is subtracted again.
     func testLayerNormGradients() {

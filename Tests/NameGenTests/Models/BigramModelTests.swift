@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import NameGen
 
-final class BigramModelTests: XCTestCase {
+final class BigramModelTests: NameGenTestCase {
     /// "ab", "ba", "b" with a = 1, b = 2, counted by hand:
     ///   ab: 0→a a→b b→0    ba: 0→b b→a a→0    b: 0→b b→0
     func testCountsWorkedOutByHand() throws {

@@ -6,7 +6,7 @@ import XCTest
 /// rebuilt with `Value` from the model's own parameters, and against finite differences of it
 /// (tolerances in Support/GradientCheck.swift); its size; and sampling from running sums.
 /// Shapes: V = 6, T = 5, embed 4, hidden 3; 3 names of lengths 4, 1 and 0 (5, 2 and 1 targets).
-final class BowModelTests: XCTestCase {
+final class BowModelTests: NameGenTestCase {
     private let vocabularySize = 6
 
     /// With `categories` > 0, a labelled model whose table is drawn away from zero.

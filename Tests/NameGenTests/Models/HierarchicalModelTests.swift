@@ -7,7 +7,7 @@ import XCTest
 /// finite differences of that network (on up to 16 elements per tensor, as for mlp).
 ///
 /// Shapes: V = 7, T = 4 (two levels), embed 3, hidden 5, batch 4.
-final class HierarchicalModelTests: XCTestCase {
+final class HierarchicalModelTests: NameGenTestCase {
     private let vocabularySize = 7, batch = 4
 
     func testDefaultsHaveTheLectureParameterCount() {

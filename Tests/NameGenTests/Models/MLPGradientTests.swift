@@ -13,7 +13,7 @@ import XCTest
 ///
 /// Shapes: V = 7, blockSize 3, embed 4, hidden 6, 2 hidden layers, batch 5, in three variants:
 /// BatchNorm + tanh; no BatchNorm (hidden biases) + ReLU; BatchNorm + tanh + dropout.
-final class MLPGradientTests: XCTestCase {
+final class MLPGradientTests: NameGenTestCase {
     static let vocabularySize = 7, batch = 5
 
     static func config(batchNorm: Bool, activation: Activation, dropout: Float) -> MLPConfig {

@@ -5,7 +5,7 @@ import XCTest
 /// The `onehot` model: loss and weight gradient of `trainingStep` against `Value` and finite
 /// differences. logits[n] = onehot(context[n])·W is row context[n] of W, which the oracle
 /// gathers directly (not through a product with a one-hot matrix).
-final class OneHotGradientTests: XCTestCase {
+final class OneHotGradientTests: NameGenTestCase {
     func testGradientMatchesOracleAndFiniteDifferences() {
         let v = 5
         var rng = RandomGenerator(seed: 81)

@@ -10,7 +10,7 @@ import XCTest
 ///
 /// Shapes: V = 6, T = 6, embed 4, hidden 5; four names of 5, 0, 1 and 3 characters (6, 1, 2
 /// and 4 positions), given in an order the model must sort (longest first) and unsort.
-final class RecurrentModelTests: XCTestCase {
+final class RecurrentModelTests: NameGenTestCase {
     static let vocabularySize = 6
     static let names: [[Int32]] = [[3, 1, 5, 2, 4], [], [4], [2, 2, 1]]
 

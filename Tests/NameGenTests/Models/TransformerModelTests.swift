@@ -10,7 +10,7 @@ import XCTest
 /// the layer tests check the oracle against finite differences element by element.
 /// Shapes: V = 6, T = 5, embed 8, 2 heads, 2 layers, 3 names of lengths 4, 1 and 0 characters
 /// (5, 2 and 1 real targets).
-final class TransformerModelTests: XCTestCase {
+final class TransformerModelTests: NameGenTestCase {
     private let vocabularySize = 6
 
     private func tinyConfig(dropout: Float, layers: Int = 2) -> TransformerConfig {
@@ -213,7 +213,7 @@ final class TransformerModelTests: XCTestCase {
 /// character per row and call, rows restarting at new names, a window cropped to its last T
 /// tokens) gives the logits of a full forward pass over each row's sequence, whether the cache
 /// was reused or not.
-final class TransformerSamplingTests: XCTestCase {
+final class TransformerSamplingTests: NameGenTestCase {
     /// The logits at the last position of `sequence` (the model reads it from position 0) by the
     /// training code's full forward pass in inference mode.
     private func fullForwardLogits(_ model: TransformerModel, _ sequence: [Int32], category: Int32? = nil) -> [Float] {

@@ -31,7 +31,7 @@ private final class SVGCollector: NSObject, XMLParserDelegate {
     }
 }
 
-final class PlotTests: XCTestCase {
+final class PlotTests: NameGenTestCase {
     func testScatterHasOnePointAndLabelPerCharacter() throws {
         let labels = ["·", "a", "<", "&", "\"q\""]
         let svg = Charts.scatter(labels.enumerated().map { (Double($0.offset), Double($0.offset * $0.offset), $0.element) },

@@ -6,7 +6,7 @@ import XCTest
 /// algorithm's C code (also the test vector of Rust's rand_xoshiro), splitmix64 from 0 starts
 /// with 0xE220A8397B1DCDAF, and the rest were computed with a separate Python transcription of
 /// the reference C (seeded 42). A change to any of them changes every checkpoint and sample.
-final class RandomGeneratorTests: XCTestCase {
+final class RandomGeneratorTests: NameGenTestCase {
     func testXoshiro256StarStarReferenceVector() throws {
         var rng = try XCTUnwrap(RandomGenerator(state: [1, 2, 3, 4]))
         let expected: [UInt64] = [11520, 0, 1509978240, 1215971899390074240, 1216172134540287360, 607988272756665600,

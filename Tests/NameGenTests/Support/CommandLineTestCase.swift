@@ -5,7 +5,7 @@ import XCTest
 /// Base for tests that drive the tool through its command line, as a user does: each test gets a
 /// fresh temporary directory holding `names.txt` (the 60 names below) and runs the tool in-process
 /// with its output captured.
-class CommandLineTestCase: XCTestCase {
+class CommandLineTestCase: NameGenTestCase {
     /// 60 short names: enough for a split with non-empty val and test.
     static let names = (0..<60).map { i -> String in
         let syllables = ["an", "bel", "cor", "da", "el", "fi", "ga", "hu", "is", "jo", "ka", "lu", "mi", "no"]

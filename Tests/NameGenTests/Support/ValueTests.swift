@@ -5,7 +5,7 @@ import NameGen
 /// Tests of the `Value` gradient oracle itself: each operation against central finite
 /// differences and against derivatives worked out by hand, gradient accumulation, very
 /// large and deep graphs, and training a small MLP on XOR.
-final class ValueTests: XCTestCase {
+final class ValueTests: NameGenTestCase {
 
     // MARK: - Finite-difference helper
 

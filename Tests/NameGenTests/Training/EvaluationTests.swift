@@ -2,7 +2,7 @@ import XCTest
 @testable import NameGen
 
 /// The batched, threaded evaluation against a loss worked out row by row.
-final class EvaluationTests: XCTestCase {
+final class EvaluationTests: NameGenTestCase {
     /// A bigram model on random names, and the mean NLL computed directly from its table.
     private func fixture(names count: Int = 3000, seed: UInt64 = 5) throws -> (BigramModel, Dataset) {
         var rng = RandomGenerator(seed: seed)

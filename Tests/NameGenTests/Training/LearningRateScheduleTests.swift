@@ -3,7 +3,7 @@ import XCTest
 import NameGen
 
 /// Learning-rate schedules, values worked out by hand.
-final class LearningRateScheduleTests: XCTestCase {
+final class LearningRateScheduleTests: NameGenTestCase {
     /// Step decay over 100 steps: steps 0…74 at the peak, 75…99 at peak/10 (75 = 0.75·100 is the
     /// first decayed step). Over 10 steps the boundary 7.5 falls between steps 7 and 8.
     func testStepDecayAtSeventyFivePercent() {

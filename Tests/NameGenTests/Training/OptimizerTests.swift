@@ -12,7 +12,7 @@ import NameGen
 /// decay applied to the gradient instead of decoupled, ε inside the square root, β₁ and β₂
 /// swapped) changes the weights at the size of an update, lr ~ 1e-2 of the weights, and is far
 /// above 1e-5.
-final class OptimizerTests: XCTestCase {
+final class OptimizerTests: NameGenTestCase {
     private let tolerance = 1e-5
 
     /// Five gradients of four values each, both signs and a spread of magnitudes.

@@ -3,7 +3,7 @@ import XCTest
 
 /// The progress display: plain lines every N steps when stderr is not a terminal, one redrawn
 /// line (carriage return, erase) on a terminal, and the bar and clock formats.
-final class ProgressTests: XCTestCase {
+final class ProgressTests: NameGenTestCase {
     func testPlainLinesEveryLogEverySteps() {
         let (console, _, err) = Console.capturing()
         let p = Progress(console: console, totalSteps: 10, firstStep: 0, logEvery: 4)

@@ -5,7 +5,7 @@ import XCTest
 /// The registry's sequence interface, without a transformer: the layout of whole names with
 /// masked padding, the masked loss, evaluation over every unmasked target, and the trainer
 /// handing such batches to a model.
-final class SequenceLayoutTests: XCTestCase {
+final class SequenceLayoutTests: NameGenTestCase {
     func testNamesAreLaidOutWithMaskedPadding() {
         // "emma" = e m m a → tokens 1 2 2 3 in a toy vocabulary; "ab" → 3 4; T = 6.
         let s = NameSequences(encoded: [[1, 2, 2, 3], [3, 4], [1, 1, 1, 1, 1, 1, 1]], blockSize: 6)

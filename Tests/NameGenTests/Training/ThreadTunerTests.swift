@@ -4,7 +4,7 @@ import XCTest
 /// The tuner's schedule and its choice, on a clock the test controls: all threads until step 50,
 /// then a window with all threads, a window with one, and whichever of the two was faster until
 /// the next period.
-final class ThreadTunerTests: XCTestCase {
+final class ThreadTunerTests: NameGenTestCase {
     /// Steps take `parallel` ns with two threads and `serial` ns with one, on a fake clock.
     private func schedule(parallel: UInt64, serial: UInt64, steps: Int) -> [Int] {
         final class Clock { var now: UInt64 = 1_000 }

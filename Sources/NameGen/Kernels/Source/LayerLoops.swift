@@ -186,6 +186,80 @@ enum LayerLoops {
         }
     }
 
+    /// `softmaxRow` of p[0 ..< length] for length ≤ 16 with 16 floats at p, on whole vectors:
+    /// the lanes from `length` on are set to 0. A function of its own, on pointers, so that
+    /// exp16 is inlined here with 16-lane registers rather than called with the vector split
+    /// into four 4-lane ones.
+    @inline(never)
+    static func softmax16(_ p: UnsafeMutablePointer<Float>, length: Int, maximum: Float) {
+        let e = zeroTail(ElementWise.exp16(BatchKernels.load(p, 16) - maximum), length)
+        BatchKernels.store(e * (1 / sum16(e)), p, 16)
+    }
+
+    /// The largest of 16 lanes, by halves (max is exact, so the order does not matter).
+    @inline(__always)
+    static func max16(_ v: V) -> Float {
+        let a = v.lowHalf.replacing(with: v.highHalf, where: v.lowHalf .< v.highHalf)
+        let b = a.lowHalf.replacing(with: a.highHalf, where: a.lowHalf .< a.highHalf)
+        let c = b.lowHalf.replacing(with: b.highHalf, where: b.lowHalf .< b.highHalf)
+        return Swift.max(c[0], c[1])
+    }
+
+    /// Per row and head: the scores of 16 positions at a time as Σₑ q[e]·keys[e][j…j+15] (the
+    /// keys transposed, so no horizontal sum per position; four accumulators, so that the sum
+    /// is not one chain of dependent FMAs), the softmax, then Σⱼ p[j]·vⱼ accumulated in
+    /// registers. Within a slot's row of T positions a whole vector is loaded when 16 fit; the
+    /// lanes past the query's position are left out of the maximum and the softmax.
+    static func attentionCached(_ a: CachedAttentionOperands, out: UnsafeMutablePointer<Float>) {
+        let h = a.heads, d = a.headSize, t = a.maxLength, c = h * d
+        let scale = 1 / Float(d).squareRoot()
+        for i in 0..<a.rows {
+            let length = Int(a.positions[i]) + 1, s = Int(a.slots[i])
+            precondition(length <= t, "a sequence longer than the attention's maximum length")
+            for head in 0..<h {
+                let q = a.q + i * a.qStride + head * d
+                let keys = a.keys + (s * h + head) * d * t
+                let p = a.probabilities + (i * h + head) * t
+                var maximum = -Float.infinity
+                blocks(length) { j0, w in
+                    let whole = j0 + 16 <= t
+                    @inline(__always) func key(_ e: Int) -> V {
+                        whole ? BatchKernels.load(keys + e * t + j0, 16) : BatchKernels.load(keys + e * t + j0, w)
+                    }
+                    var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
+                    var e = 0
+                    while e + 4 <= d {
+                        acc0 = madd(acc0, key(e), q[e])
+                        acc1 = madd(acc1, key(e + 1), q[e + 1])
+                        acc2 = madd(acc2, key(e + 2), q[e + 2])
+                        acc3 = madd(acc3, key(e + 3), q[e + 3])
+                        e += 4
+                    }
+                    while e < d {
+                        acc0 = madd(acc0, key(e), q[e])
+                        e += 1
+                    }
+                    let scores = ((acc0 + acc1) + (acc2 + acc3)) * scale
+                    let valid = w == 16 ? scores : scores.replacing(with: -.infinity, where: BatchKernels.laneIndex .>= Int32(w))
+                    BatchKernels.store(scores, p + j0, whole ? 16 : w)
+                    maximum = Swift.max(maximum, max16(valid))
+                }
+                if length <= 16 && t >= 16 {
+                    softmax16(p, length: length, maximum: maximum)
+                } else {
+                    softmaxRow(p, length: length, maxLength: t, maximum: maximum)
+                }
+                let y = out + i * c + head * d
+                let values = a.values + s * t * c + head * d
+                blocks(d) { e0, w in
+                    var acc = V()
+                    for j in 0..<length { acc = madd(acc, BatchKernels.load(values + j * c + e0, w), p[j]) }
+                    BatchKernels.store(acc, y + e0, w)
+                }
+            }
+        }
+    }
+
     static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                   dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         let h = a.heads, d = a.headSize, t = a.maxLength, c = h * d

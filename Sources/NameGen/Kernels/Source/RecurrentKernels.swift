@@ -4,11 +4,11 @@ import KernelSupport
 /// `ElementWise`: each lane is computed alone, with explicit FMAs, so every set with FMA gives
 /// the same bits.
 extension Kernels {
-    public static func sigmoid(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    package static func sigmoid(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         ElementWise.map(y, x, count, RecurrentKernels.sigmoid16)
     }
 
-    public static func gruUpdate(_ h: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, z: UnsafePointer<Float>,
+    package static func gruUpdate(_ h: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, z: UnsafePointer<Float>,
                                  hbar: UnsafePointer<Float>, count: Int) {
         RecurrentKernels.blocks(count) { i, k in
             let hp = RecurrentKernels.load(hPrev + i, k)
@@ -16,7 +16,7 @@ extension Kernels {
         }
     }
 
-    public static func gruUpdateBackward(dhPrev: UnsafeMutablePointer<Float>, dzPre: UnsafeMutablePointer<Float>,
+    package static func gruUpdateBackward(dhPrev: UnsafeMutablePointer<Float>, dzPre: UnsafeMutablePointer<Float>,
                                          dhbarPre: UnsafeMutablePointer<Float>, dh: UnsafePointer<Float>,
                                          hPrev: UnsafePointer<Float>, z: UnsafePointer<Float>, hbar: UnsafePointer<Float>,
                                          count: Int) {
@@ -29,7 +29,7 @@ extension Kernels {
         }
     }
 
-    public static func gruResetBackward(drPre: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>,
+    package static func gruResetBackward(drPre: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>,
                                         drh: UnsafePointer<Float>, r: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
                                         count: Int) {
         RecurrentKernels.blocks(count) { i, k in
@@ -39,7 +39,7 @@ extension Kernels {
         }
     }
 
-    public static func lstmForward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+    package static func lstmForward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                                    tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
                                    cPrev: UnsafePointer<Float>, rows: Int, width w: Int) {
         for row in 0..<rows {
@@ -62,7 +62,7 @@ extension Kernels {
         }
     }
 
-    public static func lstmBackward(dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
+    package static func lstmBackward(dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
                                     dh: UnsafePointer<Float>, dc: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                                     cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, rows: Int, width w: Int) {
         for row in 0..<rows {

@@ -21,7 +21,7 @@
 /// a loop written there would run several times slower and round differently. What stays
 /// outside: work per parameter tensor or per call (bookkeeping, shapes, a C-float vector per
 /// sampled row), the reductions done in Double (losses), and anything that allocates.
-public protocol KernelSet {
+package protocol KernelSet {
     /// "avx512", "avx2" or "portable".
     static var name: String { get }
 
@@ -136,6 +136,9 @@ public protocol KernelSet {
     /// Causal attention of every query row (see `AttentionOperands`): softmax probabilities into
     /// a.probabilities, out (rows, H·D) = Σⱼ p·mask·vⱼ per head.
     static func attentionForward(_ a: AttentionOperands, out: UnsafeMutablePointer<Float>)
+    /// Attention of one new query per row over its cached keys and values (see
+    /// `CachedAttentionOperands`): out (rows, H·D) = Σⱼ softmax(q·kⱼ/√D) vⱼ per head.
+    static func attentionCached(_ a: CachedAttentionOperands, out: UnsafeMutablePointer<Float>)
     /// Backward of `attentionForward`: ADDS into dq (laid out as q) and dk, dv (as k and v).
     static func attentionBackward(_ a: AttentionOperands, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                   dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>)
@@ -157,10 +160,10 @@ public protocol KernelSet {
 
 /// One AdamW update (PyTorch's order): w ← w·decay; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
 /// w ← w − stepSize · m / (√v · invRootC2 + ε).
-public struct AdamWStep {
-    public var beta1: Float, beta2: Float, epsilon: Float
-    public var decay: Float, stepSize: Float, invRootC2: Float
-    public init(beta1: Float, beta2: Float, epsilon: Float, decay: Float, stepSize: Float, invRootC2: Float) {
+package struct AdamWStep {
+    package var beta1: Float, beta2: Float, epsilon: Float
+    package var decay: Float, stepSize: Float, invRootC2: Float
+    package init(beta1: Float, beta2: Float, epsilon: Float, decay: Float, stepSize: Float, invRootC2: Float) {
         (self.beta1, self.beta2, self.epsilon) = (beta1, beta2, epsilon)
         (self.decay, self.stepSize, self.invRootC2) = (decay, stepSize, invRootC2)
     }
@@ -168,14 +171,14 @@ public struct AdamWStep {
 
 /// Operands of training-mode BatchNorm over an (N, C) batch (biased variance, as PyTorch
 /// normalises): mean, variance and rstd are (C) outputs; xhat and out are (N, C) outputs.
-public struct BatchNormForward {
-    public var out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>
-    public var mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
-    public var x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+package struct BatchNormForward {
+    package var out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>
+    package var mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
+    package var x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
     /// `columns` columns of rows that lie `stride` floats apart (stride ≥ columns: a block of
     /// columns of a wider batch, which is how the batch is split between threads).
-    public var rows: Int, columns: Int, stride: Int, epsilon: Float
-    public init(out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+    package var rows: Int, columns: Int, stride: Int, epsilon: Float
+    package init(out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                 variance: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows: Int, columns: Int, epsilon: Float) {
         (self.out, self.xhat, self.mean, self.variance, self.rstd) = (out, xhat, mean, variance, rstd)
@@ -184,7 +187,7 @@ public struct BatchNormForward {
     }
 
     /// Columns j0..<j0+width of the same batch (pointers moved by j0, the stride kept).
-    public func columns(_ j0: Int, width: Int) -> BatchNormForward {
+    package func columns(_ j0: Int, width: Int) -> BatchNormForward {
         var p = self
         (p.out, p.xhat, p.mean, p.variance, p.rstd) = (out + j0, xhat + j0, mean + j0, variance + j0, rstd + j0)
         (p.x, p.gamma, p.beta, p.columns) = (x + j0, gamma + j0, beta + j0, width)
@@ -194,13 +197,13 @@ public struct BatchNormForward {
 
 /// Operands of BatchNorm's backward: dx (N, C) is overwritten, dGamma and dBeta (C) are added
 /// into, sumDy and sumDyXhat are (C) scratch.
-public struct BatchNormBackward {
-    public var dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>
-    public var sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
-    public var dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>
+package struct BatchNormBackward {
+    package var dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>
+    package var sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
+    package var dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>
     /// As in `BatchNormForward`: `columns` columns of rows `stride` floats apart.
-    public var rows: Int, columns: Int, stride: Int
-    public init(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
+    package var rows: Int, columns: Int, stride: Int
+    package init(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
                 sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
                 xhat: UnsafePointer<Float>, gamma: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, columns: Int) {
         (self.dx, self.dGamma, self.dBeta, self.sumDy, self.sumDyXhat) = (dx, dGamma, dBeta, sumDy, sumDyXhat)
@@ -209,7 +212,7 @@ public struct BatchNormBackward {
     }
 
     /// Columns j0..<j0+width of the same batch (pointers moved by j0, the stride kept).
-    public func columns(_ j0: Int, width: Int) -> BatchNormBackward {
+    package func columns(_ j0: Int, width: Int) -> BatchNormBackward {
         var p = self
         (p.dx, p.dGamma, p.dBeta, p.sumDy, p.sumDyXhat) = (dx + j0, dGamma + j0, dBeta + j0, sumDy + j0, sumDyXhat + j0)
         (p.dy, p.xhat, p.gamma, p.rstd, p.columns) = (dy + j0, xhat + j0, gamma + j0, rstd + j0, width)
@@ -218,29 +221,29 @@ public struct BatchNormBackward {
 }
 
 /// Element (r, c) of a logical matmul operand lives at base[r * row + c * col].
-public struct MatmulStrides: Sendable {
-    public var row: Int, col: Int
-    public init(row: Int, col: Int) { (self.row, self.col) = (row, col) }
+package struct MatmulStrides: Sendable {
+    package var row: Int, col: Int
+    package init(row: Int, col: Int) { (self.row, self.col) = (row, col) }
 }
 
 /// One product C(M,N) (+)= A(M,K) · B(K,N), its operands described by strides, and the choices
 /// the caller (NameGen's Matmul) made for it. Handed to worker threads, hence the unchecked
 /// Sendable: the pointers stay valid for the whole call, and parts write disjoint blocks of C.
-public struct MatmulJob: @unchecked Sendable {
-    public var a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
-    public var m: Int, n: Int, k: Int
-    public var sa: MatmulStrides, sb: MatmulStrides
-    public var accumulate: Bool
+package struct MatmulJob: @unchecked Sendable {
+    package var a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    package var m: Int, n: Int, k: Int
+    package var sa: MatmulStrides, sb: MatmulStrides
+    package var accumulate: Bool
     /// Small products: whole K per tile, operands read in place. Otherwise cache-blocked.
-    public var direct: Bool
+    package var direct: Bool
     /// The blocked path's packed B, shared by all parts; nil on the direct path.
-    public var packedB: UnsafeMutablePointer<Float>? = nil
+    package var packedB: UnsafeMutablePointer<Float>? = nil
     /// The rows of B (the range of K) packed in `packedB`: whole KC blocks.
-    public var kRange: Range<Int> = 0..<0
+    package var kRange: Range<Int> = 0..<0
     /// The KC of the blocked path (the same for every kernel set: it fixes the summation order).
-    public var kc: Int = 0
+    package var kc: Int = 0
 
-    public init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    package init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                 m: Int, n: Int, k: Int, sa: MatmulStrides, sb: MatmulStrides, accumulate: Bool, direct: Bool) {
         (self.a, self.b, self.c, self.m, self.n, self.k) = (a, b, c, m, n, k)
         (self.sa, self.sb, self.accumulate, self.direct) = (sa, sb, accumulate, direct)

@@ -17,8 +17,8 @@ import Darwin
 ///
 /// A thread has two independent buffers (slots): `.own` for panels only it uses, and `.shared`
 /// for the packed B that a caller fills with the workers' help and they all then read.
-public enum ScratchBuffer {
-    public enum Slot: Sendable { case own, shared }
+package enum ScratchBuffer {
+    package enum Slot: Sendable { case own, shared }
 
     /// Bytes before the floats: the capacity (in floats), padded to keep the floats 64-byte aligned.
     private static let header = 64
@@ -32,7 +32,7 @@ public enum ScratchBuffer {
 
     /// At least `count` floats of this thread's scratch memory in `slot`, valid until the
     /// thread's next call for the same slot. Contents are undefined.
-    public static func floats(_ count: Int, slot: Slot = .own) -> UnsafeMutablePointer<Float> {
+    package static func floats(_ count: Int, slot: Slot = .own) -> UnsafeMutablePointer<Float> {
         let key = keys[slot == .own ? 0 : 1]
         if let raw = pthread_getspecific(key) {
             if raw.load(as: Int.self) >= count {
