@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := .build/release/namegen
 ARGS ?=
 
-.PHONY: all build test test-release test-torch run example install uninstall bench bench-numpy bench-torch bench-data big-names clean
+.PHONY: all build test test-release test-torch run example install uninstall check-minimal-root bench bench-numpy bench-torch bench-data big-names clean
 
 all: build
 
@@ -47,13 +47,24 @@ example:
 	fi
 	$(SWIFT) run --package-path docs/example NameGenExample
 
-## install: the tool with the Swift runtime linked in (needs only the C library), its bash, zsh and
-## fish completions and its man page, under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
+## install: the tool with the Swift and C++ runtimes linked in (it needs only the C and math
+## libraries), its bash, zsh and fish completions and its man page, under $(DESTDIR)$(PREFIX)
+## (PREFIX=/usr/local by default)
 PREFIX ?= /usr/local
 DESTDIR ?=
 STATIC_BIN := .build-static/release/namegen
+# The C++ runtime that the Swift runtime needs, linked from its archive: a directory that holds
+# only libstdc++.a, searched before the toolchain's, turns the runtime's -lstdc++ into the
+# archive, and -static-libgcc links the unwinder it uses. Without libstdc++.a (CLANG finds none)
+# the binary links libstdc++.so instead.
+CLANG ?= $(dir $(shell command -v $(SWIFT)))clang
+STATIC_CXX_DIR := $(CURDIR)/.build-static/libstdc++
 install:
-	$(SWIFT) build -c release --static-swift-stdlib --product namegen --scratch-path .build-static
+	@archive=$$($(CLANG) -print-file-name=libstdc++.a 2>/dev/null); mkdir -p $(STATIC_CXX_DIR); \
+	if [ -f "$$archive" ]; then ln -sf "$$archive" $(STATIC_CXX_DIR)/libstdc++.a; \
+	else rm -f $(STATIC_CXX_DIR)/libstdc++.a; echo "install: no libstdc++.a, so namegen will need libstdc++.so" >&2; fi
+	$(SWIFT) build -c release --static-swift-stdlib --product namegen --scratch-path .build-static \
+		-Xswiftc -L -Xswiftc $(STATIC_CXX_DIR) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -68,6 +79,12 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/namegen $(DESTDIR)$(PREFIX)/share/man/man1/namegen.1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/namegen $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_namegen \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/namegen.fish
+
+## check-minimal-root: the installed binary in a minimal Debian root without Swift, against the
+## normal build (.ci/minimal-root-check; needs root and, the first time, network; the root is kept
+## in NAMEGEN_MINROOT, default /tmp/namegen-minroot)
+check-minimal-root:
+	.ci/minimal-root-check
 
 ## bench: matmul and training throughput (ARGS=--json for JSON lines)
 bench:

@@ -1,5 +1,9 @@
-import DispatchedKernels
+#if canImport(Glibc)
+import Glibc
+#else
 import Foundation
+#endif
+import DispatchedKernels
 import NameGen
 
 DispatchedKernels.register()

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A trained name model: load it from a checkpoint (or train one from an array of names), then
 /// sample names, find the most probable ones, score names and classify them by category.

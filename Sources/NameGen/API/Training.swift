@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where a training run is, as `NameGenerator.train` reports it after every step.
 public struct TrainingProgress: Sendable {

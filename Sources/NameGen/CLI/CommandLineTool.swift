@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `namegen` command: dispatches to a subcommand and turns every failure into one
 /// `Error:` line (plus a hint) on stderr and a documented exit status:

@@ -69,8 +69,8 @@ enum CompletionCommand: Subcommand {
 
     static func zsh() -> String {
         func quote(_ s: String) -> String {
-            s.replacingOccurrences(of: "'", with: "'\\''").replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]")
-                .replacingOccurrences(of: ":", with: "\\:")
+            s.replacingEvery("'", with: "'\\''").replacingEvery("[", with: "\\[").replacingEvery("]", with: "\\]")
+                .replacingEvery(":", with: "\\:")
         }
         var s = """
             #compdef namegen
@@ -126,7 +126,7 @@ enum CompletionCommand: Subcommand {
     /// from the file system.
     static func fish() -> String {
         func quote(_ s: String) -> String {
-            "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+            "'" + s.replacingEvery("\\", with: "\\\\").replacingEvery("'", with: "\\'") + "'"
         }
         var s = """
             # fish completion for namegen; save as ~/.config/fish/completions/namegen.fish

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where a command writes: results to `out` (stdout), logs and progress to `err` (stderr).
 /// Tests pass a capturing console; the tool uses the process's streams.
@@ -36,9 +45,9 @@ package final class Console {
         return Console(
             out: { text in
                 guard failure.why == nil else { return }
-                failure.why = FileHandle.standardOutput.writeAll(text)
+                failure.why = Console.writeAll(text, to: 1)
             },
-            err: { text in _ = FileHandle.standardError.writeAll(text) },
+            err: { text in _ = Console.writeAll(text, to: 2) },
             stderrIsTerminal: isatty(2) == 1,
             noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false || env["TERM"] == "dumb",
             failure: failure)
@@ -69,10 +78,11 @@ package final class Console {
     }
 }
 
-extension FileHandle {
-    /// Writes all of `text`. Returns why it failed (strerror), or nil. A closed pipe
-    /// (`namegen sample | head`) ends the process by SIGPIPE, as for any Unix filter.
-    func writeAll(_ text: String) -> String? {
-        RawIO.writeAll(fileDescriptor, Array(text.utf8)).map { String(cString: strerror($0)) }
+extension Console {
+    /// Writes all of `text` to the file descriptor `fd`. Returns why it failed (strerror), or
+    /// nil. A closed pipe (`namegen sample | head`) ends the process by SIGPIPE, as for any Unix
+    /// filter.
+    static func writeAll(_ text: String, to fd: Int32) -> String? {
+        RawIO.writeAll(fd, Array(text.utf8)).map { String(cString: strerror($0)) }
     }
 }

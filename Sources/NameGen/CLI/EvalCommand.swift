@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `namegen eval`: the loss of a trained model on the split it was trained with.
 enum EvalCommand: Subcommand {
@@ -55,40 +64,41 @@ enum EvalCommand: Subcommand {
         }
 
         if a.flag(json) {
-            var splitsJSON: [String: Any] = [:]
+            var splitsJSON: [String: JSON] = [:]
             for r in report.rows {
                 // An empty split has no loss: null.
                 splitsJSON[r.split.rawValue] = r.loss.map { l in
-                    ["names": r.names, "nll": l.mean, "perplexity": exp(l.mean), "bits_per_char": l.mean / log(2.0)] as [String: Any]
-                } ?? NSNull()
+                    ["names": .int(r.names), "nll": .real(l.mean), "perplexity": .real(exp(l.mean)), "bits_per_char": .real(l.mean / log(2.0))]
+                } ?? .null
             }
             if let classification {
                 for r in classification.rows {
-                    guard var entry = splitsJSON[r.split.rawValue] as? [String: Any], let accuracy = r.accuracy else { continue }
-                    entry["accuracy"] = accuracy
-                    entry["per_category"] = Dictionary(uniqueKeysWithValues: categoryNames.enumerated().map { c, name in
+                    guard var entry = splitsJSON[r.split.rawValue]?.object, let accuracy = r.accuracy else { continue }
+                    entry["accuracy"] = .real(accuracy)
+                    entry["per_category"] = .object(Dictionary(categoryNames.enumerated().map { c, name in
                         let n = r.confusion[c].reduce(0, +)
-                        return (name, ["names": n, "accuracy": n > 0 ? Double(r.confusion[c][c]) / Double(n) : NSNull()] as [String: Any])
-                    })
-                    entry["confusion"] = ["categories": categoryNames, "counts": r.confusion] as [String: Any]
-                    splitsJSON[r.split.rawValue] = entry
+                        return (name, ["names": .int(n), "accuracy": n > 0 ? .real(Double(r.confusion[c][c]) / Double(n)) : .null] as JSON)
+                    }, uniquingKeysWith: { $1 }))
+                    entry["confusion"] = ["categories": .array(categoryNames.map { .string($0) }),
+                                          "counts": .array(r.confusion.map { .array($0.map { .int($0) }) })]
+                    splitsJSON[r.split.rawValue] = .object(entry)
                 }
             }
-            var object: [String: Any] = ["model": checkpoint.model, "checkpoint": path,
-                                         "data": source.path, "splits": splitsJSON]
-            object["names_also_in_train"] = Dictionary(uniqueKeysWithValues: overlap.map { ($0.0.rawValue, $0.1) })
-            console.out(Checkpoint.json(object) + "\n")
+            var object: [String: JSON] = ["model": .string(checkpoint.model), "checkpoint": .string(path),
+                                          "data": .string(source.path), "splits": .object(splitsJSON)]
+            object["names_also_in_train"] = .object(Dictionary(overlap.map { ($0.0.rawValue, .int($0.1)) }, uniquingKeysWith: { $1 }))
+            console.out(JSON.object(object).text() + "\n")
         } else {
             console.out(report.table)
             for r in classification?.rows ?? [] {
                 if let accuracy = r.accuracy {
-                    console.out(String(format: "%@ accuracy: %.2f%% (%d of %d names classified as their category)\n",
-                                       r.split.rawValue, 100 * accuracy, r.correct, r.names))
+                    console.out("\(r.split.rawValue) accuracy: \(Format.fixed(100 * accuracy, 2))% "
+                                + "(\(r.correct) of \(r.names) names classified as their category)\n")
                 }
             }
             for (name, shared, total) in overlap {
-                console.out(String(format: "%@ names also in train: %d of %d (%.1f%%)\n", name.rawValue, shared, total,
-                                   total > 0 ? 100 * Double(shared) / Double(total) : 0))
+                let percent = Format.fixed(total > 0 ? 100 * Double(shared) / Double(total) : 0, 1)
+                console.out("\(name.rawValue) names also in train: \(shared) of \(total) (\(percent)%)\n")
             }
         }
     }

@@ -99,7 +99,7 @@ package enum HelpText {
     /// two cannot drift: the overview, then each command's synopsis, discussion and options.
     static func manPage(commands: [CommandSpec], version: String, exitStatus: [(String, String)]) -> String {
         func roff(_ text: String) -> String {
-            var t = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+            var t = text.replacingEvery("\\", with: "\\e").replacingEvery("-", with: "\\-")
             if t.hasPrefix(".") || t.hasPrefix("'") { t = "\\&" + t }
             return t
         }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `namegen info`: what a checkpoint holds.
 enum InfoCommand: Subcommand {
@@ -15,20 +24,21 @@ enum InfoCommand: Subcommand {
         let path = try a.value(checkpoint)
         let c = try Checkpoint.read(from: path)
         let (setup, model) = try ModelRegistry.load(c)  // validates every tensor, so a damaged file is reported here too
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        func row(_ key: String, _ value: String) -> String { key.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n" }
+        var status = stat()
+        let size = stat(path, &status) == 0 ? Int(status.st_size) : 0
+        func row(_ key: String, _ value: String) -> String { key.padded(toLength: 14) + value + "\n" }
         var out = row("model", c.model)
         out += row("checkpoint", "\(path) (\(size) bytes, format \(c.format))")
         out += row("data", "\(c.dataFile) (\(c.dataNames) names, sha256 \(c.dataSHA256))")
-        out += row("split", String(format: "seed %llu, train %.2f / val %.2f / test %.2f%@", c.split.seed, c.split.trainFraction,
-                                   c.split.valFraction, c.split.testFraction, c.dedupe ? ", duplicates dropped" : ""))
+        out += row("split", "seed \(c.split.seed), train \(Format.fixed(c.split.trainFraction, 2)) / val \(Format.fixed(c.split.valFraction, 2))"
+                   + " / test \(Format.fixed(c.split.testFraction, 2))" + (c.dedupe ? ", duplicates dropped" : ""))
         if !c.categories.isEmpty {
             let total = c.categories.reduce(0) { $0 + $1.count }
             out += row("categories", "\(c.categories.count), by training names:")
             let width = max(12, (c.categories.map(\.name.count).max() ?? 0) + 4)
             for cat in c.categories {
-                out += "  " + cat.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "%9d  %5.1f%%\n", cat.count, total > 0 ? 100 * Double(cat.count) / Double(total) : 0)
+                out += "  " + cat.name.padded(toLength: width)
+                    + Format.integer(cat.count, width: 9) + "  " + Format.fixed(total > 0 ? 100 * Double(cat.count) / Double(total) : 0, 1, width: 5) + "%\n"
             }
         }
         out += row("vocabulary", "\(c.vocabulary.size) tokens: · " + c.vocabulary.characters.map { String($0) }.joined(separator: " "))
@@ -39,21 +49,21 @@ enum InfoCommand: Subcommand {
         out += row("parameters", "\(model.parameterCount)")
         for name in modelTensors.keys.sorted() {
             let t = modelTensors[name]!
-            out += "  " + name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                + t.shape.map(String.init).joined(separator: "×").padding(toLength: 12, withPad: " ", startingAt: 0)
-                + String(format: "%9d%@\n", t.elementCount, name.hasSuffix("running_mean") || name.hasSuffix("running_var") ? "  (state)" : "")
+            out += "  " + name.padded(toLength: 34)
+                + t.shape.map(String.init).joined(separator: "×").padded(toLength: 12)
+                + Format.integer(t.elementCount, width: 9) + (name.hasSuffix("running_mean") || name.hasSuffix("running_var") ? "  (state)" : "") + "\n"
         }
         out += "training\n"
         let rows = c.run.rows
         let width = max(rows.map(\.name.count).max() ?? 0, "best val loss".count) + 4
-        func line(_ key: String, _ value: String) -> String { ("  " + key).padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n" }
+        func line(_ key: String, _ value: String) -> String { ("  " + key).padded(toLength: width) + value + "\n" }
         for (key, value) in rows { out += line(key, value) }
         if setup.recipe != nil {
             // The best val loss: the one kept by --eval-every, else the final model's.
             if let best = c.run.best {
                 out += line("best val loss", "\(best.valLoss) (step \(best.step))")
             } else if let val = c.run.losses.val {
-                out += line("best val loss", String(format: "%.6f", val) + " (the final model)")
+                out += line("best val loss", Format.fixed(val, 6) + " (the final model)")
             } else {
                 // No val loss: the val split is empty (--val-fraction 0), or was never measured.
                 out += line("best val loss", "–")

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SIGINT, SIGTERM and SIGHUP (a closed terminal) during `train`, `sample` and `eval`: the handler only records the signal in `request`; the
 /// training loop, which is given that request, checks it after each step, writes a resumable

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `namegen plot`: SVG figures of a model and its training run.
 enum PlotCommand: Subcommand {
@@ -64,7 +68,11 @@ enum PlotCommand: Subcommand {
 extension String {
     /// "a, b, c" → "a, b and c": the last ", " becomes `word` + " ".
     func replacingLastComma(with word: String) -> String {
-        guard let r = range(of: ", ", options: .backwards) else { return self }
-        return replacingCharacters(in: r, with: word + " ")
+        var i = endIndex
+        while i > startIndex {
+            formIndex(before: &i)
+            if self[i...].hasPrefix(", ") { return String(self[..<i]) + word + " " + String(self[index(i, offsetBy: 2)...]) }
+        }
+        return self
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `namegen sample`: names from a trained model, one per line on stdout.
 enum SampleCommand: Subcommand {
@@ -134,7 +138,7 @@ enum SampleCommand: Subcommand {
             var text = ""
             var counts = [0, 0, 0], fresh = 0
             for r in results {
-                text += label(r.category) + vocabulary.decode(r.tokens) + (a.flag(scores) ? String(format: "\t%.4f", r.score) : "") + "\n"
+                text += label(r.category) + vocabulary.decode(r.tokens) + (a.flag(scores) ? "\t" + Format.fixed(r.score, 4) : "") + "\n"
                 if let splitNames {
                     if let i = splitNames.firstIndex(where: { $0.contains(r.tokens) }) { counts[i] += 1 } else { fresh += 1 }
                 }

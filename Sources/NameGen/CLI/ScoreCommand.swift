@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `namegen score`: the log-probability of given names under a trained model.
 enum ScoreCommand: Subcommand {
@@ -31,12 +35,12 @@ enum ScoreCommand: Subcommand {
                 }
                 let logp = s.logProbability!, nll = s.nllPerCharacter!, ppl = s.perplexity!
                 if a.flag(json) {
-                    var object: [String: Any] = ["name": s.name, "logprob": logp, "nll_per_char": nll, "perplexity": ppl,
-                                                 "characters": s.characters]
-                    if let chosen { object["category"] = checkpoint.categories[chosen].name }
-                    out += Checkpoint.json(object) + "\n"
+                    var object: [String: JSON] = ["name": .string(s.name), "logprob": .real(logp), "nll_per_char": .real(nll),
+                                                  "perplexity": .real(ppl), "characters": .int(s.characters)]
+                    if let chosen { object["category"] = .string(checkpoint.categories[chosen].name) }
+                    out += JSON.object(object).text() + "\n"
                 } else {
-                    out += s.name + String(format: "\t%.6f\t%.6f\t%.4f\n", logp, nll, ppl)
+                    out += s.name + "\t" + Format.fixed(logp, 6) + "\t" + Format.fixed(nll, 6) + "\t" + Format.fixed(ppl, 4) + "\n"
                 }
             }
             console.out(out)
@@ -80,10 +84,10 @@ enum ClassifyCommand: Subcommand {
                 }
                 let best = c.categories.prefix(k)
                 if a.flag(json) {
-                    let list = best.map { ["category": $0.category, "probability": $0.probability] as [String: Any] }
-                    out += Checkpoint.json(["name": c.name, "categories": list] as [String: Any]) + "\n"
+                    let list = best.map { ["category": .string($0.category), "probability": .real($0.probability)] as JSON }
+                    out += (["name": .string(c.name), "categories": .array(Array(list))] as JSON).text() + "\n"
                 } else {
-                    out += c.name + best.map { "\t" + $0.category + String(format: "\t%.4f", $0.probability) }.joined() + "\n"
+                    out += c.name + best.map { "\t" + $0.category + "\t" + Format.fixed($0.probability, 4) }.joined() + "\n"
                 }
             }
             console.out(out)
@@ -129,7 +133,7 @@ struct NameFailures {
         guard let error else { return nil }
         failed += 1
         first = first ?? "'\(name)': \(error)"
-        return json ? Checkpoint.json(["name": name, "error": error]) + "\n" : "\(name)\terror: \(error)\n"
+        return json ? (["name": .string(name), "error": .string(error)] as JSON).text() + "\n" : "\(name)\terror: \(error)\n"
     }
 
     /// A data error (exit 65) when some names failed.

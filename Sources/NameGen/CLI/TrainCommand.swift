@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `namegen train`: parses and checks the options, then runs the library's `TrainingRun`
 /// and prints its loss table. The model options come from the registry's families.

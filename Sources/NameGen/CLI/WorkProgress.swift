@@ -1,5 +1,9 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Progress of one long piece of work that is not a training loop (reading a large names
 /// file, evaluating a split) on stderr. Nothing is shown for the first second, so small
@@ -14,7 +18,7 @@ final class WorkProgress: @unchecked Sendable {
     private var lastDraw: UInt64 = 0
     private var drewLine = false
     private var printed = false
-    private let lock = NSLock()
+    private let lock = Lock()
 
     enum Unit { case bytes, examples, names }
 
@@ -44,7 +48,7 @@ final class WorkProgress: @unchecked Sendable {
         } else {
             line += amount(done)
         }
-        line += String(format: " | %.0f s", elapsed)
+        line += " | " + Format.fixed(elapsed, 0) + " s"
         if console.stderrIsTerminal {
             console.err("\r\u{1B}[2K" + line)
             drewLine = true
@@ -63,14 +67,14 @@ final class WorkProgress: @unchecked Sendable {
 
     private func number(_ n: Int) -> String {
         switch unit {
-        case .bytes: return String(format: "%.1f", Double(n) / 1e6)
+        case .bytes: return Format.fixed(Double(n) / 1e6, 1)
         case .examples, .names: return "\(n)"
         }
     }
 
     private func amount(_ n: Int) -> String {
         switch unit {
-        case .bytes: return String(format: "%.1f MB", Double(n) / 1e6)
+        case .bytes: return Format.fixed(Double(n) / 1e6, 1) + " MB"
         case .examples: return "\(n) examples"
         case .names: return "\(n) names"
         }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes files so that readers see either the old contents or the new, never a mix:
 /// the bytes go to a temporary file in the same directory, are flushed to disk, and the
@@ -14,19 +23,18 @@ package enum AtomicFile {
         let target = try resolvedTarget(of: path)
         let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        var directoryStatus = stat()
+        if stat(directory, &directoryStatus) != 0 {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
                 throw NameGenError(.io, "Cannot create the directory '\(directory)' for '\(path)'.",
                                    hint: "Check the path and its permissions, or pass another --checkpoint.")
             }
-        } else if !isDirectory.boolValue {
+        } else if (directoryStatus.st_mode & S_IFMT) != S_IFDIR {
             throw NameGenError(.io, "Cannot write '\(path)': '\(directory)' is not a directory.")
         }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), isDir.boolValue {
+        if NameFile.isDirectory(target) {
             throw NameGenError(.io, "Cannot write '\(path)': it is a directory.", hint: "Pass a file path.")
         }
         // rename(2) would replace a device, FIFO or socket with a regular file (as root,

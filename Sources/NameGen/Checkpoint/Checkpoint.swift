@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Everything `train` saves and `sample`, `eval` and `info` read: one safetensors file.
 ///
@@ -103,14 +112,14 @@ package struct Checkpoint {
             "namegen_format": String(categories.isEmpty ? Self.formatVersion : Self.labelledFormatVersion),
             "model": model,
             "hparams": configJSON,
-            "vocabulary": Self.json(vocabulary.characters.map { String($0) }),
-            "split": Self.json(["seed": NSNumber(value: split.seed), "train": split.trainFraction,
-                                "val": split.valFraction, "dedupe": dedupe] as [String: Any]),
-            "data": Self.json(["file": dataFile, "sha256": dataSHA256, "names": dataNames] as [String: Any]),
+            "vocabulary": JSON.array(vocabulary.characters.map { .string(String($0)) }).text(),
+            "split": (["seed": .int(split.seed), "train": .real(split.trainFraction),
+                       "val": .real(split.valFraction), "dedupe": .bool(dedupe)] as JSON).text(),
+            "data": (["file": .string(dataFile), "sha256": .string(dataSHA256), "names": .int(dataNames)] as JSON).text(),
             "run": String(decoding: try! Self.recordEncoder.encode(run), as: UTF8.self),
         ]
         if !categories.isEmpty {
-            values["categories"] = Self.json(categories.map { ["name": $0.name, "count": $0.count] as [String: Any] })
+            values["categories"] = JSON.array(categories.map { ["name": .string($0.name), "count": .int($0.count)] }).text()
         }
         return values.mapValues { String(decoding: SafeTensors.asciiJSON($0), as: UTF8.self) }
     }
@@ -137,18 +146,17 @@ package struct Checkpoint {
 
     /// Reads and validates a checkpoint file.
     package static func read(from path: String) throws -> Checkpoint {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             throw NameGenError(.checkpoint, "No checkpoint at '\(path)'.",
                                hint: "Train one first with 'namegen train', or pass --checkpoint PATH.")
         }
-        guard !isDirectory.boolValue else {
+        guard (status.st_mode & S_IFMT) != S_IFDIR else {
             throw NameGenError(.checkpoint, "'\(path)' is a directory, not a checkpoint.",
                                hint: "Pass the .safetensors file with --checkpoint PATH.")
         }
         // A FIFO or a device would block or never end; a checkpoint is a file.
-        var status = stat()
-        if stat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+        if (status.st_mode & S_IFMT) != S_IFREG {
             throw NameGenError(.checkpoint, "'\(path)' is not a regular file, so not a checkpoint.",
                                hint: "Pass the .safetensors file with --checkpoint PATH.")
         }
@@ -174,13 +182,13 @@ package struct Checkpoint {
         guard ModelRegistry.family(named: kind) != nil else { throw fail("unknown model kind '\(kind)'") }
         let configJSON: String
         if version == 1 {
-            guard let hparams = parse(meta["hparams"]) as? [String: String] else { throw fail("hparams is missing or malformed") }
-            configJSON = json(format1Values(hparams))
+            guard let hparams = parse(meta["hparams"])?.stringValues else { throw fail("hparams is missing or malformed") }
+            configJSON = JSON.object(format1Values(hparams)).text()
         } else {
-            guard let text = meta["hparams"], parse(text) is [String: Any] else { throw fail("hparams is missing or malformed") }
+            guard let text = meta["hparams"], parse(text)?.object != nil else { throw fail("hparams is missing or malformed") }
             configJSON = text
         }
-        guard let chars = parse(meta["vocabulary"]) as? [String],
+        guard let values = parse(meta["vocabulary"])?.array, case let chars = values.compactMap(\.string), chars.count == values.count,
               chars.allSatisfy({ $0.count == 1 }) else { throw fail("vocabulary is missing or malformed") }
         // A data file never yields a line break or a control character as a character of a name.
         if let bad = chars.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
@@ -188,22 +196,22 @@ package struct Checkpoint {
         }
         let vocabulary: Vocabulary
         do { vocabulary = try Vocabulary(characters: chars.map { Character($0) }) } catch { throw fail("its vocabulary is invalid") }
-        guard let split = parse(meta["split"]) as? [String: Any],
-              let seed = (split["seed"] as? NSNumber)?.uint64Value,
-              let train = (split["train"] as? NSNumber)?.doubleValue,
-              let val = (split["val"] as? NSNumber)?.doubleValue else { throw fail("split is missing or malformed") }
-        let dedupe = (split["dedupe"] as? NSNumber)?.boolValue ?? false
+        guard let split = parse(meta["split"]), split.object != nil,
+              let seed = split["seed"]?.uint64,
+              let train = split["train"]?.double,
+              let val = split["val"]?.double else { throw fail("split is missing or malformed") }
+        let dedupe = split["dedupe"]?.bool ?? false
         let splitConfig = SplitConfig(seed: seed, trainFraction: train, valFraction: val)
         do { try splitConfig.validate() } catch { throw fail("its split fractions are invalid") }
-        guard let data = parse(meta["data"]) as? [String: Any],
-              let file = data["file"] as? String, let sha = data["sha256"] as? String else {
+        guard let data = parse(meta["data"]),
+              let file = data["file"]?.string, let sha = data["sha256"]?.string else {
             throw fail("data is missing or malformed")
         }
-        let count = (data["names"] as? NSNumber)?.intValue ?? 0
+        let count = data["names"]?.integer ?? 0
         guard count >= 0 else { throw fail("its data record has a negative names count \(count)") }
         let run: RunRecord
         if version == 1 {
-            run = RunRecord(format1: parse(meta["training"]) as? [String: String] ?? [:])
+            run = RunRecord(format1: parse(meta["training"])?.stringValues ?? [:])
         } else {
             guard let text = meta["run"], let decoded = try? recordDecoder.decode(RunRecord.self, from: Data(text.utf8)) else {
                 throw fail("its run record is missing or malformed")
@@ -213,12 +221,13 @@ package struct Checkpoint {
         if let problem = run.problem { throw fail("its run record's \(problem)") }
         var categories: [CategoryCount] = []
         if version >= labelledFormatVersion {
-            guard let list = parse(meta["categories"]) as? [[String: Any]], !list.isEmpty, list.count <= Categories.limit else {
+            guard let list = parse(meta["categories"])?.array, list.allSatisfy({ $0.object != nil }),
+                  !list.isEmpty, list.count <= Categories.limit else {
                 throw fail("format \(version) needs its categories, which are missing or malformed")
             }
             for entry in list {
-                guard let name = entry["name"] as? String, !name.isEmpty,
-                      let n = (entry["count"] as? NSNumber)?.intValue, n >= 0, n <= 1 << 40 else {
+                guard let name = entry["name"]?.string, !name.isEmpty,
+                      let n = entry["count"]?.integer, n >= 0, n <= 1 << 40 else {
                     throw fail("a category in its metadata is malformed")
                 }
                 categories.append(CategoryCount(name: name, count: n))
@@ -240,12 +249,12 @@ package struct Checkpoint {
 
     /// Format 1 wrote every hyperparameter as a string ("8", "0.1", "true", "tanh"): the typed
     /// JSON value each stands for, so that the family's Codable configuration reads both formats.
-    static func format1Values(_ hparams: [String: String]) -> [String: Any] {
-        hparams.mapValues { text -> Any in
-            if text == "true" || text == "false" { return text == "true" }
-            if let i = Int(text) { return i }
-            if let d = Double(text), d.isFinite { return d }
-            return text
+    static func format1Values(_ hparams: [String: String]) -> [String: JSON] {
+        hparams.mapValues { text -> JSON in
+            if text == "true" || text == "false" { return .bool(text == "true") }
+            if let i = Int(text) { return .int(i) }
+            if let d = Double(text), d.isFinite { return .real(d) }
+            return .string(text)
         }
     }
 
@@ -273,15 +282,9 @@ package struct Checkpoint {
 
     // MARK: - JSON helpers
 
-    static func json(_ object: Any) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A metadata value's JSON, read through `SafeTensors.asciiJSON` so that a raw U+FEFF in a
-    /// string is kept (Foundation's parser would drop it as a byte-order mark).
-    static func parse(_ text: String?) -> Any? {
+    /// A metadata value's JSON, or nil when it is missing or not JSON.
+    static func parse(_ text: String?) -> JSON? {
         guard let text else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(SafeTensors.asciiJSON(text)), options: [])
+        return try? JSON.parse(text)
     }
 }

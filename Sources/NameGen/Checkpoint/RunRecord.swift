@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a checkpoint records about the run that made it: how it optimised, how far it got, the
 /// state that lets `--resume` continue bit for bit, and the losses it measured. Stored as one
@@ -134,9 +138,9 @@ extension RunRecord {
         }
         rows.append(("step", "\(step)"))
         for split in SplitName.allCases {
-            if let loss = losses[split] { rows.append(("\(split.rawValue)_loss", String(format: "%.6f", loss))) }
+            if let loss = losses[split] { rows.append(("\(split.rawValue)_loss", Format.fixed(loss, 6))) }
         }
-        if let seconds { rows.append(("seconds", String(format: "%.2f", seconds))) }
+        if let seconds { rows.append(("seconds", Format.fixed(seconds, 2))) }
         return rows
     }
 }

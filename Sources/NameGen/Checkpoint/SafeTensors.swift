@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The safetensors file format (https://github.com/huggingface/safetensors):
 ///
@@ -11,10 +15,9 @@ import Foundation
 /// The reader trusts nothing: every length, offset, shape and dtype is checked, so that a
 /// truncated or hostile file gives a `NameGenError` and never a trap.
 ///
-/// The header is written as ASCII, every other character as a `\uXXXX` escape, and read the
-/// same way: Foundation's JSON parser drops a raw U+FEFF at the start of a string or after an
-/// escape (it takes it for a byte-order mark), so a raw one would not read back. Escaped, every
-/// character reads back as it was written.
+/// The header is written as ASCII, every other character as a `\uXXXX` escape, so that every
+/// character reads back as it was written by any JSON reader (some drop a raw U+FEFF inside a
+/// string, taking it for a byte-order mark). It is read with `JSON`, which takes raw UTF-8 too.
 package enum SafeTensors {
     /// The largest header accepted (the reference implementation uses the same 100 MB bound).
     package static let maxHeaderBytes = 100_000_000
@@ -22,17 +25,17 @@ package enum SafeTensors {
     /// Serialises tensors and metadata. Tensors are laid out in name order, 8-byte aligned
     /// header (padded with spaces, as the reference implementation does).
     package static func encode(tensors: [String: Tensor], metadata: [String: String]) -> [UInt8] {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var header: [String: JSON] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let t = tensors[name]!
-            header[name] = ["dtype": t.dtype.rawValue, "shape": t.shape,
-                            "data_offsets": [offset, offset + t.bytes.count]] as [String: Any]
+            header[name] = ["dtype": .string(t.dtype.rawValue), "shape": .array(t.shape.map { .int($0) }),
+                            "data_offsets": [.int(offset), .int(offset + t.bytes.count)]]
             offset += t.bytes.count
         }
-        var json = asciiJSON([UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])))
+        var json = asciiJSON(JSON.object(header).text(escapingSlashes: true))
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
         var out: [UInt8] = []
         out.reserveCapacity(8 + json.count + offset)
@@ -63,21 +66,16 @@ package enum SafeTensors {
         }
         guard n <= UInt64(maxHeaderBytes) else { throw fail("the header length \(n) is larger than \(maxHeaderBytes)") }
         let headerEnd = 8 + Int(n)
-        let parsed: Any
-        do {
-            guard let text = String(validating: bytes[8..<headerEnd], as: UTF8.self) else { throw fail("the header is not valid JSON (not UTF-8)") }
-            parsed = try JSONSerialization.jsonObject(with: Data(asciiJSON(text)), options: [])
-        } catch {
-            throw fail("the header is not valid JSON")
-        }
-        guard let header = parsed as? [String: Any] else { throw fail("the header is not a JSON object") }
+        guard let text = String(validating: bytes[8..<headerEnd], as: UTF8.self) else { throw fail("the header is not valid JSON (not UTF-8)") }
+        guard let parsed = try? JSON.parse(text) else { throw fail("the header is not valid JSON") }
+        guard let header = parsed.object else { throw fail("the header is not a JSON object") }
         let dataLength = bytes.count - headerEnd
 
         var metadata: [String: String] = [:]
         if let meta = header["__metadata__"] {
-            guard let m = meta as? [String: Any] else { throw fail("__metadata__ is not an object") }
+            guard let m = meta.object else { throw fail("__metadata__ is not an object") }
             for (k, v) in m {
-                guard let s = v as? String else { throw fail("__metadata__ value '\(k)' is not a string") }
+                guard let s = v.string else { throw fail("__metadata__ value '\(k)' is not a string") }
                 metadata[k] = s
             }
         }
@@ -85,23 +83,23 @@ package enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         var ranges: [(Int, Int, String)] = []
         for (name, value) in header where name != "__metadata__" {
-            guard let entry = value as? [String: Any] else { throw fail("entry '\(name)' is not an object") }
-            guard let dtypeName = entry["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            guard let entry = value.object else { throw fail("entry '\(name)' is not an object") }
+            guard let dtypeName = entry["dtype"]?.string else { throw fail("tensor '\(name)' has no dtype") }
             guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)' has the unknown dtype '\(dtypeName)'") }
-            guard let shapeValues = entry["shape"] as? [Any] else { throw fail("tensor '\(name)' has no shape") }
-            guard let offsetValues = entry["data_offsets"] as? [Any], offsetValues.count == 2 else {
+            guard let shapeValues = entry["shape"]?.array else { throw fail("tensor '\(name)' has no shape") }
+            guard let offsetValues = entry["data_offsets"]?.array, offsetValues.count == 2 else {
                 throw fail("tensor '\(name)' has no data_offsets pair")
             }
             var shape: [Int] = []
             var elements = 1
             for v in shapeValues {
-                guard let d = exactInt(v), d >= 0 else { throw fail("tensor '\(name)' has a bad dimension in its shape") }
+                guard let d = v.integer, d >= 0 else { throw fail("tensor '\(name)' has a bad dimension in its shape") }
                 shape.append(d)
                 let (p, overflow) = elements.multipliedReportingOverflow(by: d)
                 guard !overflow, p <= Int(Int32.max) else { throw fail("tensor '\(name)' has a shape too large") }
                 elements = p
             }
-            guard let begin = exactInt(offsetValues[0]), let end = exactInt(offsetValues[1]) else {
+            guard let begin = offsetValues[0].integer, let end = offsetValues[1].integer else {
                 throw fail("tensor '\(name)' has non-integer data_offsets")
             }
             guard begin >= 0, end >= begin else { throw fail("tensor '\(name)' has negative or reversed data_offsets [\(begin), \(end)]") }
@@ -146,11 +144,6 @@ package enum SafeTensors {
         return out
     }
 
-    /// `asciiJSON` of UTF-8 bytes (as `JSONSerialization` writes them).
-    static func asciiJSON(_ json: [UInt8]) -> [UInt8] {
-        json.allSatisfy { $0 < 0x80 } ? json : asciiJSON(String(decoding: json, as: UTF8.self))
-    }
-
     /// Whether the first bytes (up to 64) are UTF-8 text: no control characters but tab, LF
     /// and CR. A character cut by the end of that window does not count against it.
     static func startsWithText(_ bytes: [UInt8]) -> Bool {
@@ -162,13 +155,5 @@ package enum SafeTensors {
             }
         }
         return false
-    }
-
-    /// An integer JSON value, rejecting strings, fractions and values beyond ±9e15.
-    private static func exactInt(_ v: Any) -> Int? {
-        guard let n = v as? NSNumber else { return nil }
-        let d = n.doubleValue
-        guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
-        return Int(d)
     }
 }

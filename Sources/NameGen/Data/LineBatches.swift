@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The lines of a file or of standard input, in batches, for commands that stream names
 /// (`score`, `classify`): memory holds one batch, whatever the input's length.
@@ -57,7 +61,7 @@ struct LineBatches {
     }
 
     private mutating func append(_ bytes: ArraySlice<UInt8>) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = String(decoding: bytes, as: UTF8.self).trimming(.whitespacesAndNewlines)
         if !line.isEmpty { buffered.append(line) }
     }
 }

@@ -1,5 +1,14 @@
-import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a UTF-8 text file of names, one per line, or standard input (`-`).
 ///
@@ -234,7 +243,7 @@ struct InputFile {
     }
 
     func close() {
-        if owned { _ = Foundation.close(fd) }
+        if owned { _ = LibC.close(fd) }
     }
 
     /// The next bytes, up to `count` (fewer only at the end of the input); nil at the end.
@@ -544,12 +553,12 @@ struct NameParser {
             throw NameGenError(.data, "'\(source)' line \(lineNumber) is not valid UTF-8.",
                                hint: "Convert the file to UTF-8, e.g. iconv -t UTF-8.")
         }
-        var name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var name = text.trimming(.whitespacesAndNewlines)
         if labelled && !name.isEmpty {
             // Split before trimming: an empty category or name leaves the tab at an end.
-            let raw = text.trimmingCharacters(in: .newlines)
+            let raw = text.trimming(.newlines)
             guard let tab = raw.firstIndex(of: "\t") else { throw missingTab() }
-            let label = raw[..<tab].trimmingCharacters(in: .whitespaces)
+            let label = raw[..<tab].trimming(.whitespaces)
             guard !label.isEmpty else {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has an empty category before its tab.",
                                    hint: "Write each line as 'category<TAB>name'.")
@@ -558,7 +567,7 @@ struct NameParser {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has the control character U+\(String(bad.value, radix: 16, uppercase: true)) in its category.",
                                    hint: "Write each line as 'category<TAB>name'.")
             }
-            name = raw[raw.index(after: tab)...].trimmingCharacters(in: .whitespaces)
+            name = raw[raw.index(after: tab)...].trimming(.whitespaces)
             guard !name.isEmpty else {
                 throw NameGenError(.data, "'\(source)' line \(lineNumber) has the category '\(label)' but no name after its tab.",
                                    hint: "Write each line as 'category<TAB>name'.")

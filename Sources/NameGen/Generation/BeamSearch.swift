@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The most probable names under a model, by beam search: every live name is extended by every
 /// allowed character, and the `width` best partial names (by total log-probability) are kept

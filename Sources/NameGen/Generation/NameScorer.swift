@@ -1,5 +1,14 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The log-probability of whole names under a model: what `score`, `classify` and `eval` on
 /// labelled data compute.
@@ -82,7 +91,7 @@ private final class ScoringJob: @unchecked Sendable {
     let names: [[Int32]]
     let categories: [Int32]
     let bounds: [Int]
-    private let lock = NSLock()
+    private let lock = Lock()
     private var next = 0
     private var totals: [Double]
 

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A name's score under a model (`NameGenerator.score`): its total log-probability (natural
 /// log, the end of the name included), or why it could not be scored.

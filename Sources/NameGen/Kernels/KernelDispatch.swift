@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CPUFeatures
 import KernelSupport
@@ -16,7 +20,7 @@ import KernelsFlagFree
 package enum KernelDispatch {
     /// The sets to choose from, widest first: the flag-free portable set until `register`.
     nonisolated(unsafe) private static var registered: [any KernelSet.Type] = [KernelsFlagFree.Kernels.self]
-    private static let registration = NSLock()
+    private static let registration = Lock()
     /// Set when `selection` is made: from then on the registered sets are fixed.
     private static let chosen = Atomic<Bool>(false)
 
@@ -119,6 +123,6 @@ package enum KernelDispatch {
         var brand = [CChar](repeating: 0, count: 49)
         namegen_cpu_brand(&brand)
         let bytes = brand.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return String(decoding: bytes, as: UTF8.self).trimming(.whitespaces)
     }()
 }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads and writes of raw file descriptors on safe byte arrays: the one place outside the
 /// kernel loops where the file readers and writers (data files, checkpoints, stdout) touch a
@@ -9,7 +18,7 @@ enum RawIO {
         bytes.withUnsafeBytes { raw -> Int32? in
             var done = 0
             while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
+                let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return errno
@@ -24,6 +33,10 @@ enum RawIO {
     /// offset + count bytes). Returns the bytes read (0 at the end), or −1 with errno set.
     static func read(_ fd: Int32, into buffer: inout [UInt8], at offset: Int, count: Int) -> Int {
         precondition(offset >= 0 && count >= 0 && offset + count <= buffer.count)
-        return buffer.withUnsafeMutableBytes { raw in Foundation.read(fd, raw.baseAddress! + offset, count) }
+        return buffer.withUnsafeMutableBytes { raw in systemRead(fd, raw.baseAddress! + offset, count) }
     }
 }
+
+// read(2) and write(2) under names that `RawIO.read` does not hide.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }

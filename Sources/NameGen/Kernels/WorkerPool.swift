@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 import Synchronization
 
 /// Persistent worker threads for `Matmul` and the large-batch kernels (`BatchSplit`):
@@ -52,7 +62,7 @@ final class WorkerPool: @unchecked Sendable {
     /// How many back-offs the pool has entered (for benchmarks: a figure taken during one ran
     /// partly on one thread).
     let backoffs = Atomic<Int>(0)
-    private let busy = NSLock()
+    private let busy = Lock()
     private let backoffUntil = Atomic<UInt64>(0)
     /// The length of the next back-off: it doubles (up to 2 s) while back-offs follow each
     /// other within a second, so that a core that stays busy costs a few slow products per
@@ -61,7 +71,7 @@ final class WorkerPool: @unchecked Sendable {
     /// generation << 32 | parts << 16 | next part to claim.
     private let state = Atomic<Int>(0)
     private let done = Atomic<Int>(0)
-    private let parking = NSCondition()
+    private let parking = Condition()
     private var sleepers = 0                 // guarded by `parking`
     private var workerCount = 0              // guarded by `busy`
     /// Workers 1...helpers take part in the current job; the others (left from a call with more
@@ -159,9 +169,32 @@ final class WorkerPool: @unchecked Sendable {
     private func startWorker(index: Int) {
         workerCount += 1
         let seen = Self.generation(of: state.load(ordering: .acquiring))
-        let thread = Thread { [self] in workerLoop(index: index, seen: seen) }
-        thread.name = "namegen-matmul-\(index)"
-        thread.start()
+        Self.startThread { [self] in workerLoop(index: index, seen: seen) }
+    }
+
+    /// Starts a detached thread that runs `body`.
+    private static func startThread(_ body: @escaping () -> Void) {
+        final class Start {
+            let body: () -> Void
+            init(_ body: @escaping () -> Void) { self.body = body }
+        }
+        let context = Unmanaged.passRetained(Start(body)).toOpaque()
+        #if canImport(Darwin)
+        var thread: pthread_t?
+        let status = pthread_create(&thread, nil, { raw in
+            Unmanaged<Start>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, context)
+        if status == 0 { pthread_detach(thread!) }
+        #else
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, context)
+        if status == 0 { pthread_detach(thread) }
+        #endif
+        precondition(status == 0, "pthread_create failed for a worker thread")
     }
 
     private func workerLoop(index: Int, seen: Int) {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Softmax and cross-entropy fused, as PyTorch's `F.cross_entropy` with mean reduction:
 ///
@@ -31,7 +35,7 @@ package enum CrossEntropy {
         var total: Double = 0
         for r in 0..<n {
             // −log p[t] = log Σ exp(shifted) − shifted[t], shifted = logits − row maximum
-            total += Double(Foundation.log(probabilities.data[r])) - Double(probabilities.data[n + r])
+            total += Double(LibC.log(probabilities.data[r])) - Double(probabilities.data[n + r])
         }
         return Float(total / Double(max(counted, 1)))
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Softmax with the max shift, for its three users: the training loss (`CrossEntropy`, Float,
 /// all rows at once through the vectorised exp), evaluation (`Evaluation`, one row at a time in
@@ -29,7 +33,7 @@ package enum Softmax {
         let base = logits.startIndex
         var total: Double = 0
         for c in 0..<logits.count {
-            let w = include(c) ? Foundation.exp(Double(logits[base + c] - m) / temperature) : 0
+            let w = include(c) ? LibC.exp(Double(logits[base + c] - m) / temperature) : 0
             weights[c] = w
             total += w
         }
@@ -41,7 +45,7 @@ package enum Softmax {
     @inline(__always)
     package static func negativeLogLikelihood(_ logits: ArraySlice<Float>, target: Int, scratch: inout [Double]) -> Double {
         let (m, sum) = weights(logits, into: &scratch)
-        return Foundation.log(sum) - Double(logits[logits.startIndex + target] - m)
+        return LibC.log(sum) - Double(logits[logits.startIndex + target] - m)
     }
 
     /// exp(logits − row max) for every row of (N, V) logits into `out`, in Float: the numerators

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The bigram model: a (V × V) table of how often each token follows each other token,
 /// counted on the train split, plus add-k smoothing.
@@ -68,7 +72,7 @@ package final class BigramModel: LanguageModel {
             for c in 0..<v {
                 // A row with no counts and no smoothing has no distribution: make it uniform.
                 let p = total > 0 ? Double(counts[r, c] + smoothing) / total : 1.0 / Double(v)
-                logProbabilities[r, c] = Float(Foundation.log(p))
+                logProbabilities[r, c] = Float(LibC.log(p))
             }
         }
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Hyperparameters of the `bow` model (makemore's `BoW`). The defaults give 12,827 parameters
 /// at V = 27 and block size 16.

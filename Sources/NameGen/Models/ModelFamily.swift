@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A model's hyperparameters: one value, written to the checkpoint as JSON (keys in snake_case)
 /// and read back with the same type.

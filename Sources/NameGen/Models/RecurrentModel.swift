@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Hyperparameters of the recurrent models (`rnn`, `gru`, `lstm`), makemore's names in brackets.
 package struct RecurrentConfig: ModelConfiguration {

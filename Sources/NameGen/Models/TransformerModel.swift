@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Hyperparameters of the `transformer` model (makemore's `Transformer`). The defaults give
 /// 204,544 parameters at V = 27 and block size 16.
@@ -379,8 +383,8 @@ package final class TransformerModel {
             var maxLogit = -Float.infinity
             for c in 0..<v { maxLogit = max(maxLogit, logits.data[r * v + c]) }
             var sum: Double = 0
-            for c in 0..<v { sum += Foundation.exp(Double(logits.data[r * v + c] - maxLogit)) }
-            total += Foundation.log(sum) - Double(logits.data[r * v + Int(targets[r])] - maxLogit)
+            for c in 0..<v { sum += LibC.exp(Double(logits.data[r * v + c] - maxLogit)) }
+            total += LibC.log(sum) - Double(logits.data[r * v + Int(targets[r])] - maxLogit)
             n += 1
         }
         return (total, n)

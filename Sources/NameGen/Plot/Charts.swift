@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The three figures `namegen plot` draws, as SVG text.
 package enum Charts {
@@ -18,9 +27,9 @@ package enum Charts {
 
     static func label(_ v: Double) -> String {
         if v == 0 { return "0" }
-        guard v.isFinite, abs(v) < 1e15 else { return String(format: "%.3g", v) }  // Int(v) would trap
+        guard v.isFinite, abs(v) < 1e15 else { return Format.general(v, 3) }  // Int(v) would trap
         if abs(v) >= 1000 && v == v.rounded() { return String(Int(v)) }
-        return String(format: abs(v) >= 10 ? "%.0f" : (abs(v) >= 1 ? "%.2f" : "%.3f"), v)
+        return Format.fixed(v, abs(v) >= 10 ? 0 : (abs(v) >= 1 ? 2 : 3))
     }
 
     struct Frame {
@@ -88,7 +97,7 @@ package enum Charts {
 
     /// A count as a whole number; %g where Int(v) would trap (NaN, infinite or beyond Int).
     static func count(_ v: Double) -> String {
-        v.isFinite && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.3g", v)
+        v.isFinite && abs(v) < 1e15 ? String(Int(v)) : Format.general(v, 3)
     }
 
     /// A heat map of a square count matrix, each cell labelled with its row→column pair and count.
@@ -108,7 +117,7 @@ package enum Charts {
                 // Light to dark blue by the square root of the count, so rare pairs stay visible.
                 let t = v > 0 && v.isFinite ? min(v / Double(maxCount), 1).squareRoot() : 0
                 let shade = Int(255 - 200 * t)
-                let fill = String(format: "#%02x%02x%02x", shade, Int(255 - 130 * t), 255)
+                let fill = "#" + Format.hexByte(shade) + Format.hexByte(Int(255 - 130 * t)) + Format.hexByte(255)
                 svg.rect(x: margin + Double(c) * cell, y: top + Double(r) * cell, width: cell, height: cell, fill: fill,
                          title: "\(labels[r])\(labels[c]): \(Charts.count(v))")
                 svg.text(Charts.count(v), x: margin + (Double(c) + 0.5) * cell, y: top + (Double(r) + 0.65) * cell,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A minimal SVG writer: shapes and text in user units, XML-escaped, one element a line.
 package struct SVG {
@@ -74,6 +78,6 @@ package struct SVG {
 
     private func f(_ v: Double) -> String {
         guard v.isFinite else { return "0" }
-        return v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%.2f", v)
+        return v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : Format.fixed(v, 2)
     }
 }

@@ -85,6 +85,5 @@ package struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-import Foundation
-@inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+@inline(__always) private func _log(_ x: Double) -> Double { LibC.log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { LibC.cos(x) }

@@ -1,5 +1,14 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The loss of a model on one split: the mean over every target, or above `Evaluation`'s
 /// limit an estimate from a seeded sample of examples, with its standard error.
@@ -175,7 +184,7 @@ private final class EvaluationJob: @unchecked Sendable {
 /// losses in example order (a finished chunk waits until those before it are added), the
 /// progress count, and whether to stop.
 private final class EvaluationWork: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var nextChunk = 0
     private let chunks: Int
     private var pending: [Int: [Double]] = [:]
@@ -283,11 +292,11 @@ package struct LossReport: Sendable {
         func cell(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         var out = "split " + cell("names", nameWidth) + "      nll   perplexity   bits/char" + (estimated ? "   std. error" : "") + "\n"
         for r in rows {
-            out += r.split.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + " " + cell(String(r.names), nameWidth)
+            out += r.split.rawValue.padded(toLength: 5) + " " + cell(String(r.names), nameWidth)
             if let l = r.loss {
-                out += "  " + cell((l.isEstimate ? "~" : "") + String(format: "%.4f", l.mean), 7)
-                out += String(format: "  %11.4f  %10.4f", exp(l.mean), l.mean / log(2.0))
-                if let se = l.standardError { out += String(format: "  %11.4f", se) }
+                out += "  " + cell((l.isEstimate ? "~" : "") + Format.fixed(l.mean, 4), 7)
+                out += "  " + Format.fixed(exp(l.mean), 4, width: 11) + "  " + Format.fixed(l.mean / log(2.0), 4, width: 10)
+                if let se = l.standardError { out += "  " + Format.fixed(se, 4, width: 11) }
             } else {
                 out += "  " + cell("–", 7) + "  " + cell("–", 11) + "  " + cell("–", 10)
             }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The learning rate at each step (0-based) of a run of `steps` steps.
 ///   stepDecay: peak, then peak/10 from 75% of the steps on (the makemore recipe for SGD)

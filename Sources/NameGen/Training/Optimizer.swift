@@ -43,7 +43,7 @@ package final class Optimizer {
             for p in parameters { VectorMath.sgdStep(weights: &p.value.data, grads: p.grad.data, lr: lr, weightDecay: weightDecay) }
         case .adamw:
             let t = Float(stepCount)
-            let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
+            let c1 = 1 - LibC.pow(beta1, t), c2 = 1 - LibC.pow(beta2, t)
             for (i, p) in parameters.enumerated() {
                 VectorMath.adamwStep(weights: &p.value.data, grads: p.grad.data, m: &m[i], v: &v[i], lr: lr,
                                      beta1: beta1, beta2: beta2, epsilon: Self.epsilon,
@@ -76,4 +76,3 @@ package final class Optimizer {
     }
 }
 
-import Foundation

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 
 /// Training progress on stderr. On a terminal one line is redrawn in place (at most ten times a
 /// second): step, loss, learning rate, steps/s and ETA. Otherwise a plain line every
@@ -44,16 +49,16 @@ final class Progress {
             let eta = rate > 0 ? Double(totalSteps - step) / rate : 0
             let width = String(totalSteps).count
             let bar = Self.bar(fraction: Double(step) / Double(max(totalSteps, 1)), width: 20)
-            let line = String(format: "%@ step %\(width)d/%d | loss %.4f | lr %.4g | %.0f steps/s | ETA %@",
-                              bar, step, totalSteps, lossSum / Double(lossCount), lr, rate, Self.clock(eta))
+            let line = "\(bar) step \(Format.integer(step, width: width))/\(totalSteps) | loss \(Format.fixed(lossSum / Double(lossCount), 4))"
+                + " | lr \(Format.general(lr, 4)) | \(Format.fixed(rate, 0)) steps/s | ETA \(Self.clock(eta))"
             console.err("\r\u{1B}[2K" + line)
             drewLine = true
             lossSum = 0
             lossCount = 0
         } else if step % logEvery == 0 || step == totalSteps {
             let rate = stepsPerSecond
-            console.err(String(format: "step %d/%d | loss %.4f | lr %.4g | %.0f steps/s | step time %.3fms\n",
-                               step, totalSteps, lossSum / Double(lossCount), lr, rate, rate > 0 ? 1000 / rate : 0))
+            console.err("step \(step)/\(totalSteps) | loss \(Format.fixed(lossSum / Double(lossCount), 4)) | lr \(Format.general(lr, 4))"
+                        + " | \(Format.fixed(rate, 0)) steps/s | step time \(Format.fixed(rate > 0 ? 1000 / rate : 0, 3))ms\n")
             lossSum = 0
             lossCount = 0
         }
@@ -80,6 +85,7 @@ final class Progress {
     /// 75 → "1:15", 3725 → "1:02:05"
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        let minutesAndSeconds = Format.integer(s / 60 % 60, width: 2, zeros: true) + ":" + Format.integer(s % 60, width: 2, zeros: true)
+        return s >= 3600 ? "\(s / 3600):" + minutesAndSeconds : "\(s / 60):" + Format.integer(s % 60, width: 2, zeros: true)
     }
 }

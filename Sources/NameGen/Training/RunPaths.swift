@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The files of one training run, all derived from the checkpoint path (and `--log`):
 ///
@@ -77,12 +86,12 @@ package struct RunPaths: Sendable {
     package static func checkWritable(_ path: String, option: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if NameFile.isDirectory(path) {
             throw NameGenError(.io, "Cannot write '\(path)': it is a directory.", hint: "Pass a file path to \(option).")
         }
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+        var directoryStatus = stat()
+        if stat(directory, &directoryStatus) == 0 {
+            guard (directoryStatus.st_mode & S_IFMT) == S_IFDIR else {
                 throw NameGenError(.io, "Cannot write '\(path)': '\(directory)' is not a directory.", hint: "Pass another \(option).")
             }
         } else {
@@ -128,14 +137,14 @@ final class RunLock {
                                hint: "Check that its directory is writable, or pass another --checkpoint.")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimming(.whitespacesAndNewlines)
             close(fd)
             throw NameGenError(.busy, "Another 'namegen train' is writing '\(checkpoint)'" + (holder.map { $0.isEmpty ? "" : " (process \($0))" } ?? "") + ".",
                                hint: "Wait for it to finish, or pass another --checkpoint.")
         }
         self.fd = fd
         ftruncate(fd, 0)
-        try? FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: Data("\(getpid())\n".utf8))
+        _ = RawIO.writeAll(fd, Array("\(getpid())\n".utf8))
     }
 
     private var released = false

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The training loop shared by every trained model: minibatches drawn from one seeded
 /// generator, forward and backward, one optimiser update, the learning-rate schedule, periodic
@@ -75,7 +79,7 @@ package final class Trainer {
 
     /// A loss above this counts as divergence, like NaN and ∞: 100 × ln V nats per character,
     /// a hundred times the loss of a uniform guess, which no training run passes through.
-    package var divergenceThreshold: Double { 100 * Foundation.log(Double(max(model.vocabularySize, 2))) }
+    package var divergenceThreshold: Double { 100 * LibC.log(Double(max(model.vocabularySize, 2))) }
 
     /// What the loop tells its caller.
     package struct Events {

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The CSV training log: `step,train_loss,val_loss,lr`, one row every `every` steps with the mean
 /// train loss since the previous row, and a row at each evaluation with the val loss (empty
@@ -8,7 +17,8 @@ import Foundation
 final class TrainingLog {
     static let header = "step,train_loss,val_loss,lr"
     let path: String
-    private let handle: FileHandle
+    /// The log open for appending.
+    private let fd: Int32
     private let every: Int
     private var lossSum: Double = 0
     private var lossCount = 0
@@ -30,17 +40,17 @@ final class TrainingLog {
         }
         do {
             try AtomicFile.write(Array(text.utf8), to: path)
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.seekToEnd()
         } catch let error as NameGenError {
             throw Self.logError(error, path: path)
-        } catch {
-            throw NameGenError(.io, "Cannot write the training log '\(path)': \(error.localizedDescription).",
+        }
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw NameGenError(.io, "Cannot write the training log '\(path)': \(String(cString: strerror(errno))).",
                                hint: "Pass --log FILE in a writable directory.")
         }
     }
 
-    deinit { try? handle.close() }
+    deinit { _ = LibC.close(fd) }
 
     func step(_ step: Int, loss: Float, lr: Double) throws {
         lossSum += Double(loss)
@@ -54,23 +64,19 @@ final class TrainingLog {
 
     /// Makes the rows written so far durable (before the log is renamed beside its checkpoint).
     func close() throws {
-        do {
-            try handle.synchronize()
-        } catch {
-            throw NameGenError(.io, "Cannot write the training log '\(path)': \(error.localizedDescription).",
+        if fsync(fd) != 0 {
+            throw NameGenError(.io, "Cannot write the training log '\(path)': \(String(cString: strerror(errno))).",
                                hint: "Free some disk space, or pass --log FILE on another disk.")
         }
     }
 
     private func flush(step: Int, val: Double?, lr: Double) throws {
-        let train = lossCount > 0 ? String(format: "%.6f", lossSum / Double(lossCount)) : ""
-        let row = "\(step),\(train),\(val.map { String(format: "%.6f", $0) } ?? ""),\(lr)\n"
+        let train = lossCount > 0 ? Format.fixed(lossSum / Double(lossCount), 6) : ""
+        let row = "\(step),\(train),\(val.map { Format.fixed($0, 6) } ?? ""),\(lr)\n"
         lossSum = 0
         lossCount = 0
-        do {
-            try handle.write(contentsOf: Data(row.utf8))
-        } catch {
-            throw NameGenError(.io, "Cannot write the training log '\(path)' at step \(step): \(error.localizedDescription).",
+        if let failure = RawIO.writeAll(fd, Array(row.utf8)) {
+            throw NameGenError(.io, "Cannot write the training log '\(path)' at step \(step): \(String(cString: strerror(failure))).",
                                hint: "Free some disk space, or pass --log FILE on another disk.")
         }
     }
@@ -84,10 +90,19 @@ final class TrainingLog {
 
     /// Whether the file at `path` starts with the training log's header.
     static func isTrainingLog(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let start = (try? handle.read(upToCount: header.utf8.count + 1)) ?? Data()
-        return start.elementsEqual(Array((header + "\n").utf8)) || start.isEmpty
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { _ = LibC.close(fd) }
+        let expected = Array((header + "\n").utf8)
+        var start = [UInt8](repeating: 0, count: expected.count)
+        var filled = 0
+        while filled < start.count {
+            let n = RawIO.read(fd, into: &start, at: filled, count: start.count - filled)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            filled += n
+        }
+        return filled == 0 || start[0..<filled].elementsEqual(expected)
     }
 
     /// The last step the log at `path` has a row for (nil when it has none or cannot be read).
@@ -104,7 +119,7 @@ extension TrainingLog {
     static func read(_ path: String) throws -> [(name: String, points: [(step: Double, loss: Double)])] {
         let bytes = try NameFile.readBytes(path)
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }),
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimming(.whitespaces) }),
               let stepColumn = header.firstIndex(of: "step") else {
             throw NameGenError(.data, "'\(path)' is not a namegen training log (no 'step' column).")
         }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What `namegen train` asks for, validated before any file is touched.
 package struct TrainingRequest {
@@ -319,7 +328,7 @@ package enum TrainingRun {
                 try checkpoint().write(to: partial)
                 savedDuringRun = true
             }
-            progress.note(String(format: "step %d | val loss %.4f%@", step, val, improved ? " | best, saved" : ""))
+            progress.note("step \(step) | val loss \(Format.fixed(val, 4))" + (improved ? " | best, saved" : ""))
         }
 
         let outcome: Trainer.Outcome
@@ -373,10 +382,9 @@ package enum TrainingRun {
         }
         try log?.close()
         try finish(final, paths: paths)
-        console.err(String(format: "saved %@ (%d parameters%@) | %d steps in %.1f s, %.0f steps/s\n", paths.checkpoint,
-                           model.parameterCount,
-                           trainer.bestStep.map { $0 != trainer.step ? ", best val at step \($0)" : "" } ?? "",
-                           trainer.step, seconds, rate))
+        let best = trainer.bestStep.map { $0 != trainer.step ? ", best val at step \($0)" : "" } ?? ""
+        console.err("saved \(paths.checkpoint) (\(model.parameterCount) parameters\(best)) | \(trainer.step) steps in "
+                    + "\(Format.fixed(seconds, 1)) s, \(Format.fixed(rate, 0)) steps/s\n")
         warnIfUseless(final, vocabularySize: files.dataset.vocabulary.size, console: console)
         return report.table
     }
@@ -428,8 +436,8 @@ package enum TrainingRun {
         guard let val = checkpoint.run.losses.val, vocabularySize > 1 else { return }
         let uniform = log(Double(vocabularySize))
         if val > uniform * 1.5 {
-            console.warn(String(format: "the val loss %.4f is far above a uniform guess's %.4f: the model has not learnt. Try a smaller --lr.",
-                                val, uniform))
+            console.warn("the val loss \(Format.fixed(val, 4)) is far above a uniform guess's \(Format.fixed(uniform, 4)): "
+                         + "the model has not learnt. Try a smaller --lr.")
         }
     }
 
@@ -453,7 +461,7 @@ package enum TrainingRun {
         if let target = c.run.optimization?.targetSteps, c.run.losses.train == nil || c.run.step < target {
             return "\(article) \(c.model) run at step \(c.run.step) of \(target)"
         }
-        let val = c.run.losses.val.map { String(format: "val %.4f", $0) }
+        let val = c.run.losses.val.map { "val " + Format.fixed($0, 4) }
         let steps = c.run.optimization == nil ? nil : "\(c.run.step) steps"
         let facts = [steps, val].compactMap { $0 }.joined(separator: ", ")
         return "a trained \(c.model) model" + (facts.isEmpty ? "" : " (\(facts))")

@@ -161,9 +161,10 @@ final class NothingLostTests: CommandLineTestCase {
             XCTAssertEqual(CommandLineTool.run(command + ["--checkpoint", checkpoint], console: c), 73, "\(command)")
         }
         // The real stream: /dev/full refuses every write.
-        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
-        XCTAssertEqual(handle.writeAll("name\n"), String(cString: strerror(ENOSPC)))
-        XCTAssertNil(FileHandle(forWritingAtPath: "/dev/null")!.writeAll("name\n"))
+        let full = open("/dev/full", O_WRONLY), null = open("/dev/null", O_WRONLY)
+        defer { close(full); close(null) }
+        XCTAssertEqual(Console.writeAll("name\n", to: full), String(cString: strerror(ENOSPC)))
+        XCTAssertNil(Console.writeAll("name\n", to: null))
     }
 
     /// Sampling that falls short prints the names it found, then exits 69.

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Per-thread scratch memory for the matmul core's packed panels. Each thread (the caller and
 /// every pool worker) keeps one buffer that grows to the largest size it was asked for and is
