@@ -9,7 +9,7 @@ import Foundation
 ///   0 success · 64 usage error · 65 bad data file · 66 bad or missing checkpoint
 ///   70 training diverged · 73 cannot write output · 130 interrupted
 package enum CommandLineTool {
-    package static let version = "0.1.0"
+    package static let version = "0.2.0"
 
     /// The top-level help, from the command table.
     static var overview: String {
