@@ -192,7 +192,7 @@ final class ChunkWorker: @unchecked Sendable {
         let labelled = model.categoryCount > 0
         let startState = options.pattern.flatMap { $0.state(after: options.prefix) } ?? 0
         let v = model.vocabularySize
-        let rows = min(plan.inFlight, plan.size)
+        let rows = plan.inFlight
         b.live.removeAll(keepingCapacity: true)
         for s in 0..<rows {
             Self.start(s, &b, startState: startState, labelled: labelled, options: options, rng: &rng)

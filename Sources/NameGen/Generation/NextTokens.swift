@@ -63,14 +63,7 @@ struct NextTokens {
         }
         let b = model.blockSize
         if contexts.count < n * b { contexts = [Int32](repeating: 0, count: n * b) }
-        for (row, s) in slots.enumerated() {
-            let t = names[Int(s)]
-            // The last b tokens, left-padded with the start token.
-            for j in 0..<b {
-                let source = t.count - b + j
-                contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
-            }
-        }
+        for (row, s) in slots.enumerated() { writeWindow(of: names[Int(s)], row: row) }
         transformer.logits(contexts: contexts, slots: slots, count: n, slotCount: slotCount, into: &logits)
     }
 
@@ -93,13 +86,16 @@ struct NextTokens {
         }
         let b = model.blockSize
         if contexts.count < names.count * b { contexts = [Int32](repeating: 0, count: names.count * b) }
-        for (row, t) in names.enumerated() {
-            // The last b tokens, left-padded with the start token.
-            for j in 0..<b {
-                let source = t.count - b + j
-                contexts[row * b + j] = source >= 0 ? t[source] : Vocabulary.boundary
-            }
-        }
+        for (row, t) in names.enumerated() { writeWindow(of: t, row: row) }
         model.logits(contexts: contexts, count: names.count, into: &logits)
+    }
+
+    /// Row `row` of `contexts`: the last blockSize tokens of `name`, left-padded with the start token.
+    private mutating func writeWindow(of name: [Int32], row: Int) {
+        let b = model.blockSize
+        for j in 0..<b {
+            let source = name.count - b + j
+            contexts[row * b + j] = source >= 0 ? name[source] : Vocabulary.boundary
+        }
     }
 }

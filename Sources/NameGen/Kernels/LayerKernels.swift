@@ -168,9 +168,7 @@ package enum LayerKernels {
                                        slots: [Int32], positions: [Int32], heads h: Int, maxLength t: Int) {
         let c = qkv.cols / 3, d = c / h
         precondition(qkv.cols == 3 * c && c == h * d && qkv.rows >= n && slots.count >= n && positions.count >= n)
-        precondition(keys.count == values.count && keys.count % (t * c) == 0)
-        let capacity = keys.count / (t * c)
-        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
+        checkCache(keys: keys, values: values, slots: slots, positions: positions, rows: n, width: c, maxLength: t)
         qkv.data.withUnsafeBufferPointer { qp in
         keys.withUnsafeMutableBufferPointer { kp in
         values.withUnsafeMutableBufferPointer { vp in
@@ -193,9 +191,7 @@ package enum LayerKernels {
                                        scores: inout [Float]) {
         let c = out.cols
         precondition(qkv.cols == 3 * c && qkv.rows >= n && out.rows >= n && scores.count >= n * h * t)
-        precondition(slots.count >= n && positions.count >= n && keys.count == values.count && keys.count % (t * c) == 0)
-        let capacity = keys.count / (t * c)
-        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
+        checkCache(keys: keys, values: values, slots: slots, positions: positions, rows: n, width: c, maxLength: t)
         guard n > 0 else { return }
         qkv.data.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
@@ -209,6 +205,15 @@ package enum LayerKernels {
                                             probabilities: sp.baseAddress!, rows: n, heads: h, headSize: c / h, maxLength: t)
             KernelDispatch.active.attentionCached(a, out: op.baseAddress!)
         }}}}}}}
+    }
+
+    /// The key/value cache holds whole slots of T rows of C floats, and every row's slot and
+    /// position lie inside it: the checks that keep the kernels' pointers in bounds.
+    private static func checkCache(keys: [Float], values: [Float], slots: [Int32], positions: [Int32], rows n: Int,
+                                   width c: Int, maxLength t: Int) {
+        precondition(slots.count >= n && positions.count >= n && keys.count == values.count && keys.count % (t * c) == 0)
+        let capacity = keys.count / (t * c)
+        for i in 0..<n { precondition(slots[i] >= 0 && Int(slots[i]) < capacity && positions[i] >= 0 && Int(positions[i]) < t) }
     }
 
     /// Runs `body` with the mask's base address, or nil without a mask.

@@ -433,7 +433,7 @@ package final class TransformerModel {
         var wanted: [Int32], wantedLength: [Int]
         /// Slots advanced in the current wave (as Int and as the kernels read them), the row of
         /// each, their packed tokens and positions; each call's row → slot.
-        var active: [Int], activeRow: [Int], slots: [Int32], tokens: [Int32], positions: [Int32]
+        var activeRow: [Int], slots: [Int32], tokens: [Int32], positions: [Int32]
         var rowSlot: [Int] = []
         /// Activations of one position for up to `capacity` rows.
         var x, normed, attended, projected, middle, fc2: Matrix
@@ -458,7 +458,6 @@ package final class TransformerModel {
             wantedLength = cachedLength
             cachedCategory = [Int32](repeating: 0, count: model.category != nil ? capacity : 0)
             categories = cachedCategory
-            active = cachedLength
             activeRow = cachedLength
             tokens = [Int32](repeating: 0, count: capacity)
             (positions, slots) = (tokens, tokens)
@@ -507,7 +506,6 @@ package final class TransformerModel {
                 for r in 0..<count {
                     let s = rowSlot[r]
                     guard cachedLength[s] < wantedLength[s] else { continue }
-                    active[n] = s
                     activeRow[n] = r
                     tokens[n] = wanted[s * t + cachedLength[s]]
                     positions[n] = Int32(cachedLength[s])
@@ -519,7 +517,7 @@ package final class TransformerModel {
                 advance(rows: n)
                 computedPositions += n
                 for i in 0..<n {
-                    let s = active[i]
+                    let s = Int(self.slots[i])
                     cachedTokens[s * t + cachedLength[s]] = tokens[i]
                     cachedLength[s] += 1
                     if cachedLength[s] == wantedLength[s] {
@@ -530,7 +528,7 @@ package final class TransformerModel {
             }
         }
 
-        /// One new position for `active[0..<n]`: token `tokens[i]` at position `positions[i]`.
+        /// One new position for slots `slots[0..<n]`: token `tokens[i]` at position `positions[i]`.
         func advance(rows n: Int) {
             let c = model.config.embed, t = model.config.blockSize, h = model.config.heads
             (x.rows, normed.rows, attended.rows, projected.rows, middle.rows, fc2.rows) = (n, n, n, n, n, n)
